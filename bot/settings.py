@@ -1,0 +1,59 @@
+"""Settings of the bot, the answer engine and the assessment: the index settings plus Slack and LLM.
+
+Slack credentials use Slack's usual variable names (no prefix); everything else is
+`AI_STRATEGY_*`. Values come from the environment, then `.env`, then the defaults here.
+"""
+
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from ingest.settings import IndexSettings
+
+
+class Settings(IndexSettings):
+    """Everything the `ai-strategy` commands read from the environment."""
+
+    llm: str | None = Field(
+        None,
+        description="LangChain chat model for composing answers, `provider:model` "
+        "(e.g. `openai:gpt-4o-mini`); unset means the offline extractive composer.",
+    )
+    llm_timeout_seconds: float = Field(20.0, gt=0, description="Give up on the LLM after this.")
+    admin_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Slack user ids allowed to run `/ai-strategy reindex`."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL for feedback and event de-duplication; "
+        "default SQLite in the data dir.",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+        description="Slack Web API base URL; tests and the sandbox point it at the emulator.",
+    )
+    port: int = Field(
+        3000, validation_alias=AliasChoices("PORT", "AI_STRATEGY_PORT", "port"), ge=1, le=65535
+    )
+
+    @field_validator("admin_users", mode="before")
+    @classmethod
+    def _split_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'state.sqlite3').resolve()}"

@@ -1,0 +1,211 @@
+"""Immutable, versioned index folders and the atomically replaced pointer to the current one.
+
+Chroma's embedded `PersistentClient` is not safe for two processes writing one folder, and the bot
+reads the index while an admin re-ingests. So an ingest never writes a folder anyone reads: it
+builds a new version in `versions/<name>.building`, renames it when complete, then replaces the
+`CURRENT` pointer with `os.replace` (atomic). Readers hold a shared `flock` on a version's
+`reader.lock` while they use it; old versions are deleted only once an exclusive lock shows that
+no reader is left. A killed ingest leaves at most a `.building` folder, which the next ingest
+removes: the published index is never half-written.
+
+Layout under `<data_dir>/index/`:
+
+    CURRENT                 name of the published version
+    ingest.lock             held by the one running ingest
+    versions/<name>/
+        chroma/             Chroma PersistentClient folder, collection `chunks` (cosine)
+        chunks.jsonl        one ChunkRecord per line, in the order of the rows of vectors.npy
+        vectors.npy         float32 embeddings; the next ingest copies unchanged documents'
+                            vectors from here instead of opening a Chroma folder a reader holds
+        manifest.json       build fingerprint and per-document hashes (see `Manifest`)
+        reader.lock         shared-locked by every process reading this version
+"""
+
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from ingest.records import ChunkRecord
+
+COLLECTION = "chunks"
+BUILDING_SUFFIX = ".building"
+
+
+class IndexBusyError(RuntimeError):
+    """Another ingest holds the index lock: only one may build a new version at a time."""
+
+
+class IndexNotBuiltError(RuntimeError):
+    """There is no published index yet: run `ai-strategy ingest` first."""
+
+
+class DocumentEntry(BaseModel):
+    """What the index knows of one source document."""
+
+    hash: str
+    path: str
+    title: str
+    chunks: int
+
+
+class Manifest(BaseModel):
+    """The description of one index version: how it was built and from which documents."""
+
+    fingerprint: dict[str, str | int]
+    documents: dict[str, DocumentEntry]
+    created: str
+    chunk_count: int
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class VersionStore:
+    """The versions of one index folder: read the current one, build and publish new ones."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.versions_dir = index_dir / "versions"
+        self.pointer = index_dir / "CURRENT"
+
+    def current_name(self) -> str | None:
+        """The published version's name, or None before the first ingest."""
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def version_path(self, name: str) -> Path:
+        return self.versions_dir / name
+
+    def read_manifest(self, name: str) -> Manifest:
+        return Manifest.model_validate_json(
+            (self.version_path(name) / "manifest.json").read_text(encoding="utf-8")
+        )
+
+    def read_records(self, name: str) -> tuple[list[ChunkRecord], np.ndarray]:
+        """The chunks of a version and their vectors, row for row."""
+        folder = self.version_path(name)
+        with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
+            records = [ChunkRecord.model_validate_json(line) for line in lines if line.strip()]
+        vectors = np.load(folder / "vectors.npy")
+        return records, vectors
+
+    @contextmanager
+    def ingest_lock(self) -> Iterator[None]:
+        """Exclusive right to build a version; fails at once if another ingest runs."""
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        with (self.index_dir / "ingest.lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusyError(
+                    f"another ingest is running on {self.index_dir}; wait for it to finish"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_building_folder(self) -> Path:
+        """A fresh folder for a version under construction (call with the ingest lock held)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        folder = self.versions_dir / f"v{stamp}-{uuid.uuid4().hex[:6]}{BUILDING_SUFFIX}"
+        folder.mkdir(parents=True)
+        (folder / "reader.lock").touch()
+        return folder
+
+    def write_records(self, folder: Path, records: list[ChunkRecord], vectors: np.ndarray) -> None:
+        with (folder / "chunks.jsonl").open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(record.model_dump_json() + "\n")
+        np.save(folder / "vectors.npy", vectors.astype(np.float32, copy=False))
+
+    def write_manifest(self, folder: Path, manifest: Manifest) -> None:
+        (folder / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+
+    def publish(self, building: Path) -> str:
+        """Make a completed build the current version; readers switch on their next search."""
+        name = building.name.removesuffix(BUILDING_SUFFIX)
+        final = building.with_name(name)
+        building.rename(final)
+        _fsync_dir(self.versions_dir)
+        tmp = self.pointer.with_name(f"CURRENT.{uuid.uuid4().hex}.tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(name)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.pointer)
+        _fsync_dir(self.index_dir)
+        return name
+
+    def collect_garbage(self) -> list[str]:
+        """Delete unfinished builds and old versions no reader holds (call with the ingest lock)."""
+        if not self.versions_dir.is_dir():
+            return []
+        current = self.current_name()
+        removed = []
+        for folder in sorted(self.versions_dir.iterdir()):
+            if folder.name == current or not folder.is_dir():
+                continue
+            if folder.name.endswith(BUILDING_SUFFIX) or self._unused(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return removed
+
+    @staticmethod
+    def _unused(folder: Path) -> bool:
+        """True once no reader holds the version; it is then moved aside so none can open it."""
+        lock = folder / "reader.lock"
+        try:
+            handle = lock.open("a")
+        except FileNotFoundError:
+            return True
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            # Renamed while locked: a reader that opened the lock file before now finds the
+            # folder gone once it gets its shared lock, and re-reads the pointer.
+            folder.rename(folder.with_name(f".trash-{folder.name}"))
+            folder = folder.with_name(f".trash-{folder.name}")
+            shutil.rmtree(folder, ignore_errors=True)
+            return True
+
+    def acquire_current(self):
+        """Shared-lock the current version: returns (lock handle, name, folder); close to release."""
+        for _ in range(20):
+            name = self.current_name()
+            if name is None:
+                raise IndexNotBuiltError(
+                    f"no index in {self.index_dir}: run `ai-strategy ingest` first"
+                )
+            folder = self.version_path(name)
+            try:
+                handle = (folder / "reader.lock").open("r")
+            except FileNotFoundError:
+                continue  # replaced and collected between reading the pointer and opening it
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            if folder.is_dir():
+                return handle, name, folder
+            handle.close()
+        raise IndexNotBuiltError(f"the index in {self.index_dir} keeps changing; try again")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
