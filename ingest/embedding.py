@@ -1,6 +1,5 @@
 """The sentence-transformers model, loaded once per process from local files only."""
 
-import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from langchain_huggingface import HuggingFaceEmbeddings  # noqa: E402
 
@@ -33,7 +33,12 @@ def resolve_model_path(name: str) -> str:
 @lru_cache(maxsize=2)
 def load_embeddings(name: str, batch_size: int = 32) -> HuggingFaceEmbeddings:
     """The LangChain embeddings object over sentence-transformers (normalized, for cosine)."""
-    logging.getLogger("transformers").setLevel(logging.ERROR)
+    import transformers
+
+    # Loading bars and the "sequence longer than the model reads" note (we count tokens of
+    # long texts on purpose, to split them) are noise on the command line.
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
     try:
         return HuggingFaceEmbeddings(
             model_name=resolve_model_path(name),

@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` and `make test`. Both install into .venv/ first
+# (again only when pyproject.toml changed).
+PYTHON ?= python3
+VENV := .venv
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test bench install
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	# The CPU build of torch, pinned: any other spec pulls gigabytes of CUDA packages.
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/ai-strategy ingest
+	$(VENV)/bin/ai-strategy search "How much data does fine-tuning need?" -k 3
+
+test: $(VENV)/.installed
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.ingest_bench

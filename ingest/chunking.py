@@ -1,0 +1,163 @@
+"""Cut a cleaned document into chunks along its structure, each small enough for the model.
+
+Chunks never cross a heading. Whole paragraphs, list items and table rows are packed together
+up to the token budget; a list item or table row is never cut in half, and a table's header row
+is repeated at the top of each of its chunks so that every row stays readable. Only a single
+paragraph or list item longer than the budget is split, at sentence boundaries, by LangChain's
+token-aware splitter. The budget is counted with the embedding model's own tokenizer and covers
+the section path that is embedded with the text, so the model never truncates a chunk.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.parsing import Block, ParsedDocument
+from ingest.records import ChunkRecord
+
+TokenCounter = Callable[[str], int]
+_SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class ChunkingLimits:
+    max_tokens: int  # of document text in one chunk
+    model_tokens: int  # what the model reads, for section path + text together
+    overlap_tokens: int = 0
+
+
+def chunk_document(
+    document: ParsedDocument,
+    blocks: list[Block],
+    count_tokens: TokenCounter,
+    limits: ChunkingLimits,
+) -> list[ChunkRecord]:
+    """The chunks of one document, in reading order, with deterministic ids."""
+    chunks: list[ChunkRecord] = []
+    for section, kind, text in _pieces(document, blocks, count_tokens, limits):
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        position = len(chunks)
+        chunks.append(
+            ChunkRecord(
+                id=f"{document.doc_id}:{position}:{digest[:12]}",
+                doc=document.doc_id,
+                title=document.title,
+                section=section,
+                position=position,
+                kind=kind,
+                text=text,
+                url=document.url,
+                hash=digest,
+            )
+        )
+    return chunks
+
+
+def _sections(document: ParsedDocument, blocks: list[Block]) -> Iterator[tuple[str, list[Block]]]:
+    """Runs of content blocks with the heading path above them (the page title left out)."""
+    path: list[tuple[int, str]] = []
+    run: list[Block] = []
+    for block in blocks:
+        if block.kind != "heading":
+            run.append(block)
+            continue
+        if run:
+            yield _path_text(path), run
+            run = []
+        if block.level == 1 and block.text == document.title:
+            continue
+        path = [(level, text) for level, text in path if level < block.level]
+        path.append((block.level, block.text))
+    if run:
+        yield _path_text(path), run
+
+
+def _path_text(path: list[tuple[int, str]]) -> str:
+    return " > ".join(text.rstrip(":") for _, text in path)
+
+
+def _pieces(
+    document: ParsedDocument,
+    blocks: list[Block],
+    count_tokens: TokenCounter,
+    limits: ChunkingLimits,
+) -> Iterator[tuple[str, str, str]]:
+    for section, run in _sections(document, blocks):
+        budget = min(limits.max_tokens, limits.model_tokens - count_tokens(section) - 1)
+        splitter = _splitter(count_tokens, budget, limits.overlap_tokens)
+        packed: list[str] = []
+        kinds: set[str] = set()
+        used = 0
+
+        def flush() -> Iterator[tuple[str, str, str]]:
+            nonlocal used
+            if packed:
+                kind = "list" if kinds == {"list_item"} else "text"
+                yield section, kind, "\n\n".join(packed)
+                packed.clear()
+                kinds.clear()
+                used = 0
+
+        for block in run:
+            if block.kind == "table":
+                yield from flush()
+                for rows in _table_chunks(block.text, count_tokens, budget, splitter):
+                    yield section, "table", rows
+                continue
+            for part in _fit(block.text, count_tokens, budget, splitter):
+                # +2 for the blank line that joins packed pieces
+                cost = count_tokens(part) + (2 if packed else 0)
+                if used + cost > budget:
+                    yield from flush()
+                    cost = count_tokens(part)
+                packed.append(part)
+                kinds.add(block.kind)
+                used += cost
+        yield from flush()
+
+
+def _splitter(count_tokens: TokenCounter, budget: int, overlap: int):
+    return RecursiveCharacterTextSplitter(
+        chunk_size=budget,
+        chunk_overlap=min(overlap, budget // 4),
+        length_function=count_tokens,
+        separators=_SEPARATORS,
+        keep_separator="end",
+    )
+
+
+def _fit(text: str, count_tokens: TokenCounter, budget: int, splitter) -> list[str]:
+    """The text whole when it fits, else its sentence-aligned pieces."""
+    if count_tokens(text) <= budget:
+        return [text]
+    return [piece.strip() for piece in splitter.split_text(text) if piece.strip()]
+
+
+def _table_chunks(
+    table: str, count_tokens: TokenCounter, budget: int, splitter
+) -> Iterator[str]:
+    """Groups of whole rows, each group under the table's header and separator rows."""
+    lines = [line for line in table.splitlines() if line.strip()]
+    header = "\n".join(lines[:2]) if len(lines) > 2 else ""
+    rows = lines[2:] if header else lines
+    room = budget - count_tokens(header) - 1
+    group: list[str] = []
+    used = 0
+    for row in rows:
+        cost = count_tokens(row) + 1
+        if group and used + cost > room:
+            yield _with_header(header, group)
+            group, used = [], 0
+        if cost > room:  # a single row longer than a chunk: split its text, rows stay whole
+            yield from (_with_header(header, [piece]) for piece in _fit(row, count_tokens, room, splitter))
+            continue
+        group.append(row)
+        used += cost
+    if group:
+        yield _with_header(header, group)
+
+
+def _with_header(header: str, rows: list[str]) -> str:
+    return "\n".join([header, *rows]) if header else "\n".join(rows)

@@ -1,0 +1,292 @@
+"""The ingest job: compare knowledge/ with the current index and publish a new version.
+
+Only new and changed documents are parsed, cleaned, chunked and embedded; the chunks and vectors
+of unchanged documents are copied from the current version's files. A run that finds nothing to
+change writes nothing. A change of embedding model or chunking settings (the build fingerprint)
+re-embeds everything by itself. See `ingest.store` for why each run builds a new version.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from ingest.chunking import ChunkingLimits, chunk_document
+from ingest.cleaning import remove_boilerplate
+from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
+from ingest.index import chroma_client
+from ingest.parsing import UnreadableDocumentError, is_candidate, parse_document
+from ingest.records import ChunkRecord
+from ingest.settings import IndexSettings
+from ingest.store import COLLECTION, DocumentEntry, Manifest, VersionStore, now_iso
+
+log = logging.getLogger("ingest")
+
+# Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
+# then rebuilt by itself, as for a change of model or chunk size.
+PIPELINE_VERSION = 1
+
+
+class SkippedFile(BaseModel):
+    file: str
+    reason: str
+
+
+class IngestSummary(BaseModel):
+    """What a run did; `--json` prints exactly this."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    embedded: int = 0
+    rebuilt: bool = False
+    dry_run: bool = False
+    version: str | None = None
+    skipped_files: list[SkippedFile] = []
+    changes: dict[str, list[str]] = {}
+
+
+@dataclass
+class _Plan:
+    """Which documents of knowledge/ are new, changed, gone, unchanged or unreadable."""
+
+    to_embed: dict[str, Path] = field(default_factory=dict)  # doc id -> file
+    hashes: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    embedded: int = 0
+
+    def skip(self, doc_id: str, path: Path, reason: str, *, had_chunks: bool) -> None:
+        """An unreadable new or changed file: it counts as skipped, its old chunks stay."""
+        self.skipped.append(SkippedFile(file=str(path), reason=reason))
+        for bucket in (self.added, self.updated):
+            if doc_id in bucket:
+                bucket.remove(doc_id)
+        if had_chunks:
+            self.unchanged.append(doc_id)
+
+
+class Progress:
+    """What the pipeline reports while it works; the CLI shows it as a progress bar."""
+
+    def start(self, description: str, total: int) -> None: ...
+
+    def advance(self, amount: int = 1) -> None: ...
+
+
+def fingerprint(settings: IndexSettings) -> dict[str, str | int]:
+    """Everything that changes the chunks or their vectors; a change forces a rebuild."""
+    return {
+        "embedding_model": settings.embedding_model,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "pipeline": PIPELINE_VERSION,
+    }
+
+
+def run_ingest(
+    settings: IndexSettings,
+    *,
+    rebuild: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Bring the index up to date with knowledge/; raises IndexBusyError if an ingest runs."""
+    started = time.perf_counter()
+    progress = progress or Progress()
+    store = VersionStore(settings.index_dir)
+    if not settings.knowledge_dir.is_dir():
+        raise FileNotFoundError(
+            f"knowledge folder {settings.knowledge_dir} does not exist; "
+            "create it or set AI_STRATEGY_KNOWLEDGE_DIR / --knowledge-dir"
+        )
+    with store.ingest_lock():
+        if not dry_run:
+            store.collect_garbage()  # unfinished builds of killed runs, versions no one reads
+        current = store.current_name()
+        manifest = store.read_manifest(current) if current else None
+        rebuilt = rebuild or (manifest is not None and manifest.fingerprint != fingerprint(settings))
+        if rebuilt and manifest is not None and not rebuild:
+            log.warning("embedding model or chunking settings changed: rebuilding the whole index")
+        plan = _plan(settings.knowledge_dir, None if rebuilt else manifest)
+        if rebuilt and manifest is not None:
+            plan.updated += [doc for doc in plan.added if doc in manifest.documents]
+            plan.added = [doc for doc in plan.added if doc not in manifest.documents]
+        version = current
+        if not dry_run and (plan.to_embed or plan.deleted or rebuilt or manifest is None):
+            version = _build(settings, store, plan, None if rebuilt else manifest, progress)
+        for skipped in plan.skipped:
+            log.warning("skipped %s: %s", skipped.file, skipped.reason)
+        total = store.read_manifest(version).chunk_count if version else 0
+        return IngestSummary(
+            added=len(plan.added),
+            updated=len(plan.updated),
+            deleted=len(plan.deleted),
+            unchanged=len(plan.unchanged),
+            skipped=len(plan.skipped),
+            chunks=total,
+            seconds=round(time.perf_counter() - started, 3),
+            embedded=plan.embedded,
+            rebuilt=rebuilt,
+            dry_run=dry_run,
+            version=version,
+            skipped_files=plan.skipped,
+            changes={"added": plan.added, "updated": plan.updated, "deleted": plan.deleted},
+        )
+
+
+def _plan(knowledge_dir: Path, manifest: Manifest | None) -> _Plan:
+    plan = _Plan()
+    known = manifest.documents if manifest else {}
+    seen: dict[str, Path] = {}
+    for path in sorted(p for p in knowledge_dir.rglob("*") if is_candidate(p)):
+        doc_id = path.stem
+        if doc_id in seen:
+            plan.skipped.append(
+                SkippedFile(
+                    file=str(path),
+                    reason=f"same document id {doc_id!r} as {seen[doc_id]}; rename one of them",
+                )
+            )
+            continue
+        seen[doc_id] = path
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        plan.hashes[doc_id] = digest
+        if doc_id in known and known[doc_id].hash == digest:
+            plan.unchanged.append(doc_id)
+        else:
+            plan.to_embed[doc_id] = path
+            (plan.updated if doc_id in known else plan.added).append(doc_id)
+    plan.deleted = sorted(set(known) - set(seen))
+    return plan
+
+
+def _build(
+    settings: IndexSettings,
+    store: VersionStore,
+    plan: _Plan,
+    manifest: Manifest | None,
+    progress: Progress,
+) -> str | None:
+    """Write and publish a new version; returns the version searches read afterwards."""
+    embeddings = load_embeddings(settings.embedding_model, settings.embed_batch_size)
+    new_chunks, entries = _chunk_changed(settings, plan, manifest, embeddings, progress)
+    current = store.current_name()
+    if manifest is not None and not new_chunks and not plan.deleted:
+        return current  # every change was an unreadable file: the current version stands
+
+    building = store.new_building_folder()
+    records: list[ChunkRecord] = []
+    vectors: list[np.ndarray] = []
+    kept_old = [doc for doc in (manifest.documents if manifest else {}) if doc not in plan.deleted and doc not in new_chunks]
+    if manifest is not None and kept_old:
+        old_records, old_vectors = store.read_records(current)
+        keep = set(kept_old)
+        rows = [row for row, record in enumerate(old_records) if record.doc in keep]
+        records += [old_records[row] for row in rows]
+        vectors.append(old_vectors[rows])
+        entries.update({doc: manifest.documents[doc] for doc in kept_old})
+
+    fresh = [chunk for doc in sorted(new_chunks) for chunk in new_chunks[doc]]
+    progress.start("Embedding chunks", len(fresh))
+    batch = settings.embed_batch_size
+    for start in range(0, len(fresh), batch):
+        texts = [chunk.embedding_text() for chunk in fresh[start : start + batch]]
+        vectors.append(np.asarray(embeddings.embed_documents(texts), dtype=np.float32))
+        progress.advance(len(texts))
+    records += fresh
+    plan.embedded = len(fresh)
+    dimension = embeddings._client.get_embedding_dimension()
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), np.float32)
+
+    progress.start("Writing index", len(records))
+    _write_chroma(building, records, matrix, progress)
+    store.write_records(building, records, matrix)
+    store.write_manifest(
+        building,
+        Manifest(
+            fingerprint=fingerprint(settings),
+            documents=dict(sorted(entries.items())),
+            created=now_iso(),
+            chunk_count=len(records),
+        ),
+    )
+    version = store.publish(building)
+    store.collect_garbage()
+    return version
+
+
+def _chunk_changed(
+    settings: IndexSettings,
+    plan: _Plan,
+    manifest: Manifest | None,
+    embeddings,
+    progress: Progress,
+) -> tuple[dict[str, list[ChunkRecord]], dict[str, DocumentEntry]]:
+    """Parse, clean and chunk the new and changed documents.
+
+    An unreadable document is skipped; if the index had it, its previous chunks stay, so that a
+    bad edit never loses knowledge.
+    """
+    model = embeddings._client
+    limits = ChunkingLimits(
+        settings.chunk_tokens, max_input_tokens(embeddings), settings.chunk_overlap_tokens
+    )
+
+    def embed_blocks(texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+
+    def tokens(text: str) -> int:
+        return count_tokens(embeddings, text)
+
+    new_chunks: dict[str, list[ChunkRecord]] = {}
+    entries: dict[str, DocumentEntry] = {}
+    progress.start("Reading documents", len(plan.to_embed))
+    for doc_id, path in plan.to_embed.items():
+        try:
+            document = parse_document(path)
+            cleaned = remove_boilerplate(document.blocks, embed_blocks)
+            chunks = chunk_document(document, cleaned.kept, tokens, limits)
+            if not chunks:
+                raise UnreadableDocumentError("nothing left after removing boilerplate")
+        except UnreadableDocumentError as error:
+            plan.skip(doc_id, path, str(error), had_chunks=manifest is not None and doc_id in manifest.documents)
+        else:
+            new_chunks[doc_id] = chunks
+            entries[doc_id] = DocumentEntry(
+                hash=plan.hashes[doc_id], path=str(path), title=document.title, chunks=len(chunks)
+            )
+        progress.advance()
+    return new_chunks, entries
+
+
+def _write_chroma(folder: Path, records: list[ChunkRecord], vectors: np.ndarray, progress: Progress) -> None:
+    client = chroma_client(folder / "chroma")
+    try:
+        collection = client.create_collection(
+            COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        step = client.get_max_batch_size()
+        for start in range(0, len(records), step):
+            part = records[start : start + step]
+            collection.add(
+                ids=[record.id for record in part],
+                embeddings=vectors[start : start + step],
+                documents=[record.text for record in part],
+                metadatas=[record.chroma_metadata() for record in part],
+            )
+            progress.advance(len(part))
+    finally:
+        client.close()

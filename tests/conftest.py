@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated environment and one real index of knowledge/ per test session."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from ingest.index import KnowledgeIndex
+from ingest.pipeline import run_ingest
+
+REPO = Path(__file__).resolve().parents[1]
+KNOWLEDGE_DIR = REPO / "knowledge"
+SHARED_DIR = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch, tmp_path):
+    """No developer's `.env`, tokens or settings leak into a test; nothing is downloaded."""
+    for name in list(os.environ):
+        if name.startswith(("AI_STRATEGY_", "SLACK_", "CHROMA_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory) -> Settings:
+    """Settings whose data dir holds a real index of the repository's knowledge/ folder."""
+    settings = Settings(
+        knowledge_dir=KNOWLEDGE_DIR, data_dir=tmp_path_factory.mktemp("data"), _env_file=None
+    )
+    summary = run_ingest(settings)
+    assert summary.skipped == 0, summary.skipped_files
+    return settings
+
+
+@pytest.fixture(scope="session")
+def knowledge_index(indexed_settings):
+    index = KnowledgeIndex(indexed_settings)
+    yield index
+    index.close()
