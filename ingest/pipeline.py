@@ -20,7 +20,12 @@ from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
 from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
 from ingest.index import chroma_client
-from ingest.parsing import UnreadableDocumentError, is_candidate, parse_document
+from ingest.parsing import (
+    SUPPORTED_SUFFIXES,
+    UnreadableDocumentError,
+    is_candidate,
+    parse_document,
+)
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
 from ingest.store import COLLECTION, DocumentEntry, Manifest, VersionStore, now_iso
@@ -153,6 +158,10 @@ def _plan(knowledge_dir: Path, manifest: Manifest | None) -> _Plan:
     seen: dict[str, Path] = {}
     for path in sorted(p for p in knowledge_dir.rglob("*") if is_candidate(p)):
         doc_id = path.stem
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            reason = f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            plan.skipped.append(SkippedFile(file=str(path), reason=reason))
+            continue
         if doc_id in seen:
             plan.skipped.append(
                 SkippedFile(

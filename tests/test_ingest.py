@@ -85,7 +85,7 @@ def chunk_ids(settings: Settings) -> dict[str, set[str]]:
     [
         ("What are the phases of the fine-tuning process?", "latitude-fine-tuning-vs-prompt-engineering"),
         ("What did Brown et al. (2020) show about GPT-3?", "rejolut-prompt-engineering-vs-fine-tuning"),
-        ("What is the synergy between prompt engineering and fine tuning?", "battle-of-prompt-engineering-vs-fine-tuning"),
+        ("What are the challenges of prompt engineering and fine-tuning?", "battle-of-prompt-engineering-vs-fine-tuning"),
         ("How would you fine-tune an image model to recognise exotic animals?", "futurepoint-ai-tech-in-ten"),
     ],
 )
