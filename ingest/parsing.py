@@ -245,7 +245,8 @@ def text_blocks(text: str) -> list[Block]:
             item.append("  " + stripped)
             continue
         following = _next_nonblank(raw_lines, number)
-        if not paragraph and _looks_like_heading(stripped, following):
+        first = not blocks and not paragraph
+        if not paragraph and (_looks_like_heading(stripped, following) or (first and _short_title(stripped))):
             flush()
             blocks.append(Block("heading", stripped.rstrip(":"), 2))
             continue
@@ -270,6 +271,10 @@ def _looks_like_heading(line: str, following: str | None) -> bool:
     if _BULLET.match(line) or re.search(r"[.!,;…]$", line):
         return False
     return len(following) > len(line) or _BULLET.match(following) is not None
+
+
+def _short_title(line: str) -> bool:
+    return len(line.split()) <= 14 and re.search(r"[.!,;…]$", line) is None
 
 
 def _normalise_table(rows: list[str]) -> str:
