@@ -7,48 +7,13 @@ never reads a version that is still being written.
 """
 
 import threading
-from pathlib import Path
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from ingest.embedding import load_embeddings
 from ingest.records import ChunkRecord, SearchHit
 from ingest.settings import IndexSettings
-from ingest.store import COLLECTION, VersionStore
-
-
-def chroma_client(folder: Path) -> chromadb.ClientAPI:
-    """An embedded Chroma client for one version folder, with telemetry off (no network)."""
-    return chromadb.PersistentClient(
-        path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-
-
-class _OpenVersion:
-    """One version held open: its Chroma collection, its chunks, and the reader lock."""
-
-    def __init__(self, store: VersionStore) -> None:
-        self.lock_handle, self.name, folder = store.acquire_current()
-        try:
-            self.client = chroma_client(folder / "chroma")
-            self.collection = self.client.get_collection(COLLECTION, embedding_function=None)
-            self.manifest = store.read_manifest(self.name)
-            self._folder = folder
-            self._records: list[ChunkRecord] | None = None
-        except BaseException:
-            self.lock_handle.close()
-            raise
-
-    def records(self) -> list[ChunkRecord]:
-        if self._records is None:
-            with (self._folder / "chunks.jsonl").open(encoding="utf-8") as lines:
-                self._records = [ChunkRecord.model_validate_json(line) for line in lines]
-        return self._records
-
-    def close(self) -> None:
-        self.client.close()
-        self.lock_handle.close()
+from ingest.store import OpenVersion, open_store
 
 
 class KnowledgeIndex:
@@ -56,20 +21,20 @@ class KnowledgeIndex:
 
     def __init__(self, settings: IndexSettings) -> None:
         self.settings = settings
-        self._store = VersionStore(settings.index_dir)
+        self._store = open_store(settings)
         self._lock = threading.Lock()
-        self._open: _OpenVersion | None = None
+        self._open: OpenVersion | None = None
 
     @property
     def embeddings(self):
         """The embedding model (loaded on first use and shared within the process)."""
         return load_embeddings(self.settings.embedding_model, self.settings.embed_batch_size)
 
-    def _current(self) -> _OpenVersion:
+    def _current(self) -> OpenVersion:
         with self._lock:
             name = self._store.current_name()
             if self._open is None or self._open.name != name:
-                fresh = _OpenVersion(self._store)
+                fresh = self._store.open_current()
                 if self._open is not None:
                     self._open.close()
                 self._open = fresh
@@ -92,7 +57,16 @@ class KnowledgeIndex:
         return self.search_vector(self.embed_query(query), k)
 
     def search_vector(self, vector: list[float], k: int = 5) -> list[SearchHit]:
-        version = self._current()
+        try:
+            return self._query(self._current(), vector, k)
+        except NotFoundError:
+            # On a Chroma server, an ingest elsewhere collected the version this process had
+            # open (readers there hold no lock): re-open the current one.
+            self.close()
+            return self._query(self._current(), vector, k)
+
+    @staticmethod
+    def _query(version: OpenVersion, vector: list[float], k: int) -> list[SearchHit]:
         count = version.collection.count()
         if count == 0 or k <= 0:
             return []

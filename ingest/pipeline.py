@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
 from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
-from ingest.index import chroma_client
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
     UnreadableDocumentError,
@@ -28,7 +27,7 @@ from ingest.parsing import (
 )
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
-from ingest.store import COLLECTION, DocumentEntry, Manifest, VersionStore, now_iso
+from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso, open_store
 
 log = logging.getLogger("ingest")
 
@@ -83,12 +82,12 @@ class _Plan:
             self.unchanged.append(doc_id)
 
 
-class Progress:
-    """What the pipeline reports while it works; the CLI shows it as a progress bar."""
+class _NoProgress:
+    def start(self, description: str, total: int) -> None:
+        pass
 
-    def start(self, description: str, total: int) -> None: ...
-
-    def advance(self, amount: int = 1) -> None: ...
+    def advance(self, amount: int = 1) -> None:
+        pass
 
 
 def fingerprint(settings: IndexSettings) -> dict[str, str | int]:
@@ -106,12 +105,12 @@ def run_ingest(
     *,
     rebuild: bool = False,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: BuildProgress | None = None,
 ) -> IngestSummary:
     """Bring the index up to date with knowledge/; raises IndexBusyError if an ingest runs."""
     started = time.perf_counter()
-    progress = progress or Progress()
-    store = VersionStore(settings.index_dir)
+    progress = progress or _NoProgress()
+    store = open_store(settings)
     if not settings.knowledge_dir.is_dir():
         raise FileNotFoundError(
             f"knowledge folder {settings.knowledge_dir} does not exist; "
@@ -184,10 +183,10 @@ def _plan(knowledge_dir: Path, manifest: Manifest | None) -> _Plan:
 
 def _build(
     settings: IndexSettings,
-    store: VersionStore,
+    store: Store,
     plan: _Plan,
     manifest: Manifest | None,
-    progress: Progress,
+    progress: BuildProgress,
 ) -> str | None:
     """Write and publish a new version; returns the version searches read afterwards."""
     embeddings = load_embeddings(settings.embedding_model, settings.embed_batch_size)
@@ -196,7 +195,7 @@ def _build(
     if manifest is not None and not new_chunks and not plan.deleted:
         return current  # every change was an unreadable file: the current version stands
 
-    building = store.new_building_folder()
+    build = store.begin_build()
     records: list[ChunkRecord] = []
     vectors: list[np.ndarray] = []
     kept_old = [doc for doc in (manifest.documents if manifest else {}) if doc not in plan.deleted and doc not in new_chunks]
@@ -219,20 +218,18 @@ def _build(
     plan.embedded = len(fresh)
     dimension = embeddings._client.get_embedding_dimension()
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), np.float32)
+    order = sorted(range(len(records)), key=lambda row: (records[row].doc, records[row].position))
+    records, matrix = [records[row] for row in order], matrix[order]
 
     progress.start("Writing index", len(records))
-    _write_chroma(building, records, matrix, progress)
-    store.write_records(building, records, matrix)
-    store.write_manifest(
-        building,
-        Manifest(
-            fingerprint=fingerprint(settings),
-            documents=dict(sorted(entries.items())),
-            created=now_iso(),
-            chunk_count=len(records),
-        ),
+    manifest = Manifest(
+        fingerprint=fingerprint(settings),
+        documents=dict(sorted(entries.items())),
+        created=now_iso(),
+        chunk_count=len(records),
     )
-    version = store.publish(building)
+    store.write(build, records, matrix, manifest, progress)
+    version = store.publish(build)
     store.collect_garbage()
     return version
 
@@ -242,7 +239,7 @@ def _chunk_changed(
     plan: _Plan,
     manifest: Manifest | None,
     embeddings,
-    progress: Progress,
+    progress: BuildProgress,
 ) -> tuple[dict[str, list[ChunkRecord]], dict[str, DocumentEntry]]:
     """Parse, clean and chunk the new and changed documents.
 
@@ -279,23 +276,3 @@ def _chunk_changed(
             )
         progress.advance()
     return new_chunks, entries
-
-
-def _write_chroma(folder: Path, records: list[ChunkRecord], vectors: np.ndarray, progress: Progress) -> None:
-    client = chroma_client(folder / "chroma")
-    try:
-        collection = client.create_collection(
-            COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-        )
-        step = client.get_max_batch_size()
-        for start in range(0, len(records), step):
-            part = records[start : start + step]
-            collection.add(
-                ids=[record.id for record in part],
-                embeddings=vectors[start : start + step],
-                documents=[record.text for record in part],
-                metadatas=[record.chroma_metadata() for record in part],
-            )
-            progress.advance(len(part))
-    finally:
-        client.close()

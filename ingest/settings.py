@@ -6,7 +6,7 @@ Lookup order, first wins: command-line flags (applied by the commands), environm
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -33,6 +33,29 @@ class IndexSettings(BaseSettings):
         0, ge=0, le=120, description="Tokens repeated between pieces of an oversized paragraph."
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+
+    chroma_host: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"),
+        description="Chroma server host; set to use the server instead of the embedded index.",
+    )
+    chroma_port: int = Field(
+        8000, validation_alias=AliasChoices("CHROMA_PORT", "chroma_port"), ge=1, le=65535
+    )
+    chroma_ssl: bool = Field(False, validation_alias=AliasChoices("CHROMA_SSL", "chroma_ssl"))
+    chroma_auth_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CHROMA_AUTH_TOKEN", "chroma_auth_token")
+    )
+    chroma_auth_header: str = Field(
+        "Authorization",
+        validation_alias=AliasChoices("CHROMA_AUTH_HEADER", "chroma_auth_header"),
+        description="`Authorization` sends `Bearer <token>`; any other header gets the token as is.",
+    )
+    chroma_collection_prefix: str = Field(
+        "ai_strategy",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$",
+        description="Prefix of this deployment's collections on a shared Chroma server.",
+    )
 
     @property
     def index_dir(self) -> Path:

@@ -26,14 +26,20 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+import chromadb
 import numpy as np
+from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel
 
 from ingest.records import ChunkRecord
+
+if TYPE_CHECKING:
+    from ingest.settings import IndexSettings
 
 COLLECTION = "chunks"
 BUILDING_SUFFIX = ".building"
@@ -63,6 +69,87 @@ class Manifest(BaseModel):
     documents: dict[str, DocumentEntry]
     created: str
     chunk_count: int
+
+
+class BuildProgress(Protocol):
+    def start(self, description: str, total: int) -> None: ...
+
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class OpenVersion(Protocol):
+    """A version held open by a reader: searchable until `close()`."""
+
+    name: str
+    collection: chromadb.Collection
+
+    def records(self) -> list[ChunkRecord]: ...
+
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    """Where index versions live: folders on this machine, or collections on a Chroma server."""
+
+    def current_name(self) -> str | None: ...
+
+    def read_manifest(self, name: str) -> Manifest: ...
+
+    def read_records(self, name: str) -> tuple[list[ChunkRecord], np.ndarray]: ...
+
+    def ingest_lock(self) -> AbstractContextManager[None]: ...
+
+    def begin_build(self) -> object: ...
+
+    def write(
+        self,
+        build: object,
+        records: list[ChunkRecord],
+        vectors: np.ndarray,
+        manifest: Manifest,
+        progress: BuildProgress,
+    ) -> None: ...
+
+    def publish(self, build: object) -> str: ...
+
+    def collect_garbage(self) -> list[str]: ...
+
+    def open_current(self) -> OpenVersion: ...
+
+
+def open_store(settings: "IndexSettings") -> Store:
+    """The Chroma server when `CHROMA_HOST` is set, else version folders under the data dir."""
+    if settings.chroma_host:
+        from ingest.server_store import ServerStore
+
+        return ServerStore(settings)
+    return VersionStore(settings.index_dir)
+
+
+def chroma_client(folder: Path) -> chromadb.ClientAPI:
+    """An embedded Chroma client for one version folder, with telemetry off (no network)."""
+    return chromadb.PersistentClient(
+        path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+
+
+def add_in_batches(
+    client: chromadb.ClientAPI,
+    collection: chromadb.Collection,
+    records: list[ChunkRecord],
+    vectors: np.ndarray,
+    progress: BuildProgress,
+) -> None:
+    step = client.get_max_batch_size()
+    for start in range(0, len(records), step):
+        part = records[start : start + step]
+        collection.add(
+            ids=[record.id for record in part],
+            embeddings=vectors[start : start + step],
+            documents=[record.text for record in part],
+            metadatas=[record.chroma_metadata() for record in part],
+        )
+        progress.advance(len(part))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -121,28 +208,40 @@ class VersionStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def new_building_folder(self) -> Path:
+    def begin_build(self) -> Path:
         """A fresh folder for a version under construction (call with the ingest lock held)."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        folder = self.versions_dir / f"v{stamp}-{uuid.uuid4().hex[:6]}{BUILDING_SUFFIX}"
+        folder = self.versions_dir / f"{new_version_name()}{BUILDING_SUFFIX}"
         folder.mkdir(parents=True)
         (folder / "reader.lock").touch()
         return folder
 
-    def write_records(self, folder: Path, records: list[ChunkRecord], vectors: np.ndarray) -> None:
-        with (folder / "chunks.jsonl").open("w", encoding="utf-8") as out:
+    def write(
+        self,
+        build: Path,
+        records: list[ChunkRecord],
+        vectors: np.ndarray,
+        manifest: Manifest,
+        progress: BuildProgress,
+    ) -> None:
+        """Write a complete version into its build folder; nothing reads it yet."""
+        client = chroma_client(build / "chroma")
+        try:
+            collection = client.create_collection(
+                COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            add_in_batches(client, collection, records, vectors, progress)
+        finally:
+            client.close()
+        with (build / "chunks.jsonl").open("w", encoding="utf-8") as out:
             for record in records:
                 out.write(record.model_dump_json() + "\n")
-        np.save(folder / "vectors.npy", vectors.astype(np.float32, copy=False))
+        np.save(build / "vectors.npy", vectors.astype(np.float32, copy=False))
+        (build / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
 
-    def write_manifest(self, folder: Path, manifest: Manifest) -> None:
-        (folder / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-
-    def publish(self, building: Path) -> str:
+    def publish(self, build: Path) -> str:
         """Make a completed build the current version; readers switch on their next search."""
-        name = building.name.removesuffix(BUILDING_SUFFIX)
-        final = building.with_name(name)
-        building.rename(final)
+        name = build.name.removesuffix(BUILDING_SUFFIX)
+        build.rename(build.with_name(name))
         _fsync_dir(self.versions_dir)
         tmp = self.pointer.with_name(f"CURRENT.{uuid.uuid4().hex}.tmp")
         with tmp.open("w", encoding="utf-8") as out:
@@ -187,8 +286,8 @@ class VersionStore:
             shutil.rmtree(folder, ignore_errors=True)
             return True
 
-    def acquire_current(self):
-        """Shared-lock the current version: returns (lock handle, name, folder); close to release."""
+    def open_current(self) -> "LocalVersion":
+        """Open the current version for reading, shared-locked against deletion until closed."""
         for _ in range(20):
             name = self.current_name()
             if name is None:
@@ -202,9 +301,40 @@ class VersionStore:
                 continue  # replaced and collected between reading the pointer and opening it
             fcntl.flock(handle, fcntl.LOCK_SH)
             if folder.is_dir():
-                return handle, name, folder
+                return LocalVersion(name, folder, handle)
             handle.close()
         raise IndexNotBuiltError(f"the index in {self.index_dir} keeps changing; try again")
+
+
+class LocalVersion:
+    """One version folder held open: its Chroma collection, its chunks, and the reader lock."""
+
+    def __init__(self, name: str, folder: Path, lock_handle) -> None:
+        self.name = name
+        self._folder = folder
+        self._lock_handle = lock_handle
+        self._records: list[ChunkRecord] | None = None
+        try:
+            self.client = chroma_client(folder / "chroma")
+            self.collection = self.client.get_collection(COLLECTION, embedding_function=None)
+        except BaseException:
+            lock_handle.close()
+            raise
+
+    def records(self) -> list[ChunkRecord]:
+        if self._records is None:
+            with (self._folder / "chunks.jsonl").open(encoding="utf-8") as lines:
+                self._records = [ChunkRecord.model_validate_json(line) for line in lines]
+        return self._records
+
+    def close(self) -> None:
+        self.client.close()
+        self._lock_handle.close()
+
+
+def new_version_name() -> str:
+    """Sortable by creation time: `v<UTC timestamp>-<random>`."""
+    return f"v{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:6]}"
 
 
 def now_iso() -> str:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.settings import Settings
-from ingest import pipeline
+from ingest import store as store_module
 from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest
@@ -228,7 +228,7 @@ def test_failure_midway_keeps_the_previous_index(small_settings, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_write_chroma", fail)
+    monkeypatch.setattr(store_module, "add_in_batches", fail)  # mid-way through writing Chroma
     with pytest.raises(RuntimeError, match="disk full"):
         run_ingest(small_settings)
     store = VersionStore(small_settings.index_dir)

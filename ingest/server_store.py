@@ -1,0 +1,181 @@
+"""Index versions as collections on a Chroma server, for several bot replicas and big indexes.
+
+The same protocol as the local folders (`ingest.store`): each ingest writes a new collection
+`<prefix>__<version>`, then replaces the pointer record in `<prefix>__meta` (a single upsert,
+atomic on the server). Readers re-read the pointer before each search. A reader on another
+machine cannot take a file lock here, so the previous version is kept one ingest longer than
+needed and a reader that still loses its collection re-opens the current one.
+"""
+
+import numpy as np
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
+
+from ingest.records import ChunkRecord
+from ingest.settings import IndexSettings
+from ingest.store import (
+    BuildProgress,
+    IndexNotBuiltError,
+    Manifest,
+    VersionStore,
+    add_in_batches,
+    new_version_name,
+)
+
+POINTER_ID = "pointer"
+PAGE = 1000
+
+
+def http_client(settings: IndexSettings) -> chromadb.ClientAPI:
+    headers = {}
+    if settings.chroma_auth_token is not None:
+        token = settings.chroma_auth_token.get_secret_value()
+        is_bearer = settings.chroma_auth_header.lower() == "authorization"
+        headers[settings.chroma_auth_header] = f"Bearer {token}" if is_bearer else token
+    return chromadb.HttpClient(
+        host=settings.chroma_host,
+        port=settings.chroma_port,
+        ssl=settings.chroma_ssl,
+        headers=headers,
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+
+
+class ServerStore:
+    """Index versions on a Chroma server (see the module docstring)."""
+
+    def __init__(self, settings: IndexSettings) -> None:
+        self.client = http_client(settings)
+        self.prefix = settings.chroma_collection_prefix
+        # One ingest at a time per machine; run ingest from one place (the compose ingest job).
+        self._local = VersionStore(settings.index_dir)
+
+    def _meta(self) -> chromadb.Collection:
+        return self.client.get_or_create_collection(f"{self.prefix}__meta", embedding_function=None)
+
+    def _collection_name(self, version: str) -> str:
+        return f"{self.prefix}__{version}"
+
+    def current_name(self) -> str | None:
+        documents = self._meta().get(ids=[POINTER_ID], include=["documents"])["documents"]
+        return documents[0] if documents else None
+
+    def read_manifest(self, name: str) -> Manifest:
+        found = self._meta().get(ids=[f"manifest:{name}"], include=["documents"])["documents"]
+        if not found:
+            raise IndexNotBuiltError(f"index version {name} has no manifest on the Chroma server")
+        return Manifest.model_validate_json(found[0])
+
+    def read_records(self, name: str) -> tuple[list[ChunkRecord], np.ndarray]:
+        return _read_collection(
+            self.client.get_collection(self._collection_name(name), embedding_function=None),
+            with_vectors=True,
+        )
+
+    def ingest_lock(self):
+        return self._local.ingest_lock()
+
+    def begin_build(self) -> str:
+        return new_version_name()
+
+    def write(
+        self,
+        build: str,
+        records: list[ChunkRecord],
+        vectors: np.ndarray,
+        manifest: Manifest,
+        progress: BuildProgress,
+    ) -> None:
+        collection = self.client.create_collection(
+            self._collection_name(build),
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        add_in_batches(self.client, collection, records, vectors, progress)
+        self._meta().upsert(
+            ids=[f"manifest:{build}"], documents=[manifest.model_dump_json()], embeddings=[[0.0]]
+        )
+
+    def publish(self, build: str) -> str:
+        self._meta().upsert(ids=[POINTER_ID], documents=[build], embeddings=[[0.0]])
+        return build
+
+    def collect_garbage(self) -> list[str]:
+        """Delete versions older than the previous one, and builds never published."""
+        current = self.current_name()
+        marker = f"{self.prefix}__v"
+        versions = sorted(
+            name.removeprefix(f"{self.prefix}__")
+            for name in (collection.name for collection in self.client.list_collections())
+            if name.startswith(marker)
+        )
+        if current is None:
+            return []
+        older = [version for version in versions if version < current]
+        keep = {current, *older[-1:]}
+        removed = []
+        for version in versions:
+            if version not in keep and version <= current:
+                self.client.delete_collection(self._collection_name(version))
+                self._meta().delete(ids=[f"manifest:{version}"])
+                removed.append(version)
+        return removed
+
+    def open_current(self) -> "ServerVersion":
+        for _ in range(3):
+            name = self.current_name()
+            if name is None:
+                raise IndexNotBuiltError(
+                    f"no index with prefix {self.prefix!r} on the Chroma server: "
+                    "run `ai-strategy ingest` first"
+                )
+            try:
+                collection = self.client.get_collection(
+                    self._collection_name(name), embedding_function=None
+                )
+            except NotFoundError:
+                continue  # collected between reading the pointer and opening it
+            return ServerVersion(name, collection)
+        raise IndexNotBuiltError("the index on the Chroma server keeps changing; try again")
+
+
+class ServerVersion:
+    """A version collection on the server; holding it open costs nothing."""
+
+    def __init__(self, name: str, collection: chromadb.Collection) -> None:
+        self.name = name
+        self.collection = collection
+        self._records: list[ChunkRecord] | None = None
+
+    def records(self) -> list[ChunkRecord]:
+        if self._records is None:
+            self._records, _ = _read_collection(self.collection, with_vectors=False)
+        return self._records
+
+    def close(self) -> None:
+        pass
+
+
+def _read_collection(
+    collection: chromadb.Collection, *, with_vectors: bool
+) -> tuple[list[ChunkRecord], np.ndarray]:
+    """Every record of a collection, page by page, in document order."""
+    include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
+    rows: list[tuple[ChunkRecord, np.ndarray | None]] = []
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset)
+        if not page["ids"]:
+            break
+        vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
+        for chunk_id, text, metadata, vector in zip(
+            page["ids"], page["documents"], page["metadatas"], vectors, strict=True
+        ):
+            rows.append((ChunkRecord(id=chunk_id, text=text, **metadata), vector))
+        offset += len(page["ids"])
+    rows.sort(key=lambda row: (row[0].doc, row[0].position))
+    records = [record for record, _ in rows]
+    vectors = np.asarray([vector for _, vector in rows], dtype=np.float32) if with_vectors else np.zeros((0, 0))
+    return records, vectors
