@@ -1,0 +1,287 @@
+"""Block Kit renderings of the engines' results, within Slack's limits.
+
+An answer becomes one or more messages: its text in mrkdwn sections (each under 3000
+characters), the comparison table, notes, then a "Sources" context and 👍/👎 buttons on the
+last one. A long answer is split into several messages (at most `MESSAGE_BLOCKS` blocks and
+`MESSAGE_TEXT_BUDGET` characters each) rather than rejected by Slack with `msg_too_long`,
+`msg_blocks_too_long` or `invalid_blocks`.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answering.models import Answer
+from bot.assessment import messages as assessment_messages
+from bot.assessment.recommendation import Recommendation
+from bot.slack import messages
+from bot.slack.mrkdwn import escape, shorten, split_mrkdwn, to_mrkdwn
+
+# Slack's limits, with some headroom where the exact count is undocumented.
+SECTION_TEXT = 3000
+SECTION_FIELD_TEXT = 2000
+HEADER_TEXT = 150
+CONTEXT_ELEMENTS = 10
+CONTEXT_ELEMENT_TEXT = 2000
+MESSAGE_BLOCKS = 50
+MESSAGE_TEXT_BUDGET = 12_000  # Slack answers msg_blocks_too_long from about 13,000
+FALLBACK_TEXT = 3000
+
+FEEDBACK_BLOCK = "feedback"
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+SHARE_BLOCK = "share"
+SHARE_ACTION = "share_recommendation"
+RECOMMENDATION_EVENT = "ai_strategy_recommendation"
+
+
+@dataclass
+class SlackMessage:
+    """What one `chat.postMessage` (or `respond`) sends: fallback text, blocks, metadata."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+
+    def as_arguments(self) -> dict[str, Any]:
+        arguments: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
+        if self.metadata is not None:
+            arguments["metadata"] = self.metadata
+        return arguments
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": mrkdwn(truncate(text, SECTION_TEXT))}
+
+
+def sections(text: str) -> list[dict[str, Any]]:
+    """mrkdwn of any length as consecutive sections."""
+    return [section(piece) for piece in split_mrkdwn(text, SECTION_TEXT)]
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(truncate(text, HEADER_TEXT))}
+
+
+def context(lines: list[str]) -> list[dict[str, Any]]:
+    """Context blocks for the given lines: at most 10 elements per block, lines packed together."""
+    elements: list[str] = []
+    for line in lines:
+        line = truncate(line, CONTEXT_ELEMENT_TEXT)
+        if (
+            elements
+            and len(elements[-1]) + 1 + len(line) <= CONTEXT_ELEMENT_TEXT
+            and len(lines) > CONTEXT_ELEMENTS
+        ):
+            elements[-1] += "\n" + line
+        else:
+            elements.append(line)
+    return [
+        {
+            "type": "context",
+            "elements": [mrkdwn(text) for text in elements[i : i + CONTEXT_ELEMENTS]],
+        }
+        for i in range(0, len(elements), CONTEXT_ELEMENTS)
+    ]
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def _block_text(block: dict[str, Any]) -> int:
+    """Characters of text a block carries (what counts toward a message's size)."""
+    total = len(block["text"].get("text", "")) if isinstance(block.get("text"), dict) else 0
+    for element in block.get("elements", []) + block.get("fields", []):
+        if isinstance(element.get("text"), str):
+            total += len(element["text"])
+        elif isinstance(element.get("text"), dict):
+            total += len(element["text"].get("text", ""))
+    return total
+
+
+def pack(
+    body: list[dict[str, Any]], tail: list[dict[str, Any]], fallback: str
+) -> list[SlackMessage]:
+    """Blocks into as few messages as Slack's limits allow; `tail` stays together at the end."""
+    budget_blocks = MESSAGE_BLOCKS - len(tail)
+    budget_text = MESSAGE_TEXT_BUDGET - sum(_block_text(block) for block in tail)
+    groups: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in body:
+        cost = _block_text(block)
+        if groups[-1] and (len(groups[-1]) >= budget_blocks or size + cost > budget_text):
+            groups.append([])
+            size = 0
+        groups[-1].append(block)
+        size += cost
+    groups[-1].extend(tail)
+    result = []
+    for number, blocks in enumerate(groups):
+        text = fallback if number == 0 else f"{messages.continued()} {fallback}"
+        result.append(SlackMessage(text=truncate(text, FALLBACK_TEXT), blocks=blocks))
+    return result
+
+
+def _citation_title(citation) -> str:
+    """`Title › Section › Subsection` (the index writes section paths with " > ")."""
+    parts = [
+        citation.title,
+        *(part.strip() for part in citation.section.split(" > ") if part.strip()),
+    ]
+    return escape(" › ".join(parts)).replace("|", "¦")
+
+
+def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
+    """The "Sources" context: `[n] title › section`, linked when the document has a url."""
+    if not numbered:
+        return []
+    lines = [messages.sources_heading()]
+    lines += [
+        messages.source_line(n, _citation_title(c), c.url)
+        for n, c in sorted(numbered, key=lambda p: p[0])
+    ]
+    return context(lines)
+
+
+def feedback_buttons(answer_id: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": FEEDBACK_BLOCK,
+        "elements": [
+            button(messages.feedback_up(), FEEDBACK_UP, answer_id),
+            button(messages.feedback_down(), FEEDBACK_DOWN, answer_id),
+        ],
+    }
+
+
+def _comparison(answer: Answer) -> list[dict[str, Any]]:
+    """The rows side by side: the aspect with its markers, then one field per approach."""
+    left, right = messages.comparison_columns()
+    blocks = [section(messages.comparison_heading())]
+    for row in answer.comparison:
+        markers = "".join(f"[{n}]" for n in row.citations)
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(truncate(f"*{escape(row.aspect)}* {markers}".strip(), SECTION_TEXT)),
+                "fields": [
+                    mrkdwn(
+                        shorten(f"{left}\n{to_mrkdwn(row.prompt_engineering)}", SECTION_FIELD_TEXT)
+                    ),
+                    mrkdwn(shorten(f"{right}\n{to_mrkdwn(row.fine_tuning)}", SECTION_FIELD_TEXT)),
+                ],
+            }
+        )
+    return blocks
+
+
+def answer_messages(answer: Answer, *, answer_id: str | None = None) -> list[SlackMessage]:
+    """An answer as Slack messages: text (or comparison), note, sources and feedback buttons.
+
+    A comparison's text is the list rendering of its rows; Slack shows the rows side by side
+    instead.
+    """
+    text = to_mrkdwn(answer.text) or messages.empty_answer()
+    body = _comparison(answer) if answer.comparison else sections(text)
+    if answer.note:
+        body += context(["_" + escape(answer.note) + "_"])
+    tail = sources([(citation.n, citation) for citation in answer.citations])
+    if answer_id is not None:
+        tail.append(feedback_buttons(answer_id))
+    return pack(body, tail, fallback=text)
+
+
+def text_message(text: str) -> SlackMessage:
+    """A short mrkdwn message (help, apologies, reports) as one section with a fallback."""
+    return SlackMessage(text=truncate(text, FALLBACK_TEXT), blocks=sections(text))
+
+
+def recommendation_metadata(recommendation: Recommendation) -> dict[str, Any]:
+    """Slack message metadata for workflows: the engine's JSON values of outcome and confidence."""
+    report = recommendation.report()
+    return {
+        "event_type": RECOMMENDATION_EVENT,
+        "event_payload": {
+            "recommendation": report["recommendation"],
+            "confidence": report["confidence"],
+        },
+    }
+
+
+def _factor_line(recommendation: Recommendation, factor) -> str:
+    line = (
+        f"• *{escape(factor.label)}* ({escape(factor.value_label)}): {escape(factor.explanation)}"
+    )
+    if factor.citation is None:
+        return f"{line} _({assessment_messages.no_citation()})_"
+    return f"{line} [{recommendation.citation_number(factor.citation)}]"
+
+
+def recommendation_message(recommendation: Recommendation, *, channel: str) -> SlackMessage:
+    """The recommendation as one message, with a button to share it in `channel`."""
+    outcome = recommendation.outcome.label
+    counterfactual = recommendation.counterfactual
+    what_changes = (
+        counterfactual.summary if counterfactual else assessment_messages.no_counterfactual(outcome)
+    )
+    steps = "\n".join(
+        f"{number}. {escape(step)}" for number, step in enumerate(recommendation.next_steps, 1)
+    )
+    factors = "\n".join(_factor_line(recommendation, factor) for factor in recommendation.factors)
+    blocks = [
+        header(messages.recommendation_heading(outcome)),
+        *sections(escape(recommendation.summary)),
+        *context([messages.confidence(f"{recommendation.confidence:.0%}")]),
+        {"type": "divider"},
+        *sections(f"{messages.factors_heading()}\n{factors}"),
+        *sections(f"{messages.counterfactual_heading()}\n{escape(what_changes)}"),
+        *sections(f"{messages.next_steps_heading()}\n{steps}"),
+        *sources(list(enumerate(recommendation.citations, 1))),
+    ]
+    value = {"channel": channel, **recommendation_metadata(recommendation)["event_payload"]}
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": SHARE_BLOCK,
+            "elements": [
+                button(messages.share_button(), SHARE_ACTION, json.dumps(value), style="primary")
+            ],
+        }
+    )
+    fallback = messages.recommendation_fallback(
+        outcome, f"{recommendation.confidence:.0%}", recommendation.summary
+    )
+    return SlackMessage(
+        text=truncate(fallback, FALLBACK_TEXT),
+        blocks=blocks,
+        metadata=recommendation_metadata(recommendation),
+    )
+
+
+def shared_recommendation(
+    original: dict[str, Any], *, user_id: str, payload: dict[str, Any]
+) -> SlackMessage:
+    """A recommendation as posted in a channel: without the share button, with who shared it."""
+    blocks = [block for block in original.get("blocks", []) if block.get("block_id") != SHARE_BLOCK]
+    blocks += context([messages.shared_by(user_id)])
+    return SlackMessage(
+        text=original.get("text", ""),
+        blocks=blocks,
+        metadata={"event_type": RECOMMENDATION_EVENT, "event_payload": payload},
+    )

@@ -1,0 +1,413 @@
+"""The Web API methods the bot calls, answered as Slack documents them, over HTTP.
+
+`POST /api/<method>` takes form-encoded or JSON bodies and the token as a Bearer header (or a
+`token` argument); answers are `{"ok": true, ...}` or `{"ok": false, "error": code}` with HTTP
+200, 429 with `Retry-After` when rate limited. `POST /hooks/<token>` is a `response_url`.
+Every call is recorded, and the next calls of a method can be made to fail.
+"""
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.slack.emulator.validation import check_view, message_error
+from bot.slack.emulator.workspace import (
+    RESPONSE_URL_TTL_SECONDS,
+    RESPONSE_URL_USES,
+    SlackError,
+    Workspace,
+)
+
+RESPONSE_URL_METHOD = "response_url"
+JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request to the emulator: what was asked, when (monotonic seconds), what it answered."""
+
+    method: str
+    args: dict[str, Any]
+    at: float
+    status: int
+    response: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class _Failure:
+    status: int
+    remaining: int
+    retry_after: int
+    error: str
+
+
+class CallLog:
+    """Every call, in order, with waits for tests: `wait(method, count=2)`."""
+
+    def __init__(self) -> None:
+        self._calls: list[RecordedCall] = []
+        self._changed = threading.Condition()
+        self._listeners: list[Callable[[RecordedCall], None]] = []
+
+    def add(self, call: RecordedCall) -> None:
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+        for listener in list(self._listeners):
+            listener(call)
+
+    def subscribe(self, listener: Callable[[RecordedCall], None]) -> None:
+        """Call `listener` after every recorded call (e.g. to refresh the sandbox page)."""
+        self._listeners.append(listener)
+
+    def __call__(
+        self, method: str | None = None, *, where: Callable[[RecordedCall], bool] | None = None
+    ) -> list[RecordedCall]:
+        """The calls so far, optionally of one method and matching a predicate."""
+        with self._changed:
+            return [
+                call
+                for call in self._calls
+                if (method is None or call.method == method) and (where is None or where(call))
+            ]
+
+    def wait(
+        self,
+        method: str | None = None,
+        *,
+        count: int = 1,
+        where: Callable[[RecordedCall], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[RecordedCall]:
+        """Block until `count` matching calls were made; they are returned. TimeoutError else."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                matching = self(method, where=where)
+                if len(matching) >= count:
+                    return matching
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    made = [call.method for call in self._calls]
+                    raise TimeoutError(
+                        f"waited {timeout:.1f} s for {count} call(s) of {method or 'any method'}"
+                        f", got {len(matching)}; calls made: {made}"
+                    )
+                self._changed.wait(remaining)
+
+    def wait_until(self, predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
+        """Block until `predicate()` holds, re-checking after each call. TimeoutError else."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"condition not met within {timeout:.1f} s")
+                self._changed.wait(min(remaining, 0.05))
+
+    def clear(self) -> None:
+        with self._changed:
+            self._calls.clear()
+
+
+class WebApi:
+    """Slack's Web API over a `Workspace`, for one bot token (and one app-level token)."""
+
+    def __init__(self, workspace: Workspace, *, token: str, app_token: str | None = None) -> None:
+        self.workspace = workspace
+        self.token = token
+        self.app_token = app_token
+        self.calls = CallLog()
+        self._failures: dict[str, _Failure] = {}
+        self._failures_lock = threading.Lock()
+        self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "chat.update": self.chat_update,
+            "reactions.add": lambda args: self.reaction(args, add=True),
+            "reactions.remove": lambda args: self.reaction(args, add=False),
+            "views.open": lambda args: self.views_open(args, push=False),
+            "views.push": lambda args: self.views_open(args, push=True),
+            "views.update": self.views_update,
+        }
+        # Methods called with the app-level token (xapp-…) rather than the bot token.
+        self.app_methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        times: int = 1,
+        retry_after: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with an HTTP error (429 or 5xx)."""
+        default_error = "ratelimited" if status == 429 else "internal_error"
+        with self._failures_lock:
+            self._failures[method] = _Failure(status, times, retry_after, error or default_error)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._failures_lock:
+            failure = self._failures.get(method)
+            if failure is None:
+                return None
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                del self._failures[method]
+            return failure
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
+            Route("/hooks/{token}", self._response_url_endpoint, methods=["POST"]),
+        ]
+
+    async def _api_endpoint(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        args = dict(request.query_params)
+        body = await request.body()
+        if "json" in request.headers.get("content-type", ""):
+            args.update(json.loads(body or b"{}"))
+        else:
+            args.update(parse_qsl(body.decode("utf-8")))
+        token = args.pop("token", None)
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+        for name in JSON_ARGUMENTS:
+            if isinstance(args.get(name), str) and args[name]:
+                try:
+                    args[name] = json.loads(args[name])
+                except json.JSONDecodeError:
+                    return self._answer(
+                        method, args, 200, {"ok": False, "error": f"invalid_{name}"}
+                    )
+        status, payload, headers = self.handle(method, args, token)
+        return self._answer(method, args, status, payload, headers)
+
+    def _answer(
+        self, method: str, args: dict, status: int, payload: dict, headers: dict | None = None
+    ) -> Response:
+        self.calls.add(RecordedCall(method, args, time.monotonic(), status, payload))
+        return JSONResponse(payload, status_code=status, headers=headers)
+
+    def handle(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, JSON body and headers of the answer to one Web API call."""
+        failure = self._take_failure(method)
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+            return failure.status, {"ok": False, "error": failure.error}, headers
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if method in self.app_methods:
+            if token != self.app_token:
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            handler = self.app_methods[method]
+        elif token != self.token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        else:
+            handler = self.methods.get(method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        try:
+            return 200, {"ok": True, **handler(args)}, {}
+        except SlackError as error:
+            payload: dict[str, Any] = {"ok": False, "error": error.code}
+            if error.messages:
+                payload["response_metadata"] = {"messages": error.messages}
+            return 200, payload, {}
+
+    async def _response_url_endpoint(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        body = json.loads(await request.body() or b"{}")
+        ws = self.workspace
+        with ws.lock:
+            hook = ws.response_urls.get(token)
+            if hook is None:
+                status, answer = 404, "no_service"
+            elif time.monotonic() - hook.issued > RESPONSE_URL_TTL_SECONDS:
+                status, answer = 404, "expired_url"
+            elif hook.uses >= RESPONSE_URL_USES:
+                status, answer = 404, "used_url"
+            elif problem := message_error(body.get("text"), body.get("blocks")):
+                status, answer = 400, problem[0]
+            else:
+                hook.uses += 1
+                status, answer = 200, "ok"
+                self.post_response(hook.channel, hook.user, body)
+        args = {
+            **body,
+            "channel": hook.channel if hook else None,
+            "user": hook.user if hook else None,
+        }
+        self.calls.add(
+            RecordedCall(RESPONSE_URL_METHOD, args, time.monotonic(), status, {"ok": status == 200})
+        )
+        return PlainTextResponse(answer, status_code=status)
+
+    def post_response(self, channel_id: str, user: str, body: dict[str, Any]) -> None:
+        """Show a response to a command or an interaction: to the person, or in the channel."""
+        ws = self.workspace
+        with ws.lock:
+            if body.get("response_type") == "in_channel":
+                ws.add_message(
+                    ws.resolve_channel(channel_id),
+                    user=ws.bot_user_id,
+                    text=body.get("text", ""),
+                    blocks=body.get("blocks"),
+                    thread_ts=body.get("thread_ts"),
+                )
+                return
+            ws.ephemeral.append(
+                {
+                    "channel": channel_id,
+                    "user": user,
+                    "ts": ws.next_ts(),
+                    "text": body.get("text", ""),
+                    "blocks": copy.deepcopy(body.get("blocks")),
+                    "thread_ts": body.get("thread_ts"),
+                }
+            )
+
+    # -- methods ---------------------------------------------------------------------------
+
+    def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws = self.workspace
+        return {
+            "url": f"https://{ws.team_domain}.slack.com/",
+            "team": ws.team_domain,
+            "user": ws.bot_name,
+            "team_id": ws.team_id,
+            "user_id": ws.bot_user_id,
+            "bot_id": ws.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _check_message(self, args: dict[str, Any]) -> None:
+        problem = message_error(args.get("text"), args.get("blocks"))
+        if problem is not None:
+            raise SlackError(*problem)
+        metadata = args.get("metadata")
+        if metadata is not None and (
+            not isinstance(metadata, dict)
+            or not metadata.get("event_type")
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
+
+    def _bot_can_post(self, channel_ref: str):
+        ws = self.workspace
+        channel = ws.resolve_channel(channel_ref)
+        if channel.kind != "im" and ws.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws = self.workspace
+        with ws.lock:
+            channel = self._bot_can_post(str(args.get("channel", "")))
+            self._check_message(args)
+            message = ws.add_message(
+                channel,
+                user=ws.bot_user_id,
+                text=args.get("text") or "",
+                blocks=args.get("blocks"),
+                thread_ts=args.get("thread_ts") or None,
+                metadata=args.get("metadata"),
+                reply_broadcast=str(args.get("reply_broadcast", "")).lower() in ("1", "true"),
+            )
+            return {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
+
+    def chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws = self.workspace
+        with ws.lock:
+            channel = self._bot_can_post(str(args.get("channel", "")))
+            user = str(args.get("user", ""))
+            if channel.kind != "im" and user not in channel.members:
+                raise SlackError("user_not_in_channel")
+            self._check_message(args)
+            ts = ws.next_ts()
+            ws.ephemeral.append(
+                {
+                    "channel": channel.id,
+                    "user": user,
+                    "ts": ts,
+                    "text": args.get("text") or "",
+                    "blocks": copy.deepcopy(args.get("blocks")),
+                    "thread_ts": args.get("thread_ts"),
+                }
+            )
+            return {"message_ts": ts}
+
+    def chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws = self.workspace
+        with ws.lock:
+            message = ws.find_message(str(args.get("channel", "")), str(args.get("ts", "")))
+            if message.get("user") != ws.bot_user_id:
+                raise SlackError("cant_update_message")
+            self._check_message(args)
+            message["text"] = args.get("text") or ""
+            if "blocks" in args:
+                message["blocks"] = copy.deepcopy(args["blocks"])
+            if "metadata" in args:
+                message["metadata"] = copy.deepcopy(args["metadata"])
+            message["edited"] = {"user": ws.bot_user_id, "ts": ws.next_ts()}
+            channel = ws.resolve_channel(str(args["channel"]))
+            return {
+                "channel": channel.id,
+                "ts": message["ts"],
+                "text": message["text"],
+                "message": copy.deepcopy(message),
+            }
+
+    def reaction(self, args: dict[str, Any], *, add: bool) -> dict[str, Any]:
+        self.workspace.react(
+            str(args.get("channel", "")),
+            str(args.get("timestamp", "")),
+            str(args.get("name", "")),
+            self.workspace.bot_user_id,
+            add=add,
+        )
+        return {}
+
+    def views_open(self, args: dict[str, Any], *, push: bool) -> dict[str, Any]:
+        ws = self.workspace
+        with ws.lock:
+            trigger = ws.use_trigger(args.get("trigger_id"))
+            problems = check_view(args.get("view"))
+            if problems:
+                raise SlackError("invalid_arguments", problems)
+            return {"view": copy.deepcopy(ws.open_view(trigger.user, args["view"], push=push))}
+
+    def views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws = self.workspace
+        with ws.lock:
+            problems = check_view(args.get("view"))
+            if problems:
+                raise SlackError("invalid_arguments", problems)
+            view = ws.update_view(
+                args["view"],
+                view_id=args.get("view_id"),
+                external_id=args.get("external_id"),
+                hash_=args.get("hash"),
+            )
+            return {"view": copy.deepcopy(view)}

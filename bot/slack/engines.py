@@ -1,0 +1,35 @@
+"""The engines the Slack app calls, behind one small boundary (tests put fakes here)."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.answering.models import Answer, Turn
+from bot.assessment.intake import IntakeAnswers
+from bot.assessment.recommendation import Recommendation
+from bot.settings import Settings
+from ingest.pipeline import IngestSummary
+
+
+@dataclass(frozen=True)
+class Engines:
+    """Answer a question, recommend from intake answers, re-ingest the knowledge base."""
+
+    answer: Callable[[str, Sequence[Turn]], Answer]
+    recommend: Callable[[IntakeAnswers], Recommendation]
+    reindex: Callable[[], IngestSummary]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Engines":
+        """The real engines over the knowledge index of `settings` (one index, shared)."""
+        from bot.answering.engine import AnswerEngine
+        from bot.assessment import recommend
+        from ingest.index import KnowledgeIndex
+        from ingest.pipeline import run_ingest
+
+        index = KnowledgeIndex(settings)
+        engine = AnswerEngine(settings, index)
+        return cls(
+            answer=engine.answer,
+            recommend=lambda answers: recommend(answers, index),
+            reindex=lambda: run_ingest(settings),
+        )

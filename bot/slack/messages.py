@@ -1,0 +1,324 @@
+"""Every user-facing and log string of the Slack app, so that wording is reviewed in one place.
+
+Log strings never contain message text, tokens or secrets: ids, counts and timings only.
+"""
+
+import secrets
+from collections.abc import Sequence
+
+COMMAND = "/ai-strategy"
+EXAMPLE_QUESTIONS = (
+    "When is fine-tuning worth it over prompt engineering?",
+    "How much labeled data does fine-tuning need?",
+    "What does fine-tuning cost compared with few-shot prompting?",
+)
+
+
+def new_error_id() -> str:
+    """A short id tying what a person is told to the one log line about it."""
+    return secrets.token_hex(4)
+
+
+# -- conversations -------------------------------------------------------------------------
+
+
+def help_text(bot_user_id: str | None) -> str:
+    mention = f"<@{bot_user_id}>" if bot_user_id else "me"
+    examples = "\n".join(f"• {mention} {question}" for question in EXAMPLE_QUESTIONS)
+    return (
+        "Hi! I answer questions on adapting language models (prompt engineering, fine-tuning, "
+        f"or both) from a curated knowledge base, with sources. Try:\n{examples}\n"
+        f"Reply in my thread to follow up, or run `{COMMAND}` for a guided assessment."
+    )
+
+
+def apology(error_id: str) -> str:
+    return (
+        f"Sorry, something went wrong on my side while answering (error id `{error_id}`). "
+        "Please try again in a moment."
+    )
+
+
+def sources_heading() -> str:
+    return "*Sources*"
+
+
+def source_line(n: int, title: str, url: str | None) -> str:
+    return f"[{n}] <{url}|{title}>" if url else f"[{n}] {title}"
+
+
+def comparison_heading() -> str:
+    return "*Prompt engineering vs fine-tuning*"
+
+
+def comparison_columns() -> tuple[str, str]:
+    return "*Prompt engineering*", "*Fine-tuning*"
+
+
+def continued() -> str:
+    return "(continued)"
+
+
+def empty_answer() -> str:
+    return "I have no answer to that."
+
+
+def feedback_up() -> str:
+    return "👍 Helpful"
+
+
+def feedback_down() -> str:
+    return "👎 Not helpful"
+
+
+def feedback_thanks(vote: int) -> str:
+    if vote > 0:
+        return "Thanks! Glad it helped."
+    return "Thanks for telling me. The feedback goes to the people who keep the knowledge base."
+
+
+def feedback_expired() -> str:
+    return "That answer is too old to rate now; ask again and rate the new answer."
+
+
+# -- /ai-strategy --------------------------------------------------------------------------
+
+
+def usage() -> str:
+    return (
+        f"*Usage*\n"
+        f"• `{COMMAND}`: a guided assessment (three short steps) that ends in a cited "
+        "recommendation, sent to you privately\n"
+        f"• `{COMMAND} <question>`: a cited answer only you can see\n"
+        f"• `{COMMAND} help`: this help\n"
+        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)"
+    )
+
+
+def looking_up() -> str:
+    return ":mag: Looking that up…"
+
+
+def modal_failed() -> str:
+    return f"Sorry, I could not open the assessment. Please run `{COMMAND}` again."
+
+
+def reindex_refused() -> str:
+    return (
+        "Only admins can re-index the knowledge base. Ask one of them, or your Slack admin to "
+        "add you to `AI_STRATEGY_ADMIN_USERS`."
+    )
+
+
+def reindex_started() -> str:
+    return ":arrows_counterclockwise: Re-indexing the knowledge base; I will report back here."
+
+
+def reindex_busy() -> str:
+    return "A re-index is already running; I will not start another one."
+
+
+def reindex_done(
+    *,
+    added: int,
+    updated: int,
+    deleted: int,
+    unchanged: int,
+    skipped: int,
+    chunks: int,
+    seconds: float,
+    skipped_files: Sequence[str],
+) -> str:
+    text = (
+        f":white_check_mark: Re-indexed in {seconds:.1f} s: {added} added, {updated} updated, "
+        f"{deleted} deleted, {unchanged} unchanged, {skipped} skipped; {chunks} chunks."
+    )
+    if skipped_files:
+        text += "\nSkipped: " + ", ".join(f"`{name}`" for name in skipped_files)
+    return text
+
+
+def reindex_failed(error_id: str) -> str:
+    return f":x: The re-index failed (error id `{error_id}`); the previous index is still in use."
+
+
+# -- the assessment modal and its recommendation -------------------------------------------
+
+
+def modal_title() -> str:
+    return "AI strategy"
+
+
+def modal_next() -> str:
+    return "Next"
+
+
+def modal_finish() -> str:
+    return "Get recommendation"
+
+
+def modal_cancel(step: int) -> str:
+    return "Cancel" if step == 1 else "Back"
+
+
+def modal_intro() -> str:
+    return (
+        "Answer a few questions about your task; you will get a recommendation with its "
+        "reasons and sources in a direct message."
+    )
+
+
+def recommendation_failed(error_id: str) -> str:
+    return (
+        f"Sorry, I could not finish your recommendation (error id `{error_id}`). Please run "
+        f"`{COMMAND}` again."
+    )
+
+
+def recommendation_heading(outcome: str) -> str:
+    return f"Recommendation: {outcome[:1].upper()}{outcome[1:]}"
+
+
+def confidence(label: str) -> str:
+    return f"*Confidence:* {label}"
+
+
+def recommendation_fallback(outcome: str, confidence: str, summary: str) -> str:
+    return f"{recommendation_heading(outcome)} (confidence {confidence}). {summary}"
+
+
+def factors_heading() -> str:
+    return "*Why*"
+
+
+def counterfactual_heading() -> str:
+    return "*What would change it*"
+
+
+def next_steps_heading() -> str:
+    return "*Next steps*"
+
+
+def share_button() -> str:
+    return "Share to channel"
+
+
+def shared_by(user_id: str) -> str:
+    return f"Shared by <@{user_id}> from `{COMMAND}`"
+
+
+def shared(channel_id: str) -> str:
+    return f"Shared in <#{channel_id}>."
+
+
+def share_failed(channel_id: str) -> str:
+    return (
+        f"I could not post in <#{channel_id}>. Invite me there (`/invite @ai-strategy`) and "
+        "click *Share to channel* again."
+    )
+
+
+# -- the commands --------------------------------------------------------------------------
+
+
+def missing_credentials(names: Sequence[str]) -> str:
+    return (
+        f"Missing {' and '.join(names)}: set them in the environment or in .env (see "
+        ".env.example and deploy/manifest.yaml). SLACK_APP_TOKEN selects Socket Mode, which "
+        "needs no signing secret."
+    )
+
+
+def no_index(error: Exception) -> str:
+    return f"No knowledge index yet ({error}). Run `ai-strategy ingest` first."
+
+
+def cannot_reach_slack(api_url: str, error: Exception) -> str:
+    return f"Slack did not accept the bot at {api_url}: {type(error).__name__}: {_short(error)}"
+
+
+def serving_socket_mode() -> str:
+    return "ai-strategy is connecting to Slack in Socket Mode (Ctrl-C stops it)"
+
+
+def serving_http(host: str, port: int) -> str:
+    return (
+        f"ai-strategy is listening on http://{host}:{port}: Slack's Request URL is "
+        "/slack/events, liveness /healthz (Ctrl-C stops it)"
+    )
+
+
+def feedback_totals(up: int, down: int) -> str:
+    total = up + down
+    if not total:
+        return "No feedback yet."
+    return f"{total} votes: 👍 {up}, 👎 {down} ({up / total:.0%} helpful)"
+
+
+def feedback_documents_heading() -> str:
+    return "Votes by cited document:"
+
+
+def feedback_recent_heading() -> str:
+    return "Latest questions voted down:"
+
+
+# -- logs (ids and counts only) ------------------------------------------------------------
+
+
+def log_answer_failed(error_id: str, error: BaseException) -> str:
+    return f"answer failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+
+
+def log_unexpected_error(error_id: str, error: BaseException) -> str:
+    return f"unexpected error [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+
+
+def log_recommendation_failed(error_id: str, error: BaseException) -> str:
+    return f"recommendation failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+
+
+def log_reindex_failed(error_id: str, error: BaseException) -> str:
+    return f"reindex failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+
+
+def log_answered(*, channel: str, pieces: int, citations: int, grounded: bool, ms: float) -> str:
+    return (
+        f"answered channel={channel} messages={pieces} citations={citations} "
+        f"grounded={grounded} in {ms:.0f} ms"
+    )
+
+
+def log_duplicate(key: str) -> str:
+    return f"skipped duplicate delivery {key}"
+
+
+def log_slack_call_failed(method: str, code: str) -> str:
+    return f"Slack {method} failed: {code}"
+
+
+def log_invalid_signature(timestamp: str) -> str:
+    return (
+        f"rejected a request with an invalid signature or stale timestamp (timestamp {timestamp})"
+    )
+
+
+def log_stopped() -> str:
+    return "stopped (answers in flight were finished)"
+
+
+def log_index_version(version: str) -> str:
+    return f"answering from index version {version}"
+
+
+def log_warmed_up(seconds: float) -> str:
+    return f"ready: models and index loaded in {seconds:.1f} s"
+
+
+def log_reindexed(seconds: float, chunks: int) -> str:
+    return f"reindex finished in {seconds:.1f} s ({chunks} chunks)"
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text[:200] + ("…" if len(text) > 200 else "")

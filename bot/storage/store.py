@@ -1,0 +1,329 @@
+"""The bot's state in one SQL database: handled events, posted answers, feedback votes.
+
+SQLite under the data dir by default; any SQLAlchemy URL (`AI_STRATEGY_DATABASE_URL`, e.g.
+PostgreSQL) when several bot processes share the work. Everything a replica must agree on goes
+through it:
+
+- `claim(key)` is an atomic insert-if-absent on a primary key, so of two deliveries of one event
+  (a Slack retry, or the same event at two replicas) exactly one wins, even while the first is
+  still being answered.
+- `answers` holds what the bot posted: thread history for follow-ups (bounded to the latest
+  turns and expiring), and what a feedback vote refers to.
+- `feedback` holds one vote per person and answer, with the question, answer and cited documents
+  copied in, so it outlives the pruning of answers.
+"""
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+from bot.answering.models import Turn
+
+# How long things are kept: event ids well beyond Slack's retry window (about an hour);
+# answers long enough to be voted on; follow-up history only for a recent conversation.
+EVENT_RETENTION = timedelta(days=1)
+ANSWER_RETENTION = timedelta(days=7)
+HISTORY_MAX_AGE = timedelta(hours=24)
+HISTORY_TURNS = 6
+PRUNE_EVERY_SECONDS = 600
+
+metadata = MetaData()
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(40), nullable=False),
+    Column("thread_ts", String(40), nullable=True),
+    Column("asker", String(40), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("cited_docs", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(32), nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("vote", SmallInteger, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("cited_docs", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("answer_id", "user_id", name="one_vote_per_person"),
+)
+
+
+class DocumentVotes(BaseModel):
+    doc: str
+    up: int = 0
+    down: int = 0
+
+
+class DownVote(BaseModel):
+    question: str
+    cited_docs: list[str]
+    at: datetime
+
+
+class FeedbackSummary(BaseModel):
+    """What `ai-strategy feedback` prints: totals, per cited document, latest 👎 questions."""
+
+    up: int
+    down: int
+    documents: list[DocumentVotes]
+    recent_down: list[DownVote]
+
+    @property
+    def total(self) -> int:
+        return self.up + self.down
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets its folder created, a busy timeout and WAL journaling."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure(connection, _record) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """The bot's database; thread-safe (one connection per operation from the pool)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_database_engine(url)
+        metadata.create_all(self.engine)
+        self._last_prune = 0.0
+        self._prune_lock = threading.Lock()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def claim(self, key: str) -> bool:
+        """Record `key` as handled; True for the first caller only, across threads and processes."""
+        self._prune_now_and_then()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(processed_events).values(key=key, created_at=_now()))
+        except IntegrityError:
+            return False
+        return True
+
+    # -- answers and history ---------------------------------------------------------------
+
+    def remember_answer(
+        self,
+        *,
+        channel: str,
+        thread_ts: str | None,
+        asker: str,
+        question: str,
+        answer: str,
+        cited_docs: list[str],
+    ) -> str:
+        """Store a posted answer; returns its id (what feedback buttons carry)."""
+        answer_id = uuid.uuid4().hex
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(answers).values(
+                    id=answer_id,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    asker=asker,
+                    question=question,
+                    answer=answer,
+                    cited_docs=json.dumps(cited_docs),
+                    created_at=_now(),
+                )
+            )
+        return answer_id
+
+    def history(
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        turns: int = HISTORY_TURNS,
+        max_age: timedelta = HISTORY_MAX_AGE,
+    ) -> list[Turn]:
+        """The latest turns of a conversation, oldest first: at most `turns`, none older than
+        `max_age`."""
+        since = _now() - max_age
+        query = (
+            select(answers.c.question, answers.c.answer)
+            .where(answers.c.channel == channel, answers.c.thread_ts == thread_ts)
+            .where(answers.c.created_at >= since)
+            .order_by(answers.c.created_at.desc())
+            .limit(turns)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [Turn(question=row.question, answer=row.answer) for row in reversed(rows)]
+
+    def has_answered_in(self, channel: str, thread_ts: str) -> bool:
+        """Whether the bot answered in this thread recently (so replies there are follow-ups)."""
+        since = _now() - HISTORY_MAX_AGE
+        query = (
+            select(answers.c.id)
+            .where(answers.c.channel == channel, answers.c.thread_ts == thread_ts)
+            .where(answers.c.created_at >= since)
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    # -- feedback --------------------------------------------------------------------------
+
+    def record_vote(self, *, answer_id: str, user_id: str, vote: int) -> bool:
+        """Store a person's 👍 (+1) or 👎 (-1) on an answer; a second click changes the vote.
+
+        False when the answer is unknown (pruned, or never stored).
+        """
+        if vote not in (1, -1):
+            raise ValueError("vote must be +1 or -1")
+        with self.engine.begin() as connection:
+            row = connection.execute(select(answers).where(answers.c.id == answer_id)).first()
+            if row is None:
+                return False
+            now = _now()
+            changed = connection.execute(
+                update(feedback)
+                .where(feedback.c.answer_id == answer_id, feedback.c.user_id == user_id)
+                .values(vote=vote, updated_at=now)
+            )
+            if changed.rowcount:
+                return True
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(feedback).values(
+                        answer_id=answer_id,
+                        user_id=user_id,
+                        vote=vote,
+                        question=row.question,
+                        answer=row.answer,
+                        cited_docs=row.cited_docs,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:  # the same person's other click won the race: it stands
+            pass
+        return True
+
+    def feedback_summary(self, *, recent: int = 10) -> FeedbackSummary:
+        """Totals, votes per cited document, and the latest questions voted down."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    feedback.c.vote,
+                    feedback.c.question,
+                    feedback.c.cited_docs,
+                    feedback.c.updated_at,
+                ).order_by(feedback.c.updated_at.desc())
+            ).all()
+        per_doc: dict[str, Counter] = {}
+        for row in rows:
+            for doc in json.loads(row.cited_docs):
+                per_doc.setdefault(doc, Counter())["up" if row.vote > 0 else "down"] += 1
+        documents = [
+            DocumentVotes(doc=doc, up=counts["up"], down=counts["down"])
+            for doc, counts in per_doc.items()
+        ]
+        documents.sort(key=lambda d: (-(d.up + d.down), d.doc))
+        recent_down = [
+            DownVote(
+                question=row.question,
+                cited_docs=json.loads(row.cited_docs),
+                at=_aware(row.updated_at),
+            )
+            for row in rows
+            if row.vote < 0
+        ][:recent]
+        return FeedbackSummary(
+            up=sum(1 for row in rows if row.vote > 0),
+            down=sum(1 for row in rows if row.vote < 0),
+            documents=documents,
+            recent_down=recent_down,
+        )
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def prune(self) -> None:
+        """Delete event ids and answers past their retention."""
+        now = _now()
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(processed_events).where(
+                    processed_events.c.created_at < now - EVENT_RETENTION
+                )
+            )
+            connection.execute(delete(answers).where(answers.c.created_at < now - ANSWER_RETENTION))
+
+    def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._last_prune < PRUNE_EVERY_SECONDS:
+            return
+        with self._prune_lock:
+            if time.monotonic() - self._last_prune < PRUNE_EVERY_SECONDS:
+                return
+            self._last_prune = time.monotonic()
+        self.prune()
+
+    def close(self) -> None:
+        self.engine.dispose()
