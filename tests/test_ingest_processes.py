@@ -55,7 +55,7 @@ def settings(tmp_path) -> Settings:
 def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
     first = run_ingest(settings).version
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(settings.knowledge_dir), str(settings.data_dir), "40"],
+        [sys.executable, "-c", READER, str(settings.knowledge_dir), str(settings.data_dir), "600"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -65,10 +65,10 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
             "feeding the next.\n", encoding="utf-8"
         )
         ingest = ingest_process(settings)
-        assert ingest.wait(timeout=120) == 0, ingest.stderr.read()
+        assert ingest.wait(timeout=300) == 0, ingest.stderr.read()
         second = VersionStore(settings.index_dir).current_name()
         seen = []
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             seen.append(json.loads(reader.stdout.readline()))
             if seen[-1]["version"] == second:
