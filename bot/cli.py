@@ -2,6 +2,10 @@
 
 import typer
 
+from bot.answering.cli import ask, evaluate
+from bot.assessment.cli import assess
+from bot.sandbox import cli as sandbox_cli
+from bot.slack import cli as slack_cli
 from ingest import cli as ingest_cli
 
 app = typer.Typer(
@@ -12,6 +16,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 ingest_cli.register(app)
+app.command()(ask)
+app.command("eval")(evaluate)
+app.command()(assess)
+slack_cli.register(app)
+sandbox_cli.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.answering.models import Answer, Turn
 from bot.assessment.intake import IntakeAnswers
@@ -9,14 +10,23 @@ from bot.assessment.recommendation import Recommendation
 from bot.settings import Settings
 from ingest.pipeline import IngestSummary
 
+if TYPE_CHECKING:
+    from ingest.index import KnowledgeIndex
+
 
 @dataclass(frozen=True)
 class Engines:
-    """Answer a question, recommend from intake answers, re-ingest the knowledge base."""
+    """Answer a question, recommend from intake answers, re-ingest the knowledge base.
+
+    `index` and `warm_up` are what readiness checks: the index queried by `/readyz`, and the
+    loading of models before the first question (None: nothing to check, as with fakes).
+    """
 
     answer: Callable[[str, Sequence[Turn]], Answer]
     recommend: Callable[[IntakeAnswers], Recommendation]
     reindex: Callable[[], IngestSummary]
+    index: "KnowledgeIndex | None" = None
+    warm_up: Callable[[], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Engines":
@@ -28,8 +38,11 @@ class Engines:
 
         index = KnowledgeIndex(settings)
         engine = AnswerEngine(settings, index)
+
         return cls(
             answer=engine.answer,
             recommend=lambda answers: recommend(answers, index),
             reindex=lambda: run_ingest(settings),
+            index=index,
+            warm_up=engine.warm_up,
         )

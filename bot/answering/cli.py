@@ -1,0 +1,122 @@
+"""`ai-strategy ask` and `ai-strategy eval`: the answer engine on the command line."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.answering import messages
+from bot.answering.models import Answer
+from bot.answering.retrieval import RetrievalMode
+from bot.settings import Settings
+from ingest.cli import DataDir, KnowledgeDir, settings_with
+
+EXIT_FAILED = 1
+DEFAULT_QUESTIONS = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev_questions.jsonl"
+)
+
+stderr = Console(stderr=True)
+
+
+def _engine(knowledge_dir: Path | None, data_dir: Path | None):
+    """A warmed-up engine, or exit 1 with a message when there is no index yet."""
+    from bot.answering.engine import AnswerEngine
+    from ingest.store import IndexNotBuiltError
+
+    settings = settings_with(Settings, knowledge_dir, data_dir)
+    engine = AnswerEngine(settings)
+    try:
+        engine.warm_up()
+    except IndexNotBuiltError:
+        stderr.print(messages.no_index(str(settings.data_dir)))
+        raise typer.Exit(EXIT_FAILED) from None
+    return engine
+
+
+def answer_json(answer: Answer) -> str:
+    """The JSON object `ask --json` prints for one answer."""
+    import json
+
+    return json.dumps(
+        {
+            "answer": answer.text,
+            "grounded": answer.grounded,
+            "citations": [
+                citation.model_dump(include={"n", "doc", "title", "section", "text"})
+                for citation in answer.citations
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def answer_text(answer: Answer) -> str:
+    """The readable rendering of an answer: text, note, sources."""
+    lines = [answer.text]
+    if answer.note:
+        lines += ["", f"({answer.note})"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for citation in answer.citations:
+            where = f"{citation.title} — {citation.section}" if citation.section else citation.title
+            lines.append(f"[{citation.n}] {where}" + (f" <{citation.url}>" if citation.url else ""))
+    return "\n".join(lines)
+
+
+def ask(
+    question: Annotated[
+        str, typer.Argument(help='The question; "-" reads one question per line from stdin.')
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per answer.")
+    ] = False,
+    knowledge_dir: KnowledgeDir = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer a question from the knowledge base, with cited sources."""
+    engine = _engine(knowledge_dir, data_dir)
+    questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    first = True
+    for text in questions:
+        if not text:
+            continue
+        answer = engine.answer(text)
+        if as_json:
+            print(answer_json(answer), flush=True)
+        else:
+            print(("" if first else "\n") + answer_text(answer), flush=True)
+        first = False
+
+
+def evaluate(
+    questions: Annotated[
+        Path | None,
+        typer.Option(
+            "--questions", help=f"Question set (JSON lines) [default: {DEFAULT_QUESTIONS}]."
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Cut-off of recall@k.")] = 5,
+    retriever: Annotated[
+        list[RetrievalMode] | None,
+        typer.Option("--retriever", help="Retriever(s) to measure; default all three."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    knowledge_dir: KnowledgeDir = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Measure retrieval (recall@k, MRR), citations, declines and latency on a question set."""
+    from bot.answering.evaluation import evaluate as run_evaluation
+    from bot.answering.evaluation import load_questions, report_json, report_lines
+
+    path = questions or DEFAULT_QUESTIONS
+    if not path.is_file():
+        stderr.print(f"No question set at {path}; pass one with --questions FILE.")
+        raise typer.Exit(EXIT_FAILED)
+    engine = _engine(knowledge_dir, data_dir)
+    report = run_evaluation(
+        engine, load_questions(path), k=k, modes=retriever or tuple(RetrievalMode)
+    )
+    print(report_json(report) if as_json else "\n".join(report_lines(report)))

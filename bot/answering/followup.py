@@ -1,0 +1,83 @@
+"""Follow-up questions: "and what does it cost?" is understood from the earlier turns.
+
+A question that leans on the conversation (it starts with "and"/"what about", or refers to "it"
+or "they" without naming anything, or is only a word or two) is searched together with the
+topic of the previous question: its approach and its topic words. A follow-up that names an
+approach ("what about prompt engineering?") keeps the previous topic words but takes its own
+approach.
+"""
+
+import re
+from collections.abc import Sequence
+
+from bot.answering.models import Turn
+from bot.answering.text import (
+    APPROACH_NAMES,
+    APPROACH_WORDS,
+    QUESTION_FILLER,
+    STOPWORDS,
+    approaches_in,
+    words,
+)
+
+_CONNECTIVE_START = re.compile(
+    r"^\s*(?:and|but|also|so|then|or|what about|how about)\b", re.IGNORECASE
+)
+_REFERRING_PRONOUNS = frozenset(
+    {"it", "its", "it's", "they", "them", "their", "this", "that", "these", "those"}
+)
+_REFERS_TO_APPROACHES = frozenset(
+    {
+        "approach",
+        "approaches",
+        "both",
+        "each",
+        "two",
+        "either",
+        "technique",
+        "techniques",
+        "method",
+        "methods",
+    }
+)
+SHORT_QUESTION_WORDS = 4
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether `question` can only be understood with the turn before it."""
+    tokens = words(question)
+    if _CONNECTIVE_START.match(question):
+        return True
+    if approaches_in(question) or _REFERS_TO_APPROACHES & set(tokens):
+        return False
+    return bool(_REFERRING_PRONOUNS & set(tokens)) or len(tokens) <= SHORT_QUESTION_WORDS
+
+
+def topic_of(question: str) -> str:
+    """The approach names and topic words of a question, as search words."""
+    names = [APPROACH_NAMES[approach] for approach in sorted(approaches_in(question))]
+    topic = [
+        word
+        for word in words(question)
+        if word not in STOPWORDS and word not in QUESTION_FILLER and word not in APPROACH_WORDS
+    ]
+    return " ".join(dict.fromkeys([*names, *topic]))
+
+
+def contextualize(question: str, history: Sequence[Turn]) -> str:
+    """The search query for `question`: itself, or itself plus the topic it refers back to."""
+    previous: str | None = None
+    for turn in history:
+        previous = _resolve(turn.question, previous)
+    return _resolve(question, previous)
+
+
+def _resolve(question: str, previous: str | None) -> str:
+    if previous is None or not is_follow_up(question):
+        return question
+    carried = topic_of(previous)
+    if approaches_in(question):
+        carried = " ".join(
+            word for word in carried.split() if word not in APPROACH_WORDS and word != "fine-tuning"
+        )
+    return f"{question} {carried}".strip()

@@ -1,0 +1,210 @@
+"""Which approach a sentence favours on the point asked, and whether the sources disagree.
+
+A sentence is cut into clauses ("While X …, Y …", "X …, whereas Y …"). Each clause has a
+subject, the approach it is about (a clause that starts with "it" continues the previous
+subject), and evaluative cues with a direction: "better", "higher", "superior", "excels" count
+for the subject; "less", "lower", "lacks", "loss" count against it. A cue that qualifies a
+burden ("lower costs", "less prone to overfitting", "more data") counts the other way. Only
+cues about the aspect asked count: a cue qualifies the aspect when it or the words after it
+belong to the aspect's family ("accuracy" takes in "performance" and "precision").
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.answering.text import (
+    APPROACH_PATTERNS,
+    FINE_TUNING,
+    PROMPT_ENGINEERING,
+    approach_mentions,
+    approaches_in,
+    stem,
+    words,
+)
+
+_POSITIVE = frozenset(
+    """
+    better best higher greater superior excel excels outperform outperforms comparable
+    improve improves improved enhance enhances stronger faster quicker cheaper easier
+    broader surpass surpasses more most
+    """.split()
+)
+_NEGATIVE = frozenset(
+    """
+    less least lower worse poorer weaker slower harder lack lacks lacking loss limiting
+    limits limited reduce reduces reduced degrade degrades fail fails fewer
+    """.split()
+)
+# The usual dimensions of the comparison, each a family of words that name it: a question about
+# one member is about all of them.
+ASPECT_FAMILIES = tuple(
+    frozenset(stem(word) for word in family.split())
+    for family in (
+        "accuracy accurate performance precision precise quality results",
+        "generalize generalization generalizability transferability transfer applicability "
+        "domains versatility",
+        "cost costs cheap cheaper expensive expense expenses budget price resources investment",
+        "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time",
+        "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible",
+        "data dataset datasets labeled",
+        "expertise skill skills knowledge technical",
+        "consistent consistency reliable reliability stable stability dependable",
+        "control controllability interpretability interpretable explainable explainability "
+        "transparent",
+        "robust robustness overfitting forgetting",
+        "scalable scalability scale",
+        "maintenance maintain",
+    )
+)
+# What a cue can qualify that is a cost: more of it is worse.
+_BURDENS = frozenset(
+    stem(word)
+    for word in """
+    cost costs expense expenses expensive resource resources time effort data overfitting
+    forgetting risk risks prone token tokens computational compute power maintenance complexity
+    intensive upfront rigid inflexible dependent investment training retraining storage
+    """.split()
+)
+_LEADING_CONTRAST = re.compile(r"^\s*(?:while|whereas|although|though)\b([^,]+),", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r";|,?\s+\b(?:whereas|while|but|although|though|however)\b|,\s+(?=unlike\b)", re.IGNORECASE
+)
+_LEADING_PHRASE = re.compile(
+    r"^\s*(?:[A-Z][\w\s-]{0,40}:\s+)?(?:(?:unlike|compared (?:to|with)|despite|like|instead of|"
+    r"by|for|in|on|once|if|when|as|after|while|although)\b[^,]*,\s*)?",
+    re.IGNORECASE,
+)
+_PRONOUN_SUBJECT = re.compile(
+    r"^\s*(?:[\w\s-]{0,40}:\s+)?(?:\w+,\s+)?"
+    r"(?:it|its|it's|they|this (?:method|approach|technique|process))\b",
+    re.IGNORECASE,
+)
+CUE_WINDOW = 3  # words after a cue that it can qualify
+
+
+_COMPARATIVE = re.compile(
+    r"\b(?:than|compared|comparable|superior|surpass(?:es)?|outperforms?|whereas|unlike)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Stance:
+    """The net lean of a sentence: > 0 favours prompt engineering, < 0 fine-tuning."""
+
+    score: float
+    on_aspect: bool  # some cue qualified the aspect asked about
+    comparative: bool  # the sentence weighs the approaches against each other
+
+    @property
+    def favours(self) -> str | None:
+        if self.score > 0:
+            return PROMPT_ENGINEERING
+        if self.score < 0:
+            return FINE_TUNING
+        return None
+
+
+def subject_of(text: str, previous: str | None = None) -> str | None:
+    """The approach a sentence is about: its main clause's first mention, or `previous` for "it"."""
+    if _PRONOUN_SUBJECT.match(text) and previous:
+        return previous
+    main = text[_LEADING_PHRASE.match(text).end() :]
+    mentions = approach_mentions(main) or approach_mentions(text)
+    if mentions:
+        return mentions[0][1]
+    return previous
+
+
+def aspect_family(terms: Iterable[str]) -> frozenset[str]:
+    """The question's topic stems with the families they belong to."""
+    terms = set(terms)
+    return frozenset(terms.union(*(family for family in ASPECT_FAMILIES if family & terms)))
+
+
+def stance_of(text: str, *, aspect: Iterable[str], subject: str | None = None) -> Stance:
+    """How `text` leans between the approaches on the `aspect` (stems, see `aspect_family`)."""
+    aspect = set(aspect)
+    score = 0.0
+    on_aspect = False
+    current = subject
+    for clause in _clauses(text):
+        if not clause.strip():
+            continue
+        current = subject_of(clause, current)
+        if current is None:
+            continue
+        lean, hit = _clause_lean(clause, aspect)
+        on_aspect = on_aspect or hit
+        score += lean if current == PROMPT_ENGINEERING else -lean
+    named = approaches_in(text) | ({subject} if subject else set())
+    comparative = len(named) == 2 or bool(_COMPARATIVE.search(text))
+    return Stance(score=score, on_aspect=on_aspect, comparative=comparative)
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses of a sentence: "While X …, Y …" gives two, so does "X …, whereas Y …"."""
+    leading = _LEADING_CONTRAST.match(text)
+    if leading:
+        return [leading.group(1), *_CLAUSE_BREAK.split(text[leading.end() :])]
+    return _CLAUSE_BREAK.split(text)
+
+
+def _clause_lean(clause: str, aspect: set[str]) -> tuple[float, bool]:
+    """The summed direction of the clause's cues on the aspect, for its subject."""
+    tokens = words(
+        APPROACH_PATTERNS[PROMPT_ENGINEERING].sub(
+            " ", APPROACH_PATTERNS[FINE_TUNING].sub(" ", clause)
+        )
+    )
+    lean = 0.0
+    for index, token in enumerate(tokens):
+        direction = 1 if token in _POSITIVE else -1 if token in _NEGATIVE else 0
+        if not direction:
+            continue
+        window = [stem(word) for word in tokens[index + 1 : index + 1 + CUE_WINDOW]]
+        if not (aspect & set(window) or stem(token) in aspect):
+            continue
+        if any(word in _BURDENS for word in window[:2]):
+            direction = -direction
+        lean += direction
+    return lean, lean != 0
+
+
+@dataclass(frozen=True)
+class Side:
+    """One position of a disagreement and the passages (indices) that state it."""
+
+    approach: str
+    passages: tuple[int, ...]
+
+
+def find_disagreement(
+    candidates: Sequence[tuple[int, str, Stance]],
+) -> tuple[Side, Side] | None:
+    """Two opposite positions held by different documents, or None.
+
+    `candidates` are (passage index, document, stance) of the passages relevant to the
+    question. Only comparative statements count ("X … better than Y", "X …, whereas Y …"): a
+    claim about one approach alone takes no side. A document takes a side when its relevant
+    statements lean one way overall; the sources disagree when documents take both sides.
+    """
+    by_document: dict[str, list[tuple[int, Stance]]] = defaultdict(list)
+    for index, document, stance in candidates:
+        if stance.favours is not None and stance.on_aspect and stance.comparative:
+            by_document[document].append((index, stance))
+    sides: dict[str, list[int]] = defaultdict(list)
+    for stances in by_document.values():
+        net = sum(stance.score for _, stance in stances)
+        if net == 0:
+            continue
+        approach = PROMPT_ENGINEERING if net > 0 else FINE_TUNING
+        sides[approach] += [index for index, stance in stances if stance.favours == approach]
+    if sides[PROMPT_ENGINEERING] and sides[FINE_TUNING]:
+        return (
+            Side(FINE_TUNING, tuple(sides[FINE_TUNING])),
+            Side(PROMPT_ENGINEERING, tuple(sides[PROMPT_ENGINEERING])),
+        )
+    return None

@@ -1,0 +1,208 @@
+"""The answer engine on the real index of knowledge/: grounded, cited, declining, comparing."""
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.answering import messages
+from bot.answering.engine import AnswerEngine
+from bot.answering.evaluation import EvalQuestion, is_relevant
+from bot.answering.models import Answer, Turn
+from bot.answering.text import split_sentences
+from tests.conftest import SHARED_DIR
+
+DEV_QUESTIONS = SHARED_DIR / "eval" / "dev_questions.jsonl"
+MARKER = re.compile(r"\[(\d+)\]")
+
+OUT_OF_SCOPE = [
+    "What is the capital of France?",
+    "How do I bake bread?",
+    "What blockchain projects has the company built?",
+    "Who are Rejolut's clients?",
+    "What is Solana?",
+    "Who won the 2018 football World Cup?",
+    "Where is the Mumbai office?",
+    "What is the price of Bitcoin?",
+    "Who founded Latitude?",
+    "What is the phone number of FuturePoint Digital?",
+    "What time is it?",
+    "Which smart contracts has Rejolut written?",
+    "How do I train my dog?",
+    "What is quantum computing?",
+]
+IN_SCOPE = [
+    "Is fine-tuning expensive?",
+    "When should I pick prompt engineering over fine-tuning?",
+    "Can I combine both approaches?",
+    "What are the risks of fine-tuning?",
+    "How long does it take to fine-tune a model?",
+    "What are the downsides of prompt engineering?",
+    "Do I need labeled data for prompt engineering?",
+    "Which is faster to deploy?",
+    "What is catastrophic forgetting?",
+    "Which costs more per request in production?",
+    "How do I decide between the two?",
+    "Which one is easier to maintain?",
+    "Is fine-tuning worth it for a small team?",
+    "What are the cons of prompt engineering?",
+    "What did Raffel et al. (2019) show?",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(indexed_settings, knowledge_index) -> AnswerEngine:
+    engine = AnswerEngine(indexed_settings, knowledge_index)
+    engine.warm_up()
+    return engine
+
+
+def dev_questions() -> list[EvalQuestion]:
+    if not DEV_QUESTIONS.is_file():
+        return []
+    return [
+        EvalQuestion.model_validate_json(line)
+        for line in DEV_QUESTIONS.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def assert_well_cited(answer: Answer) -> None:
+    """Every sentence carries a marker, every marker has a source, every source is used."""
+    numbers = [citation.n for citation in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    used = {int(n) for n in MARKER.findall(answer.text)}
+    assert used == set(numbers)
+    for line in answer.text.splitlines():
+        body = line.removeprefix("- ")
+        if body == messages.sources_disagree():
+            continue
+        for sentence in split_sentences(body):
+            assert MARKER.search(sentence), f"uncited sentence: {sentence!r}"
+
+
+@pytest.mark.skipif(not DEV_QUESTIONS.is_file(), reason="no ../shared/eval/dev_questions.jsonl")
+@pytest.mark.parametrize("question", dev_questions(), ids=lambda question: question.id)
+def test_dev_questions_are_cited_hits_or_declined(engine, question):
+    answer = engine.answer(question.question)
+    if question.out_of_scope:
+        assert not answer.grounded and answer.citations == []
+        return
+    assert answer.grounded
+    assert_well_cited(answer)
+    assert any(is_relevant(citation.doc, citation.text, question) for citation in answer.citations)
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+def test_paraphrased_questions_get_short_cited_answers(engine, knowledge_index, question):
+    answer = engine.answer(question)
+    assert answer.grounded, question
+    assert_well_cited(answer)
+    chunk_texts = {chunk.text for chunk in knowledge_index.chunks()}
+    assert all(citation.text in chunk_texts for citation in answer.citations)
+    if not answer.comparison and not answer.disagreement:
+        assert 1 <= len(MARKER.findall(answer.text)) <= 5
+        assert len(MARKER.sub("", answer.text)) <= 950
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_questions_the_knowledge_base_does_not_cover_are_declined(engine, question):
+    answer = engine.answer(question)
+    assert not answer.grounded
+    assert answer.citations == [] and not MARKER.search(answer.text)
+    assert answer.text == messages.not_covered()
+    assert "prompt engineering and fine-tuning" in answer.text  # says what it can answer
+
+
+def test_advertising_is_never_quoted(engine):
+    for question in [
+        "Should I hire prompt engineers?",
+        "What does FuturePoint Digital offer its clients?",
+    ]:
+        answer = engine.answer(question)
+        assert not re.search(r"\bhire\b|\bour clients\b|\bwe\b", answer.text, re.IGNORECASE), (
+            answer.text
+        )
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Which approach generalizes better across domains?", "generaliz"),
+        ("Does prompt engineering match the accuracy of fine-tuning?", "accura"),
+    ],
+)
+def test_sources_that_disagree_are_shown_side_by_side(engine, question, topic):
+    answer = engine.answer(question)
+    assert answer.grounded and answer.disagreement
+    assert answer.text.startswith(messages.sources_disagree())
+    assert_well_cited(answer)
+    sides = answer.text.splitlines()[1:]
+    assert len(sides) == 2 and "fine-tuning" in sides[0] and "prompt engineering" in sides[1]
+    assert all(MARKER.search(side) for side in sides)
+    assert len({citation.doc for citation in answer.citations}) >= 2
+    assert topic in answer.text.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is prompt engineering?",
+        "Which approach is cheaper to get started with?",
+        "Which is faster to deploy?",
+    ],
+)
+def test_agreeing_sources_are_not_called_a_disagreement(engine, question):
+    assert not engine.answer(question).disagreement
+
+
+def test_comparison_on_one_aspect_cites_every_cell(engine):
+    answer = engine.answer("How do they compare on cost?")
+    assert answer.grounded and [row.aspect for row in answer.comparison] == ["Cost"]
+    row = answer.comparison[0]
+    numbers = {citation.n for citation in answer.citations}
+    for cell in (row.prompt_engineering, row.fine_tuning):
+        assert {int(n) for n in MARKER.findall(cell)} <= numbers and MARKER.search(cell)
+    assert set(row.citations) <= numbers and row.citations
+    assert "low" in row.prompt_engineering.lower() and "high" in row.fine_tuning.lower()
+    assert answer.text.startswith("- **Cost**")
+    assert_well_cited(answer)
+
+
+def test_comparison_on_several_aspects(engine):
+    answer = engine.answer("Compare setup time and expertise")
+    assert [row.aspect for row in answer.comparison] == ["Setup time", "Expertise"]
+    assert all(row.citations for row in answer.comparison)
+    assert "days" in answer.comparison[0].fine_tuning
+    assert len(answer.text.splitlines()) == 2
+
+
+def test_follow_up_is_understood_from_the_history(engine):
+    history = [
+        Turn(question="What is fine-tuning?", answer=engine.answer("What is fine-tuning?").text)
+    ]
+    answer = engine.answer("and what does it cost?", history)
+    assert answer.grounded and answer.question == "and what does it cost?"
+    text = answer.text.lower()
+    assert "fine-tuning" in text or "fine tuning" in text
+    assert re.search(r"cost|expens|resource", text)
+
+
+def test_answers_time_their_stages(engine):
+    answer = engine.answer("How much data does fine-tuning need?")
+    assert {"embed", "retrieve", "score", "compose", "total"} <= set(answer.timings)
+    assert answer.retrieved and answer.note is None
+    json.loads(answer.model_dump_json())
+
+
+def test_concurrent_answers_match_sequential_ones(engine):
+    questions = [
+        "What is prompt engineering?",
+        "How much data does fine-tuning need?",
+        "What is Solana?",
+    ] * 3
+    sequential = [engine.answer(question).text for question in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        concurrent = list(pool.map(lambda question: engine.answer(question).text, questions))
+    assert concurrent == sequential
