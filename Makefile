@@ -16,12 +16,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The real bot when Slack credentials are configured, else the local sandbox page.
 run: $(VENV)/.installed
-	$(VENV)/bin/ai-strategy ingest
-	$(VENV)/bin/ai-strategy search "How much data does fine-tuning need?" -k 3
+	$(VENV)/bin/ai-strategy start
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.ingest_bench
+	$(VENV)/bin/python -m bench.answer_bench
+	$(VENV)/bin/python -m bench.slack_latency
