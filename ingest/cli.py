@@ -6,17 +6,18 @@ unchanged; 2 a usage error.
 """
 
 import json
-import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from ingest.logs import LogFormat, LogSettings
+from ingest.logs import configure_logging as configure
 from ingest.settings import IndexSettings
 
 EXIT_FAILED = 1
@@ -26,11 +27,11 @@ stderr = Console(stderr=True)
 
 KnowledgeDir = Annotated[
     Path | None,
-    typer.Option("--knowledge-dir", help="Folder of documents [env AI_STRATEGY_KNOWLEDGE_DIR]."),
+    typer.Option("--knowledge-dir", help="Folder of documents (env AI_STRATEGY_KNOWLEDGE_DIR)."),
 ]
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Folder of the index and state [env AI_STRATEGY_DATA_DIR]."),
+    typer.Option("--data-dir", help="Folder of the index and state (env AI_STRATEGY_DATA_DIR)."),
 ]
 
 
@@ -40,15 +41,11 @@ def settings_with(settings_class, knowledge_dir: Path | None, data_dir: Path | N
     return settings_class(**{key: value for key, value in overrides.items() if value is not None})
 
 
-def configure_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=stderr, show_time=False, show_path=False)],
-        force=True,
-    )
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def configure_logging(
+    verbose: bool = False, *, log_format: LogFormat | None = None, secrets: Iterable[str] = ()
+) -> None:
+    """Text or JSON lines on stderr (`AI_STRATEGY_LOG_FORMAT` unless given), secrets redacted."""
+    configure(verbose, log_format=log_format or LogSettings().log_format, secrets=secrets)
 
 
 class _BarProgress:
@@ -80,8 +77,9 @@ def ingest(
     from ingest.pipeline import run_ingest
     from ingest.store import IndexBusyError
 
-    configure_logging()
     settings = settings_with(IndexSettings, knowledge_dir, data_dir)
+    token = settings.chroma_auth_token
+    configure_logging(secrets=[token.get_secret_value()] if token else [])
     bar = RichProgress(
         TextColumn("{task.description}"),
         BarColumn(),

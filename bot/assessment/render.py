@@ -25,7 +25,7 @@ def render(recommendation: Recommendation, console: Console) -> None:
     )
     console.print(Panel(Group(headline, Text(recommendation.summary)), title="Recommendation"))
 
-    console.print("\n[bold]Why[/bold]")
+    console.print("\n[bold]How each answer weighs[/bold]")
     factors = Table(box=None, show_header=False, padding=(0, 1, 0, 0))
     factors.add_column(no_wrap=True)
     factors.add_column(no_wrap=True)

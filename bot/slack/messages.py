@@ -188,7 +188,7 @@ def recommendation_fallback(outcome: str, confidence: str, summary: str) -> str:
 
 
 def factors_heading() -> str:
-    return "*Why*"
+    return "*How each answer weighs*"
 
 
 def counterfactual_heading() -> str:
@@ -237,14 +237,31 @@ def cannot_reach_slack(api_url: str, error: Exception) -> str:
     return f"Slack did not accept the bot at {api_url}: {type(error).__name__}: {_short(error)}"
 
 
-def serving_socket_mode() -> str:
-    return "ai-strategy is connecting to Slack in Socket Mode (Ctrl-C stops it)"
+def cannot_open_index(error: Exception) -> str:
+    return (
+        f"Cannot open the knowledge index: {type(error).__name__}: {_short(error)}. Is the "
+        "Chroma server (CHROMA_HOST, CHROMA_PORT) running and reachable?"
+    )
+
+
+def cannot_open_database(error: Exception) -> str:
+    return (
+        f"Cannot open the database (AI_STRATEGY_DATABASE_URL): {type(error).__name__}: "
+        f"{_short(error).split(' (Background on this error')[0]}"
+    )
+
+
+def serving_socket_mode(host: str, port: int) -> str:
+    return (
+        "ai-strategy is connecting to Slack in Socket Mode; /healthz, /readyz and /metrics on "
+        f"http://{host}:{port} (Ctrl-C stops it)"
+    )
 
 
 def serving_http(host: str, port: int) -> str:
     return (
         f"ai-strategy is listening on http://{host}:{port}: Slack's Request URL is "
-        "/slack/events, liveness /healthz (Ctrl-C stops it)"
+        "/slack/events; /healthz, /readyz and /metrics (Ctrl-C stops it)"
     )
 
 
@@ -305,6 +322,24 @@ def log_invalid_signature(timestamp: str) -> str:
 
 def log_stopped() -> str:
     return "stopped (answers in flight were finished)"
+
+
+def log_draining() -> str:
+    return "stopping: /readyz answers 503, new events are refused, answers in flight finish"
+
+
+def log_drained(in_flight: int, seconds: float) -> str:
+    if in_flight:
+        return f"{in_flight} answers still in flight after {seconds:.0f} s; stopping anyway"
+    return f"answers in flight finished in {seconds:.1f} s"
+
+
+def log_refused_while_draining(kind: str) -> str:
+    return f"refused a {kind} while stopping (Slack retries it, at another replica if any)"
+
+
+def log_listener_failed(error_id: str, error: BaseException) -> str:
+    return f"listener failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
 
 
 def log_index_version(version: str) -> str:
