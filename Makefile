@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	# The CPU build of torch, pinned: any other spec pulls gigabytes of CUDA packages.
 	$(VENV)/bin/pip install --quiet torch==2.13.0
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,postgres]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -27,3 +27,4 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.ingest_bench
 	$(VENV)/bin/python -m bench.answer_bench
 	$(VENV)/bin/python -m bench.slack_latency
+	$(VENV)/bin/python -m bench.load_test

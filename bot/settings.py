@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from ingest.logs import LogFormat
 from ingest.settings import IndexSettings
 
 
@@ -46,6 +47,16 @@ class Settings(IndexSettings):
     port: int = Field(
         3000, validation_alias=AliasChoices("PORT", "AI_STRATEGY_PORT", "port"), ge=1, le=65535
     )
+    log_format: LogFormat = Field(
+        "text", description="`text` (readable, for a terminal) or `json` (one object per line)."
+    )
+    drain_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="On SIGTERM, how long to wait for answers in flight (readiness is 503 "
+        "meanwhile) before stopping.",
+    )
 
     @field_validator("admin_users", mode="before")
     @classmethod
@@ -53,6 +64,26 @@ class Settings(IndexSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, for the log redaction filter."""
+        from sqlalchemy.engine import make_url
+
+        secrets = [
+            secret.get_secret_value()
+            for secret in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.chroma_auth_token,
+            )
+            if secret is not None
+        ]
+        if self.database_url:
+            password = make_url(self.database_url).password
+            if password:
+                secrets.append(str(password))
+        return secrets
 
     @property
     def resolved_database_url(self) -> str:

@@ -27,8 +27,10 @@ index.search("warm up", 1)
 print("ready", flush=True)
 stop = time.monotonic() + float(sys.argv[3])
 while time.monotonic() < stop:
+    before = index.version
     hit = index.search("What is prompt chaining?", 1)[0]
-    print(json.dumps({"version": index.version, "doc": hit.doc}), flush=True)
+    if index.version == before:  # a switch mid-search would pair one version with the other's hit
+        print(json.dumps({"version": before, "doc": hit.doc}), flush=True)
     time.sleep(0.02)
 """
 

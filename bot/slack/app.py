@@ -8,7 +8,8 @@ it people's messages).
 """
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_bolt.middleware.request_verification import RequestVerification
@@ -24,12 +25,15 @@ from bot.slack import messages
 from bot.slack.command import SlashCommand
 from bot.slack.conversations import Conversations
 from bot.slack.engines import Engines
+from bot.slack.ops import Metrics, Readiness
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
 
 log = logging.getLogger("bot.slack")
 
 WEB_API_TIMEOUT_SECONDS = 30
+# Bolt's listeners only decide, claim and hand over (see bot.slack.work): a few threads do.
+LISTENER_THREADS = 8
 
 
 class MissingCredentialsError(RuntimeError):
@@ -67,9 +71,20 @@ class SlackBot:
     app: App
     store: Store
     work: BackgroundWork
+    metrics: Metrics = field(default_factory=Metrics)
+    readiness: Readiness | None = None
+    listeners: ThreadPoolExecutor | None = None
 
     def close(self, *, wait: bool = True) -> None:
-        """Finish the answers in flight (with `wait`), then release the database."""
+        """Stop taking work; finish what was taken (with `wait`), then release the database.
+
+        Listeners still running hand their work over first, so that nothing acknowledged to
+        Slack is dropped.
+        """
+        if self.readiness is not None:
+            self.readiness.start_draining()
+        if self.listeners is not None:
+            self.listeners.shutdown(wait=wait)
         self.work.shutdown(wait=wait)
         self.store.close()
 
@@ -91,6 +106,9 @@ def create_app(
     client = client or web_client(settings)
     secret = settings.slack_signing_secret
     verification = QuietRequestVerification(secret.get_secret_value()) if secret else None
+    listeners = ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="ai-strategy-listener"
+    )
     app = App(
         name="ai-strategy",
         client=client,
@@ -98,10 +116,31 @@ def create_app(
         request_verification_enabled=False,
         before_authorize=verification,
         process_before_response=False,
+        listener_executor=listeners,
     )
+    metrics = Metrics()
     work = work or BackgroundWork()
-    Conversations(engines=engines, store=store, work=work, client=client).register(app)
+    work.on_error = lambda: metrics.error("background")
+    Conversations(engines=engines, store=store, work=work, client=client, metrics=metrics).register(
+        app
+    )
     SlashCommand(
-        settings=settings, engines=engines, store=store, work=work, client=client
+        settings=settings, engines=engines, store=store, work=work, client=client, metrics=metrics
     ).register(app)
-    return SlackBot(app=app, store=store, work=work)
+
+    @app.error
+    def on_listener_error(error: Exception) -> None:
+        """One short line with an error id (Bolt's own would log a traceback at ERROR)."""
+        metrics.error("listener")
+        log.error(messages.log_listener_failed(messages.new_error_id(), error))
+        log.debug("listener failed", exc_info=error)
+
+    readiness = Readiness(engines=engines, store=store, client=client, metrics=metrics)
+    return SlackBot(
+        app=app,
+        store=store,
+        work=work,
+        metrics=metrics,
+        readiness=readiness,
+        listeners=listeners,
+    )

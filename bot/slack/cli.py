@@ -1,18 +1,20 @@
 """`ai-strategy serve` (the Slack bot) and `ai-strategy feedback` (what people thought of it).
 
-Exit status of `serve`: 2 when Slack credentials are missing, 1 when the bot cannot start
-(no index yet, Slack rejects the token or cannot be reached); otherwise it runs until stopped.
+Exit status of `serve`: 2 when Slack credentials are missing, 1 when the bot cannot start (no
+index yet, the index or the database cannot be reached, Slack rejects the token or cannot be
+reached); otherwise it runs until stopped, and exits 0 after a graceful stop (1 when answers
+were still in flight after AI_STRATEGY_DRAIN_SECONDS).
 """
 
 import json
 import logging
+import os
 import signal
-import threading
-import time
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.settings import Settings
 from bot.slack import messages
@@ -41,9 +43,14 @@ def serve(
     knowledge_dir: KnowledgeDir = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events.
+
+    Both modes serve /healthz, /readyz and /metrics on the HTTP port. SIGTERM (or Ctrl-C) stops
+    the bot gracefully: /readyz turns 503, answers in flight are finished, then it exits.
+    """
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError, SlackClientError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from bot.slack.app import create_app
     from bot.slack.engines import Engines
@@ -51,71 +58,103 @@ def serve(
     from ingest.index import KnowledgeIndex
     from ingest.store import IndexNotBuiltError
 
-    configure_logging()
     settings = settings_with(Settings, knowledge_dir, data_dir)
+    configure_logging(log_format=settings.log_format, secrets=settings.secret_values())
     missing = missing_credentials(settings)
     if missing:
-        stderr.print(f"[red]{messages.missing_credentials(missing)}[/red]")
-        raise typer.Exit(EXIT_USAGE)
+        _fail(settings, messages.missing_credentials(missing), EXIT_USAGE)
     index = KnowledgeIndex(settings)
     try:
         version = index.version
     except IndexNotBuiltError as error:
-        stderr.print(f"[red]{messages.no_index(error)}[/red]")
-        raise typer.Exit(EXIT_FAILED) from None
+        _fail(settings, messages.no_index(error))
+    except Exception as error:  # noqa: BLE001 - a Chroma server that is down or refuses us
+        _fail(settings, messages.cannot_open_index(error))
     finally:
         index.close()
     log.info(messages.log_index_version(version))
-    store = Store(settings.resolved_database_url)
+    try:
+        store = Store(settings.resolved_database_url)
+    except SQLAlchemyError as error:
+        _fail(settings, messages.cannot_open_database(error))
     engines = Engines.from_settings(settings)
     try:
         bot = create_app(settings, engines=engines, store=store)
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         store.close()
-        stderr.print(f"[red]{messages.cannot_reach_slack(settings.slack_api_url, error)}[/red]")
-        raise typer.Exit(EXIT_FAILED) from None
-    threading.Thread(target=_warm_up, args=(engines,), daemon=True).start()
-    # SIGTERM (how process managers stop a service) ends the bot as Ctrl-C does: answers in
-    # flight are finished first. In HTTP mode uvicorn shuts down gracefully, then re-raises the
-    # signal to this handler.
+        _fail(settings, messages.cannot_reach_slack(settings.slack_api_url, error))
+    bot.readiness.warm_up_in_background()
+    # SIGTERM (how process managers stop a service) stops the bot as Ctrl-C does; while the
+    # HTTP server runs, it drains first (see `bot.slack.server`).
     signal.signal(signal.SIGTERM, _interrupt)
+    bound_port = port or settings.port
+    drained = True
     try:
         if settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info(messages.serving_socket_mode())
-            handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
-            try:
-                handler.start()
-            finally:
-                handler.close()
+            drained = _serve_socket_mode(bot, settings, host=host, port=bound_port)
         else:
-            from bot.slack.server import create_http_app, serve_forever
+            from bot.slack.server import serve_http
 
-            bound_port = port or settings.port
             log.info(messages.serving_http(host, bound_port))
-            serve_forever(create_http_app(bot.app), host=host, port=bound_port)
+            drained = serve_http(
+                bot, host=host, port=bound_port, drain_seconds=settings.drain_seconds
+            )
     except KeyboardInterrupt:
         pass
     finally:
+        if not drained:
+            # AI_STRATEGY_DRAIN_SECONDS is up (logged): the answers still running are dropped.
+            logging.shutdown()
+            os._exit(EXIT_FAILED)
         bot.close(wait=True)
         log.info(messages.log_stopped())
+
+
+def _serve_socket_mode(bot, settings: Settings, *, host: str, port: int) -> bool:
+    """Socket Mode, with the probes on a small HTTP server; returns once stopped: False when
+    answers were still in flight after AI_STRATEGY_DRAIN_SECONDS."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from starlette.applications import Starlette
+
+    from bot.slack.ops import ops_routes
+    from bot.slack.server import ThreadedServer, wait_for_answers_in_flight
+
+    try:
+        probes = ThreadedServer(Starlette(routes=ops_routes(bot)), host=host, port=port)
+    except OSError as error:  # the port is taken
+        _fail(settings, messages.cannot_listen(host, port, error))
+    probes.start()
+    handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+    bot.readiness.socket_connected = handler.client.is_connected
+    log.info(messages.serving_socket_mode(host, port))
+    try:
+        handler.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # Draining: not ready any more, no new work from Slack, answers in flight finished.
+        # A second SIGTERM ends the process at once.
+        bot.readiness.start_draining()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        handler.close()
+        try:
+            drained = wait_for_answers_in_flight(bot, seconds=settings.drain_seconds)
+        finally:
+            probes.stop()
+    return drained
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _warm_up(engines) -> None:
-    """Answer one question nobody asked, so models and indexes are loaded before the first person
-    asks (the first answer of a process otherwise takes many seconds)."""
-    started = time.perf_counter()
-    try:
-        engines.answer(messages.EXAMPLE_QUESTIONS[0], ())
-    except Exception as error:
-        log.warning(messages.log_unexpected_error(messages.new_error_id(), error))
-        return
-    log.info(messages.log_warmed_up(time.perf_counter() - started))
+def _fail(settings: Settings, message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """A clear one-line reason the bot cannot start (a JSON line in JSON mode), and exit."""
+    if settings.log_format == "json":
+        log.error(message)
+    else:
+        stderr.print(f"[red]{escape(message)}[/red]")
+    raise typer.Exit(code)
 
 
 def feedback(

@@ -8,6 +8,7 @@ the background pool and reports through the command's `response_url` or a direct
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from slack_bolt import App
@@ -25,6 +26,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
+from bot.slack.ops import Metrics
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
 from ingest.store import IndexBusyError
@@ -48,6 +50,7 @@ class SlashCommand:
         work: BackgroundWork,
         client: WebClient,
         name: str = messages.COMMAND,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -55,6 +58,7 @@ class SlashCommand:
         self.work = work
         self.client = client
         self.name = name
+        self.metrics = metrics or Metrics()
         self._reindexing = threading.Lock()
 
     def register(self, app: App) -> None:
@@ -82,17 +86,18 @@ class SlashCommand:
             ack(text=messages.usage())
         else:
             ack(text=messages.looking_up())
-            self.work.submit(self._answer, text, command, respond)
+            self.work.submit(self._answer, text, command, respond, time.perf_counter())
 
     def _open_modal(self, command: dict, respond) -> None:
         view = modal.step_view(1, answers={}, channel=command["channel_id"])
         try:
             self.client.views_open(trigger_id=command["trigger_id"], view=view)
         except SlackApiError as error:
+            self.metrics.error("slack_api")
             log.error(messages.log_slack_call_failed("views.open", error.response.get("error", "")))
             respond(text=messages.modal_failed(), response_type="ephemeral")
 
-    def _answer(self, question: str, command: dict, respond) -> None:
+    def _answer(self, question: str, command: dict, respond, taken_at: float) -> None:
         try:
             answer = self.engines.answer(question, ())
             answer_id = self.store.remember_answer(
@@ -105,26 +110,39 @@ class SlashCommand:
             )
             for piece in answer_messages(answer, answer_id=answer_id):
                 respond(response_type="ephemeral", **piece.as_arguments())
+            self.metrics.delivered(
+                "command", grounded=answer.grounded, seconds=time.perf_counter() - taken_at
+            )
         except Exception as error:
             error_id = messages.new_error_id()
+            self.metrics.error("answer")
             log.error(messages.log_answer_failed(error_id, error))
             log.debug("answer failed", exc_info=True)
             respond(text=messages.apology(error_id), response_type="ephemeral")
 
     def _reindex(self, respond) -> None:
         if not self._reindexing.acquire(blocking=False):
+            self.metrics.ingest_runs.labels("busy").inc()
             respond(text=messages.reindex_busy(), response_type="ephemeral")
             return
         try:
-            summary = self.engines.reindex()
+            # Replicas sharing a database take turns (another replica's re-index: busy).
+            with self.store.exclusively("reindex") as ours:
+                if not ours:
+                    raise IndexBusyError("another replica is re-indexing")
+                summary = self.engines.reindex()
         except IndexBusyError:
+            self.metrics.ingest_runs.labels("busy").inc()
             respond(text=messages.reindex_busy(), response_type="ephemeral")
         except Exception as error:
             error_id = messages.new_error_id()
+            self.metrics.ingest_runs.labels("failed").inc()
+            self.metrics.error("reindex")
             log.error(messages.log_reindex_failed(error_id, error))
             log.debug("reindex failed", exc_info=True)
             respond(text=messages.reindex_failed(error_id), response_type="ephemeral")
         else:
+            self.metrics.ingest_runs.labels("ok").inc()
             log.info(messages.log_reindexed(summary.seconds, summary.chunks))
             report = messages.reindex_done(
                 added=summary.added,
@@ -166,8 +184,10 @@ class SlashCommand:
             recommendation = self.engines.recommend(intake)
             message = recommendation_message(recommendation, channel=channel)
             self.client.chat_postMessage(channel=user, **message.as_arguments())
+            self.metrics.recommendations.inc()
         except Exception as error:
             error_id = messages.new_error_id()
+            self.metrics.error("recommendation")
             log.error(messages.log_recommendation_failed(error_id, error))
             log.debug("recommendation failed", exc_info=True)
             self.client.chat_postMessage(
@@ -190,7 +210,7 @@ class SlashCommand:
             code = error.response.get("error", "")
             log.warning(messages.log_slack_call_failed("chat.postMessage", code))
             if code not in SHARE_REFUSALS:
-                raise
+                raise  # counted and logged by the app's error handler
             respond(
                 text=messages.share_failed(channel),
                 response_type="ephemeral",

@@ -9,7 +9,7 @@ question, the engine, the answer posted in the thread, the reaction removed.
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from bot.slack import messages
 from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP, answer_messages, text_message
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
+from bot.slack.ops import Metrics
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
 from bot.storage.store import HISTORY_MAX_AGE
@@ -49,6 +50,7 @@ class Question:
     ts: str
     reply_in: str | None
     conversation: str
+    taken_at: float = field(default_factory=time.perf_counter, compare=False)
 
 
 def delivery_keys(body: dict[str, Any], event: dict[str, Any]) -> list[str]:
@@ -67,12 +69,19 @@ class Conversations:
     """The listeners for questions asked in conversations, and for feedback on answers."""
 
     def __init__(
-        self, *, engines: Engines, store: Store, work: BackgroundWork, client: WebClient
+        self,
+        *,
+        engines: Engines,
+        store: Store,
+        work: BackgroundWork,
+        client: WebClient,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engines = engines
         self.store = store
         self.work = work
         self.client = client
+        self.metrics = metrics or Metrics()
 
     def register(self, app: App) -> None:
         app.event("app_mention")(self.on_mention)
@@ -134,6 +143,7 @@ class Conversations:
         """Claim the question (see `delivery_keys`), then answer it on the background pool."""
         for key in delivery_keys(body, event):
             if not self.store.claim(key):
+                self.metrics.events_deduplicated.inc()
                 log.info(messages.log_duplicate(key))
                 return
         if not question.text:
@@ -148,6 +158,8 @@ class Conversations:
         stored = self.store.record_vote(
             answer_id=action.get("value", ""), user_id=body["user"]["id"], vote=vote
         )
+        if stored:
+            self.metrics.feedback_votes.labels("up" if vote > 0 else "down").inc()
         text = messages.feedback_thanks(vote) if stored else messages.feedback_expired()
         respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -176,6 +188,11 @@ class Conversations:
             pieces = answer_messages(answer, answer_id=answer_id)
             for piece in pieces:
                 self._post(question, piece.as_arguments())
+            self.metrics.delivered(
+                "conversation",
+                grounded=answer.grounded,
+                seconds=time.perf_counter() - question.taken_at,
+            )
             log.info(
                 messages.log_answered(
                     channel=question.channel,
@@ -187,6 +204,7 @@ class Conversations:
             )
         except Exception as error:
             error_id = messages.new_error_id()
+            self.metrics.error("answer")
             log.error(messages.log_answer_failed(error_id, error))
             log.debug("answer failed", exc_info=True)
             self._apologize(question, error_id)
@@ -202,6 +220,7 @@ class Conversations:
         try:
             self._post(question, text_message(messages.apology(error_id)).as_arguments())
         except SlackApiError as error:
+            self.metrics.error("slack_api")
             log.error(
                 messages.log_slack_call_failed("chat.postMessage", error.response.get("error", ""))
             )
@@ -213,4 +232,5 @@ class Conversations:
             method(channel=question.channel, timestamp=question.ts, name=WORKING_REACTION)
         except SlackApiError as error:
             code = error.response.get("error", "")
+            self.metrics.error("slack_api")
             log.warning(messages.log_slack_call_failed(method.__name__, code))

@@ -1,7 +1,8 @@
 """The real bot on loopback, wired to the Slack emulator: for tests, benchmarks and the sandbox.
 
-The bot runs exactly as `ai-strategy serve` runs it in HTTP mode (Bolt app, Starlette, uvicorn)
-with its Web API pointed at the emulator, and the emulator sends it signed requests.
+The bot runs exactly as `ai-strategy serve` runs it in HTTP mode (Bolt app, Starlette, uvicorn,
+with `/healthz`, `/readyz` and `/metrics`) with its Web API pointed at the emulator, and the
+emulator sends it signed requests.
 """
 
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ class LocalSlack:
             }
         )
         bot = create_app(settings, engines=engines, store=Store(settings.resolved_database_url))
-        server = ThreadedServer(create_http_app(bot.app), host=host, port=port)
+        bot.readiness.warm_up_in_background()
+        server = ThreadedServer(create_http_app(bot), host=host, port=port)
         server.start()
         slack.connect(server.url + EVENTS_PATH)
         return cls(slack=slack, bot=bot, server=server, settings=settings)

@@ -251,6 +251,10 @@ def cannot_open_database(error: Exception) -> str:
     )
 
 
+def cannot_listen(host: str, port: int, error: Exception) -> str:
+    return f"Cannot listen on {host}:{port} (PORT): {_short(error)}"
+
+
 def serving_socket_mode(host: str, port: int) -> str:
     return (
         "ai-strategy is connecting to Slack in Socket Mode; /healthz, /readyz and /metrics on "

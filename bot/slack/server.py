@@ -1,7 +1,14 @@
 """HTTP mode: the Bolt app behind Starlette and uvicorn, and a uvicorn server in a thread.
 
 `POST /slack/events` takes events, slash commands and interactivity alike (Slack sends all three
-to one Request URL when the manifest says so); `GET /healthz` says the process is alive.
+to one Request URL when the manifest says so); `GET /healthz` says the process is alive, and for
+a whole `SlackBot` `GET /readyz` whether it is ready for work and `GET /metrics` its Prometheus
+metrics (see `bot.slack.ops`).
+
+Stopping (SIGTERM or Ctrl-C, `serve_http`): `/readyz` turns 503 at once and new events are
+answered 503 (Slack re-delivers them; behind a load balancer, to a replica still ready), while
+slash commands and clicks, which Slack does not re-deliver, are still handled. Once the answers
+in flight are finished (or `drain_seconds` have passed) the server stops.
 """
 
 import logging
@@ -9,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 from slack_bolt import App
@@ -20,29 +28,83 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from bot.slack import messages
+from bot.slack.app import SlackBot
+from bot.slack.ops import ops_routes
+
 EVENTS_PATH = "/slack/events"
+# Seconds Slack is asked to wait before re-delivering an event refused while stopping.
+REFUSED_RETRY_AFTER = 1
+
+log = logging.getLogger("bot.slack")
 
 
-def create_http_app(bolt_app: App, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI application of HTTP mode: Slack's Request URL and a liveness probe."""
+class RequestsInProgress:
+    """How many Slack requests the server is handling right now (the drain waits for them)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._count -= 1
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return self._count
+
+
+def create_http_app(bot: SlackBot | App, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI application of HTTP mode: Slack's Request URL and the probes.
+
+    Given a bare Bolt `App`, only `/slack/events` and `/healthz`; given a `SlackBot`, also
+    `/readyz` and `/metrics`, and new events are refused once the bot is draining.
+    """
+    bolt_app = bot.app if isinstance(bot, SlackBot) else bot
+    readiness = bot.readiness if isinstance(bot, SlackBot) else None
+    in_progress = RequestsInProgress()
 
     async def slack_events(request: Request) -> Response:
         body = await request.body()
-        # The adapter's own `SlackRequestHandler.handle` calls the synchronous `App.dispatch`
-        # on the event loop; a slash command waits there (up to 3 s) for its listener to call
-        # ack(), which would hold up every other request. A worker thread keeps them apart.
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        if (
+            readiness is not None
+            and readiness.draining
+            and request.headers.get("content-type", "").startswith("application/json")
+        ):
+            log.info(messages.log_refused_while_draining("event"))
+            return JSONResponse(
+                {"ok": False, "error": "shutting_down"},
+                status_code=503,
+                headers={"Retry-After": str(REFUSED_RETRY_AFTER)},
+            )
+        with in_progress:
+            # The adapter's own `SlackRequestHandler.handle` calls the synchronous
+            # `App.dispatch` on the event loop; a slash command waits there (up to 3 s) for its
+            # listener to call ack(), which would hold up every other request. A worker thread
+            # keeps them apart.
+            bolt_response = await run_in_threadpool(
+                bolt_app.dispatch, to_bolt_request(request, body)
+            )
         return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    routes = [
-        Route(EVENTS_PATH, slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        *extra_routes,
-    ]
-    return Starlette(routes=routes)
+    probes = (
+        ops_routes(bot)
+        if isinstance(bot, SlackBot)
+        else [Route("/healthz", healthz, methods=["GET"])]
+    )
+    routes = [Route(EVENTS_PATH, slack_events, methods=["POST"]), *probes, *extra_routes]
+    application = Starlette(routes=routes)
+    application.state.in_progress = in_progress
+    return application
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -94,7 +156,65 @@ class ThreadedServer:
         self._socket.close()
 
 
-def serve_forever(app: ASGIApp, *, host: str, port: int) -> None:
-    """Run uvicorn in the foreground (the `serve` command); returns on SIGINT/SIGTERM."""
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, lifespan="off")
+def wait_for_answers_in_flight(
+    bot: SlackBot, *, seconds: float, in_progress: RequestsInProgress | None = None
+) -> bool:
+    """Block until no Slack request is being handled and no work is left (True), or `seconds`
+    pass (False)."""
+    started = time.monotonic()
+
+    def busy() -> bool:
+        return bool((in_progress.count if in_progress is not None else 0) or bot.work.in_flight)
+
+    while busy() and time.monotonic() - started < seconds:
+        time.sleep(0.05)
+    unfinished = bot.work.in_flight
+    message = messages.log_drained(unfinished, time.monotonic() - started)
+    (log.warning if unfinished else log.info)(message)
+    return not unfinished
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, stopping as `serve` should: on the first SIGTERM/SIGINT the bot drains (see the
+    module docstring) while the server keeps answering probes; then the server stops. A second
+    signal stops it at once."""
+
+    def __init__(self, config: uvicorn.Config, *, bot: SlackBot, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.bot = bot
+        self.drain_seconds = drain_seconds
+        self._draining: threading.Thread | None = None
+        self.drained = True  # False when answers were still in flight after `drain_seconds`
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Not recorded as captured: the signal has been handled; `serve` returns normally.
+        if self._draining is not None:
+            self.should_exit = self.force_exit = True
+            return
+        self.bot.readiness.start_draining()
+        self._draining = threading.Thread(target=self._drain, name="ai-strategy-drain")
+        self._draining.start()
+
+    def _drain(self) -> None:
+        in_progress = getattr(self.config.app.state, "in_progress", None)
+        self.drained = wait_for_answers_in_flight(
+            self.bot, seconds=self.drain_seconds, in_progress=in_progress
+        )
+        self.should_exit = True
+
+
+def serve_http(bot: SlackBot, *, host: str, port: int, drain_seconds: float) -> bool:
+    """Run HTTP mode in the foreground (the `serve` command); returns once stopped: False when
+    answers were still in flight after `drain_seconds`."""
+    config = uvicorn.Config(
+        create_http_app(bot),
+        host=host,
+        port=port,
+        log_config=None,  # uvicorn's records go to the root handler: text or JSON lines
+        log_level="info",
+        access_log=False,  # an access line per Slack request says nothing useful
+        lifespan="off",
+    )
+    server = DrainingServer(config, bot=bot, drain_seconds=drain_seconds)
+    server.run()
+    return server.drained

@@ -24,6 +24,8 @@ class BackgroundWork:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ai-strategy-work")
         self._in_flight = 0
         self._changed = threading.Condition()
+        # Called on each unexpected error (the error metric); None: only logged.
+        self.on_error: Callable[[], None] | None = None
 
     def submit(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         """Run `function(*args, **kwargs)` on a worker thread."""
@@ -36,6 +38,8 @@ class BackgroundWork:
         try:
             return function(*args, **kwargs)
         except Exception as error:
+            if self.on_error is not None:
+                self.on_error()
             log.error(messages.log_unexpected_error(messages.new_error_id(), error))
             log.debug("unexpected error in background work", exc_info=True)
             return None

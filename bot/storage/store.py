@@ -4,20 +4,27 @@ SQLite under the data dir by default; any SQLAlchemy URL (`AI_STRATEGY_DATABASE_
 PostgreSQL) when several bot processes share the work. Everything a replica must agree on goes
 through it:
 
-- `claim(key)` is an atomic insert-if-absent on a primary key, so of two deliveries of one event
-  (a Slack retry, or the same event at two replicas) exactly one wins, even while the first is
-  still being answered.
+- `claim(key)` is an atomic insert-if-absent on a primary key (`INSERT … ON CONFLICT DO
+  NOTHING` on PostgreSQL and SQLite, a caught unique violation in its own transaction on any
+  other database), so of two deliveries of one event (a Slack retry, or the same event at two
+  replicas) exactly one wins, even while the first is still being answered.
 - `answers` holds what the bot posted: thread history for follow-ups (bounded to the latest
   turns and expiring), and what a feedback vote refers to.
 - `feedback` holds one vote per person and answer, with the question, answer and cited documents
   copied in, so it outlives the pruning of answers.
+
+The tables are created on first use; replicas starting together on an empty PostgreSQL database
+create them under an advisory lock, one after the other.
 """
 
+import hashlib
 import json
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,12 +42,14 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.answering.models import Turn
 
@@ -51,6 +60,10 @@ ANSWER_RETENTION = timedelta(days=7)
 HISTORY_MAX_AGE = timedelta(hours=24)
 HISTORY_TURNS = 6
 PRUNE_EVERY_SECONDS = 600
+# Seconds to wait for a connection to a database server (readiness checks must not hang).
+CONNECT_TIMEOUT_SECONDS = 5
+# PostgreSQL advisory lock held while creating the tables ("ai-strategy" in ASCII, as a bigint).
+SCHEMA_LOCK_KEY = 0x61692D7374726174
 
 metadata = MetaData()
 
@@ -127,7 +140,11 @@ def _aware(value: datetime) -> datetime:
 def create_database_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets its folder created, a busy timeout and WAL journaling."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if backend != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -143,13 +160,42 @@ def create_database_engine(url: str) -> Engine:
     return engine
 
 
+_ON_CONFLICT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create missing tables; safe when several processes start at once on one database."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            _lock_schema(connection)
+            metadata.create_all(connection)
+        return
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            return
+        except SQLAlchemyError:  # another process created a table between check and create
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
+
+
+def _lock_schema(connection: Connection) -> None:
+    """Hold PostgreSQL's transaction-scoped advisory lock for the schema until commit."""
+    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+
+
 class Store:
     """The bot's database; thread-safe (one connection per operation from the pool)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_database_engine(url)
-        metadata.create_all(self.engine)
+        try:
+            _create_tables(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._last_prune = 0.0
         self._prune_lock = threading.Lock()
 
@@ -158,12 +204,50 @@ class Store:
     def claim(self, key: str) -> bool:
         """Record `key` as handled; True for the first caller only, across threads and processes."""
         self._prune_now_and_then()
+        values = {"key": key, "created_at": _now()}
+        dialect = self.engine.dialect.name
+        if dialect in _ON_CONFLICT_INSERT and self.engine.dialect.insert_returning:
+            statement = (
+                _ON_CONFLICT_INSERT[dialect](processed_events)
+                .values(**values)
+                .on_conflict_do_nothing()
+                .returning(processed_events.c.key)
+            )
+            with self.engine.begin() as connection:
+                return connection.execute(statement).first() is not None
         try:
             with self.engine.begin() as connection:
-                connection.execute(insert(processed_events).values(key=key, created_at=_now()))
+                connection.execute(insert(processed_events).values(**values))
         except IntegrityError:
             return False
         return True
+
+    @contextmanager
+    def exclusively(self, name: str) -> Iterator[bool]:
+        """Hold the lock `name` across every process sharing this database while the block runs;
+        yields False (and holds nothing) when another process holds it.
+
+        On PostgreSQL a session advisory lock (released if the process dies); elsewhere always
+        True: one machine, where the ingest's own file lock keeps re-ingests apart.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with self.engine.connect() as connection:
+            held = connection.execute(select(func.pg_try_advisory_lock(key))).scalar_one()
+            connection.commit()
+            try:
+                yield bool(held)
+            finally:
+                if held:
+                    connection.execute(select(func.pg_advisory_unlock(key)))
+                    connection.commit()
+
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it cannot be reached."""
+        with self.engine.connect() as connection:
+            connection.execute(select(1)).scalar_one()
 
     # -- answers and history ---------------------------------------------------------------
 

@@ -1,0 +1,370 @@
+"""Load test: a burst of concurrent signed @mentions against one bot process, on loopback.
+
+    .venv/bin/python -m bench.load_test [--mentions 200] [--rounds 2] [--database-url URL]
+
+One `ai-strategy serve` process (HTTP mode, real engines over an index of knowledge/) answers
+the Slack emulator, which runs in this process. Each round, a pool of threads (one per mention)
+sends every mention at once, as Slack delivers them: the `message` event and the
+`app_mention` event of each, signed. Then it waits (bounded by `--timeout`) until every mention
+is answered, and checks, for every one:
+
+- both deliveries acknowledged with 200 within Slack's 3 seconds;
+- exactly one answer in its thread (one message carrying the feedback buttons), no apology;
+
+and for the bot: no error in its metrics, resident memory flat from the first round to the last
+(sampled every 50 ms while it works). A warm-up burst first loads models and fills pools.
+
+Prints the figures (throughput, p50/p95 mention → answer, ack times, peak RSS) as a Markdown
+table and writes bench/results/load_test.json (load_test_postgresql.json with a database URL). `run_load` is what the slow test calls; the
+test asserts correctness only, never speed.
+"""
+
+import argparse
+import json
+import math
+import os
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+from bench.serve_process import ServeProcess, metric
+from bench.slack_latency import QUESTIONS
+from bot.slack.blocks import FEEDBACK_UP
+from bot.slack.emulator import SlackEmulator
+from bot.slack.emulator.requests import (
+    JSON,
+    SignedSender,
+    app_mention_event,
+    event_body,
+    message_event,
+    rich_text,
+)
+from bot.slack.server import EVENTS_PATH
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+USERS = ("U0ALICE", "U0BOB", "U0ADMIN")
+CHANNEL = "C0GENERAL"
+ACK_LIMIT_SECONDS = 3.0
+MiB = 1024 * 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (`share` in 0..1)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
+
+
+@dataclass
+class Round:
+    """One burst: what was sent, how it was acknowledged and answered."""
+
+    mentions: int
+    seconds: float  # first mention sent → last answer posted
+    ack_seconds: list[float] = field(repr=False)
+    answer_seconds: list[float] = field(repr=False)
+    slow_acks: int  # deliveries acked in 3 s or more, or not with 200
+    unanswered: int
+    answered_twice: int
+    apologies: int
+    rss_before: int
+    rss_after: int
+    rss_peak: int
+
+    @property
+    def throughput(self) -> float:
+        return self.mentions / self.seconds if self.seconds else 0.0
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "mentions": self.mentions,
+            "seconds": round(self.seconds, 2),
+            "throughput_per_s": round(self.throughput, 1),
+            "ack_p50_ms": round(percentile(self.ack_seconds, 0.5) * 1000, 1),
+            "ack_p99_ms": round(percentile(self.ack_seconds, 0.99) * 1000, 1),
+            "ack_max_ms": round(max(self.ack_seconds, default=0) * 1000, 1),
+            "answer_p50_ms": round(percentile(self.answer_seconds, 0.5) * 1000, 1),
+            "answer_p95_ms": round(percentile(self.answer_seconds, 0.95) * 1000, 1),
+            "answer_max_ms": round(max(self.answer_seconds, default=0) * 1000, 1),
+            "rss_before_mib": round(self.rss_before / MiB, 1),
+            "rss_after_mib": round(self.rss_after / MiB, 1),
+            "rss_peak_mib": round(self.rss_peak / MiB, 1),
+        }
+
+
+@dataclass
+class LoadResult:
+    rounds: list[Round]
+    errors_in_metrics: float
+    duplicates_skipped: float
+    rss_start: int  # after the warm-up, before the first measured round
+
+    @property
+    def last(self) -> Round:
+        return self.rounds[-1]
+
+    def problems(self) -> list[str]:
+        """Everything that was not right; empty when every mention was served correctly."""
+        found = []
+        for number, burst in enumerate(self.rounds, 1):
+            for name in ("slow_acks", "unanswered", "answered_twice", "apologies"):
+                if getattr(burst, name):
+                    found.append(f"round {number}: {getattr(burst, name)} {name}")
+        if self.errors_in_metrics:
+            found.append(f"ai_strategy_errors_total = {self.errors_in_metrics:g}")
+        return found
+
+
+class RssSampler:
+    """The peak resident memory of a process while a block runs."""
+
+    def __init__(self, bot: ServeProcess, every: float = 0.05) -> None:
+        self.bot, self.every, self.peak = bot, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.bot.rss_bytes())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> Self:
+        self.peak = self.bot.rss_bytes()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.bot.rss_bytes())
+
+
+class Mentioner:
+    """Posts @mentions in the emulated workspace and delivers their events as Slack does,
+    from many threads at once (each thread with its own connection)."""
+
+    def __init__(self, slack: SlackEmulator, events_url: str) -> None:
+        self.slack = slack
+        self.events_url = events_url
+        self._local = threading.local()
+        self._senders: list[SignedSender] = []
+        self._lock = threading.Lock()
+
+    def _sender(self) -> SignedSender:
+        sender = getattr(self._local, "sender", None)
+        if sender is None:
+            sender = self._local.sender = SignedSender(self.events_url, self.slack.signing_secret)
+            with self._lock:
+                self._senders.append(sender)
+        return sender
+
+    def mention(self, number: int) -> tuple[str, float, list]:
+        """One question; (its ts, when it was sent, its deliveries)."""
+        ws = self.slack.workspace
+        question = QUESTIONS[number % len(QUESTIONS)]
+        with ws.lock:
+            channel = ws.resolve_channel(CHANNEL)
+            text = f"<@{ws.bot_user_id}> {question}"
+            message = ws.add_message(channel, user=USERS[number % len(USERS)], text=text)
+            message["client_msg_id"] = str(uuid.uuid4())
+            message["blocks"] = rich_text(text)
+            events = [
+                message_event(message, channel.id, channel.kind),
+                app_mention_event(message, channel.id),
+            ]
+        sent = time.monotonic()
+        sender = self._sender()
+        deliveries = [sender.send("event", event_body(ws, event), JSON) for event in events]
+        return message["ts"], sent, deliveries
+
+    def close(self) -> None:
+        for sender in self._senders:
+            sender.close()
+
+
+def answer_posts(slack: SlackEmulator) -> dict[str, list]:
+    """Successful posts per thread: the answers (with feedback buttons) and the rest."""
+    threads: dict[str, list] = {}
+    for call in slack.calls("chat.postMessage", where=lambda c: c.ok):
+        threads.setdefault(call.args.get("thread_ts"), []).append(call)
+    return threads
+
+
+def has_feedback_buttons(call) -> bool:
+    return FEEDBACK_UP in json.dumps(call.args.get("blocks") or [])
+
+
+def burst(
+    slack: SlackEmulator, mentioner: Mentioner, bot: ServeProcess, *, count: int, timeout: float
+) -> Round:
+    """Send `count` mentions at once; wait until all are answered or `timeout` passes."""
+    rss_before = bot.rss_bytes()
+    offset = len(slack.workspace.channels[CHANNEL].messages)
+    with RssSampler(bot) as sampler:
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="mention") as pool:
+            sent = list(pool.map(lambda n: mentioner.mention(offset + n), range(count)))
+        asked = {ts for ts, _, _ in sent}
+
+        def answered() -> bool:
+            threads = answer_posts(slack)
+            return all(any(map(has_feedback_buttons, threads.get(ts, ()))) for ts in asked)
+
+        try:
+            slack.calls.wait_until(answered, timeout=max(1.0, started + timeout - time.monotonic()))
+        except TimeoutError:
+            pass
+        time.sleep(0.5)  # room for a second answer to show up, if there were one
+    threads = answer_posts(slack)
+    answer_seconds, answered_at, unanswered, twice, apologies = [], [], 0, 0, 0
+    for ts, sent_at, _ in sent:
+        posts = threads.get(ts, [])
+        answers = [post for post in posts if has_feedback_buttons(post)]
+        apologies += sum(
+            "Sorry, something went wrong" in post.args.get("text", "") for post in posts
+        )
+        if not answers:
+            unanswered += 1
+            continue
+        twice += len(answers) > 1
+        answered_at.append(answers[0].at)
+        answer_seconds.append(answers[0].at - sent_at)
+    deliveries = [delivery for _, _, sent_deliveries in sent for delivery in sent_deliveries]
+    return Round(
+        mentions=count,
+        seconds=max(answered_at, default=time.monotonic()) - started,
+        ack_seconds=[delivery.seconds for delivery in deliveries],
+        answer_seconds=answer_seconds,
+        slow_acks=sum(d.status != 200 or d.seconds >= ACK_LIMIT_SECONDS for d in deliveries),
+        unanswered=unanswered,
+        answered_twice=twice,
+        apologies=apologies,
+        rss_before=rss_before,
+        rss_after=bot.rss_bytes(),
+        rss_peak=sampler.peak,
+    )
+
+
+def run_load(
+    *,
+    data_dir: Path,
+    knowledge_dir: Path,
+    workdir: Path,
+    mentions: int = 200,
+    rounds: int = 2,
+    warm_up: int = 50,
+    timeout: float = 60.0,
+    database_url: str | None = None,
+) -> LoadResult:
+    """Start the emulator and one bot process; a warm-up burst, then `rounds` measured bursts."""
+    slack = SlackEmulator()
+    slack.start()
+    env = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "AI_STRATEGY_DATA_DIR": str(data_dir),
+        "AI_STRATEGY_KNOWLEDGE_DIR": str(knowledge_dir),
+        "AI_STRATEGY_DATABASE_URL": database_url or f"sqlite:///{workdir / 'state.sqlite3'}",
+        "AI_STRATEGY_LOG_FORMAT": "json",
+    }
+    bot = ServeProcess(env, workdir=workdir).start()
+    mentioner = Mentioner(slack, bot.url + EVENTS_PATH)
+    try:
+        bot.wait_ready()
+        slack.connect(bot.url + EVENTS_PATH)  # where Slack sends the bot's own posts back
+        if warm_up:
+            burst(slack, mentioner, bot, count=warm_up, timeout=timeout)
+        rss_start = bot.rss_bytes()
+        measured = [
+            burst(slack, mentioner, bot, count=mentions, timeout=timeout) for _ in range(rounds)
+        ]
+        samples = bot.metrics()
+        errors = sum(
+            value for (name, _), value in samples.items() if name == "ai_strategy_errors_total"
+        )
+        return LoadResult(
+            rounds=measured,
+            errors_in_metrics=errors,
+            duplicates_skipped=metric(samples, "ai_strategy_events_deduplicated_total"),
+            rss_start=rss_start,
+        )
+    finally:
+        mentioner.close()
+        code = bot.stop()
+        slack.stop()
+        if code != 0:
+            raise RuntimeError(f"the bot exited with {code}:\n{bot.output()[-4000:]}")
+
+
+def table(result: LoadResult) -> str:
+    lines = [
+        (
+            "| round | mentions | all answered in | throughput | p50 / p95 mention → answer "
+            "| ack p99 / max | peak RSS | RSS before → after |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for number, burst_ in enumerate(result.rounds, 1):
+        f = burst_.figures()
+        lines.append(
+            f"| {number} | {f['mentions']} | {f['seconds']:.1f} s | "
+            f"{f['throughput_per_s']:.1f} answers/s | "
+            f"{f['answer_p50_ms'] / 1000:.2f} s / {f['answer_p95_ms'] / 1000:.2f} s | "
+            f"{f['ack_p99_ms']:.0f} ms / {f['ack_max_ms']:.0f} ms | {f['rss_peak_mib']:.0f} MiB | "
+            f"{f['rss_before_mib']:.0f} → {f['rss_after_mib']:.0f} MiB |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mentions", type=int, default=200, help="mentions per burst")
+    parser.add_argument("--rounds", type=int, default=2, help="measured bursts")
+    parser.add_argument("--warm-up", type=int, default=50, help="mentions of the warm-up burst")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per burst, at most")
+    parser.add_argument("--database-url", help="e.g. a PostgreSQL URL; default SQLite")
+    options = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from bot.settings import Settings
+    from ingest.pipeline import run_ingest
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            knowledge_dir=REPO / "knowledge", data_dir=Path(folder) / "data", _env_file=None
+        )
+        run_ingest(settings)
+        result = run_load(
+            data_dir=settings.data_dir,
+            knowledge_dir=settings.knowledge_dir,
+            workdir=Path(folder) / "work",
+            mentions=options.mentions,
+            rounds=options.rounds,
+            warm_up=options.warm_up,
+            timeout=options.timeout,
+            database_url=options.database_url,
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {
+        "cpus": os.cpu_count(),
+        "database": "postgresql" if options.database_url else "sqlite",
+        "rounds": [burst_.figures() for burst_ in result.rounds],
+        "rss_start_mib": round(result.rss_start / MiB, 1),
+        "errors_in_metrics": result.errors_in_metrics,
+        "duplicates_skipped": result.duplicates_skipped,
+        "problems": result.problems(),
+    }
+    name = "load_test_postgresql.json" if options.database_url else "load_test.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2))
+    print(table(result))
+    print(f"problems: {result.problems() or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

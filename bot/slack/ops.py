@@ -1,0 +1,388 @@
+"""What operators and orchestrators ask of a running bot: readiness, metrics, a graceful stop.
+
+- `Metrics`: the Prometheus metrics of one bot (its own registry, so several bots in one
+  process, as in tests, count apart), served as text at `GET /metrics`.
+- `Readiness`: `GET /readyz` runs its checks (index reachable with a query on the current
+  version, embedding model loaded, Slack accepting the token, database reachable), each bounded
+  in time, and answers 200 with the checks, or 503 naming those that failed. Once draining
+  starts (SIGTERM) it answers 503 at once, without checking anything.
+- `ops_routes`: the three routes (`/healthz`, `/readyz`, `/metrics`), mounted next to
+  `/slack/events` in HTTP mode and on a small server of their own in Socket Mode.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.exposition import choose_encoder
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.slack import messages
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackBot
+    from bot.slack.engines import Engines
+    from bot.storage import Store
+
+log = logging.getLogger("bot.slack")
+
+# Answer latency buckets, in seconds: extractive answers take tens of milliseconds when idle,
+# queueing behind a burst or an LLM takes seconds.
+ANSWER_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
+ERROR_KINDS = ("answer", "recommendation", "reindex", "listener", "background", "slack_api")
+ANSWER_SURFACES = ("conversation", "command")
+INGEST_OUTCOMES = ("ok", "failed", "busy")
+# A readiness check that takes longer than this has failed (a server that does not answer).
+CHECK_TIMEOUT_SECONDS = 4.0
+# How long an auth.test result is reused: Slack is asked at most once per TTL per replica.
+SLACK_AUTH_TTL_SECONDS = 30.0
+SLACK_AUTH_FAILED_TTL_SECONDS = 5.0
+PROBE_QUERY = "readiness probe: prompt engineering or fine-tuning"
+
+
+class Metrics:
+    """The bot's Prometheus metrics, in a registry of its own (plus process and GC metrics)."""
+
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        self.answers = Counter(
+            "ai_strategy_answers",
+            "Cited answers delivered, by where the question was asked.",
+            ["surface"],
+            registry=registry,
+        )
+        self.declines = Counter(
+            "ai_strategy_declines",
+            "Questions politely declined (nothing in the knowledge base supports an answer).",
+            ["surface"],
+            registry=registry,
+        )
+        self.answer_seconds = Histogram(
+            "ai_strategy_answer_seconds",
+            "From a question taken (after the ack) to its answer or decline delivered.",
+            ["surface"],
+            buckets=ANSWER_BUCKETS,
+            registry=registry,
+        )
+        self.feedback_votes = Counter(
+            "ai_strategy_feedback_votes",
+            "Feedback clicks stored, by vote.",
+            ["vote"],
+            registry=registry,
+        )
+        self.errors = Counter(
+            "ai_strategy_errors",
+            "Errors, by kind (each also logged once, with an error id).",
+            ["kind"],
+            registry=registry,
+        )
+        self.ingest_runs = Counter(
+            "ai_strategy_ingest_runs",
+            "Re-ingests run by `/ai-strategy reindex`, by outcome.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.events_deduplicated = Counter(
+            "ai_strategy_events_deduplicated",
+            "Deliveries not answered because the question was already claimed (a Slack retry, "
+            "or another replica).",
+            registry=registry,
+        )
+        self.recommendations = Counter(
+            "ai_strategy_recommendations",
+            "Assessment recommendations delivered by direct message.",
+            registry=registry,
+        )
+        self.work_in_flight = Gauge(
+            "ai_strategy_work_in_flight",
+            "Answers, recommendations and re-ingests taken and not finished.",
+            registry=registry,
+        )
+        self.ready = Gauge(
+            "ai_strategy_ready",
+            "1 when the last /readyz answered ready, else 0.",
+            registry=registry,
+        )
+        for surface in ANSWER_SURFACES:
+            self.answers.labels(surface)
+            self.declines.labels(surface)
+            self.answer_seconds.labels(surface)
+        for vote in ("up", "down"):
+            self.feedback_votes.labels(vote)
+        for kind in ERROR_KINDS:
+            self.errors.labels(kind)
+        for outcome in INGEST_OUTCOMES:
+            self.ingest_runs.labels(outcome)
+
+    def delivered(self, surface: str, *, grounded: bool, seconds: float) -> None:
+        """An answer (or a decline) reached the person who asked."""
+        (self.answers if grounded else self.declines).labels(surface).inc()
+        self.answer_seconds.labels(surface).observe(seconds)
+
+    def error(self, kind: str) -> None:
+        self.errors.labels(kind).inc()
+
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The metrics in the format the scraper asked for (Prometheus text by default)."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self.registry), content_type
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+    ms: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "detail": self.detail, "ms": round(self.ms, 1)}
+
+
+class CheckFailed(Exception):
+    """A readiness check's clear failure (the message is what /readyz shows)."""
+
+
+class Readiness:
+    """The checks behind `/readyz`, the model warm-up they wait for, and the draining switch."""
+
+    def __init__(
+        self,
+        *,
+        engines: "Engines",
+        store: "Store",
+        client: WebClient,
+        metrics: Metrics,
+        timeout: float = CHECK_TIMEOUT_SECONDS,
+    ) -> None:
+        self.engines = engines
+        self.store = store
+        self.metrics = metrics
+        self.timeout = timeout
+        # Probes get a client of their own: short timeout, no retries (a probe is retried by
+        # whoever probes), and the bot's clients are not held up by it.
+        self._slack = WebClient(
+            token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[]
+        )
+        self._slack_lock = threading.Lock()
+        self._slack_cached: tuple[float, CheckResult] | None = None
+        self.socket_connected: Callable[[], bool] | None = None
+        self._draining = threading.Event()
+        self._model_state = "loaded" if engines.warm_up is None else "not loaded"
+        self._model_error = ""
+        self._probe_vector: list[float] | None = None
+        self._pending: dict[str, _Pending] = {}
+        self._pending_lock = threading.Lock()
+
+    # -- draining --------------------------------------------------------------------------
+
+    def start_draining(self) -> None:
+        """From now on `/readyz` answers 503 (the process is stopping; send no new work)."""
+        if not self._draining.is_set():
+            self._draining.set()
+            self.metrics.ready.set(0)
+            log.info(messages.log_draining())
+
+    @property
+    def draining(self) -> bool:
+        return self._draining.is_set()
+
+    # -- the model -------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the models and prepare the index (blocking); `model` is ready once it is done."""
+        if self.engines.warm_up is None:
+            return
+        self._model_state = "loading"
+        started = time.perf_counter()
+        try:
+            self.engines.warm_up()
+        except Exception as error:  # noqa: BLE001 - reported by /readyz and logged
+            self._model_state, self._model_error = "failed", _describe(error)
+            self.metrics.error("background")
+            log.error(messages.log_unexpected_error(messages.new_error_id(), error))
+            return
+        self._model_state = "loaded"
+        log.info(messages.log_warmed_up(time.perf_counter() - started))
+
+    def warm_up_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.warm_up, name="ai-strategy-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    # -- the checks ------------------------------------------------------------------------
+
+    def checks(self) -> dict[str, Callable[[], str]]:
+        """Name → check (returns a short detail, raises on failure), for this configuration."""
+        checks: dict[str, Callable[[], str]] = {}
+        if self.engines.index is not None:
+            checks["index"] = self._check_index
+        checks["model"] = self._check_model
+        checks["slack"] = self._check_slack
+        if self.socket_connected is not None:
+            checks["socket_mode"] = self._check_socket
+        checks["database"] = self._check_database
+        return checks
+
+    def run(self) -> tuple[bool, dict[str, Any]]:
+        """Run every check at once, each bounded by the timeout; (ready, JSON body)."""
+        if self.draining:
+            return False, {"status": "shutting down", "failed": ["shutting_down"], "checks": {}}
+        started = time.perf_counter()
+        running = {name: self._start(name, check) for name, check in self.checks().items()}
+        results: dict[str, CheckResult] = {}
+        for name, pending in running.items():
+            remaining = max(0.0, self.timeout - (time.perf_counter() - started))
+            if pending.done.wait(remaining):
+                results[name] = pending.result
+            else:
+                results[name] = CheckResult(
+                    False, f"no answer within {self.timeout:g} s", self.timeout * 1000
+                )
+        failed = [name for name, result in results.items() if not result.ok]
+        ready = not failed and not self.draining
+        if self.draining:
+            failed.append("shutting_down")
+        self.metrics.ready.set(1 if ready else 0)
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready"}
+        if failed:
+            body["failed"] = failed
+        body["checks"] = {name: result.as_json() for name, result in results.items()}
+        return ready, body
+
+    def _start(self, name: str, check: Callable[[], str]) -> "_Pending":
+        """Run a check on a daemon thread (a server that never answers cannot hold up the
+        process's exit); a check still running from an earlier probe is waited on again rather
+        than started twice."""
+        with self._pending_lock:
+            pending = self._pending.get(name)
+            if pending is None or pending.done.is_set():
+                pending = self._pending[name] = _Pending(check, name)
+            return pending
+
+    def _check_index(self) -> str:
+        index = self.engines.index
+        try:
+            version = index.version
+            if self._probe_vector is None and self._model_state == "loaded":
+                self._probe_vector = index.embed_query(PROBE_QUERY)
+            if self._probe_vector is None:
+                return f"version {version} (query once the model is loaded)"
+            hits = index.search_vector(self._probe_vector, 1)
+        except Exception as error:
+            raise CheckFailed(f"cannot query the index: {_describe(error)}") from error
+        return f"version {version}, query ok ({len(hits)} hit)"
+
+    def _check_model(self) -> str:
+        state = self._model_state
+        if state == "failed":
+            raise CheckFailed(f"loading failed: {self._model_error}")
+        if state != "loaded":
+            raise CheckFailed(state)
+        return state
+
+    def _check_slack(self) -> str:
+        with self._slack_lock:
+            now = time.monotonic()
+            if self._slack_cached is not None and self._slack_cached[0] > now:
+                cached = self._slack_cached[1]
+            else:
+                cached = _timed(self._auth_test)
+                ttl = SLACK_AUTH_TTL_SECONDS if cached.ok else SLACK_AUTH_FAILED_TTL_SECONDS
+                self._slack_cached = (time.monotonic() + ttl, cached)
+        if not cached.ok:
+            raise CheckFailed(cached.detail)
+        return cached.detail
+
+    def _auth_test(self) -> str:
+        try:
+            self._slack.auth_test()
+        except SlackApiError as error:
+            raise CheckFailed(f"auth.test: {error.response.get('error', 'failed')}") from error
+        except Exception as error:
+            raise CheckFailed(f"cannot reach Slack: {_describe(error)}") from error
+        return "auth.test ok"
+
+    def _check_socket(self) -> str:
+        if not self.socket_connected():
+            raise CheckFailed("not connected to Slack")
+        return "connected"
+
+    def _check_database(self) -> str:
+        try:
+            self.store.ping()
+        except Exception as error:
+            raise CheckFailed(f"cannot reach the database: {_describe(error)}") from error
+        return f"{self.store.engine.dialect.name} ok"
+
+
+class _Pending:
+    """One run of a check on its own daemon thread; `result` once `done` is set."""
+
+    def __init__(self, check: Callable[[], str], name: str) -> None:
+        self.done = threading.Event()
+        self.result: CheckResult | None = None
+        self._check = check
+        threading.Thread(target=self._run, name=f"ai-strategy-readyz-{name}", daemon=True).start()
+
+    def _run(self) -> None:
+        self.result = _timed(self._check)
+        self.done.set()
+
+
+def _timed(check: Callable[[], str]) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        detail = check()
+    except CheckFailed as failure:
+        return CheckResult(False, str(failure), (time.perf_counter() - started) * 1000)
+    except Exception as error:  # noqa: BLE001 - any failure of a check is "not ready"
+        return CheckResult(False, _describe(error), (time.perf_counter() - started) * 1000)
+    return CheckResult(True, detail, (time.perf_counter() - started) * 1000)
+
+
+def _describe(error: BaseException) -> str:
+    text = " ".join(str(error).split()).split(" (Background on this error")[0]
+    text = text[:160] + ("…" if len(text) > 160 else "")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def ops_routes(bot: "SlackBot") -> list[Route]:
+    """`/healthz` (alive), `/readyz` (ready for work) and `/metrics` (Prometheus) of a bot."""
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        ready, body = await run_in_threadpool(bot.readiness.run)
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def metrics(request: Request) -> Response:
+        bot.metrics.work_in_flight.set(bot.work.in_flight)
+        content, content_type = bot.metrics.exposition(request.headers.get("accept"))
+        return Response(content, media_type=None, headers={"Content-Type": content_type})
+
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]

@@ -1,0 +1,116 @@
+"""Logging of every command: readable lines on a terminal, or JSON lines for a log collector.
+
+`AI_STRATEGY_LOG_FORMAT=json` writes one JSON object per line to stderr (stdout stays for a
+command's own output, e.g. `ingest --json`): `ts` (UTC, ISO 8601), `level`, `logger`,
+`message`, any `extra=` fields of the call, and `exception` when a traceback is logged.
+
+Secrets never reach a log line, whatever logged them (our code, uvicorn, slack_sdk, chromadb):
+a filter on the handler replaces the configured secret values, Slack tokens, bearer tokens and
+passwords in URLs with `[redacted]`, in the message and in tracebacks alike.
+"""
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogFormat = Literal["text", "json"]
+REDACTED = "[redacted]"
+NOISY_LOGGERS = ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s")
+
+_TOKEN_PATTERNS = (
+    re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"),  # Slack bot, user and other OAuth tokens
+    re.compile(r"\bxapp-[A-Za-z0-9-]+"),  # Slack app-level tokens (Socket Mode)
+)
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s'\",]+")
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+(@)")
+# Attributes every LogRecord has; anything else on a record came from `extra=` (uvicorn's
+# `color_message` is its message again, with terminal colours).
+_STANDARD_ATTRIBUTES = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
+    | {"message", "asctime", "color_message"}
+)
+
+
+class LogSettings(BaseSettings):
+    """The one setting logging needs, for commands that read no other (`ingest`)."""
+
+    model_config = SettingsConfigDict(env_prefix="AI_STRATEGY_", env_file=".env", extra="ignore")
+
+    log_format: LogFormat = "text"
+
+
+class Redactor(logging.Filter):
+    """Replaces secrets in a record's message and traceback before any handler formats it."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so that a secret containing another is replaced whole.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in _TOKEN_PATTERNS:
+            text = pattern.sub(REDACTED, text)
+        text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
+        return _URL_PASSWORD.sub(lambda match: match.group(1) + REDACTED + match.group(2), text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD_ATTRIBUTES and isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        return True
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object per record, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and key not in entry:
+                entry[key] = value
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(
+    verbose: bool = False, *, log_format: LogFormat = "text", secrets: Iterable[str] = ()
+) -> None:
+    """Send every logger's records (ours, uvicorn's, the libraries') to one stderr handler."""
+    if log_format == "json":
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLinesFormatter())
+        logging.captureWarnings(True)
+    else:
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(Redactor(secrets))
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
+    )
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)

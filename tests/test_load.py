@@ -1,0 +1,39 @@
+"""The load test, as a correctness check: a burst of concurrent signed mentions against one bot.
+
+Speed is measured by `python -m bench.load_test` (figures in deploy/README.md), not asserted
+here; what must hold on any machine is Slack's contract and the bot's: every delivery acked
+with 200 within 3 seconds, every mention answered exactly once, no errors, memory flat.
+"""
+
+import pytest
+
+from bench.load_test import ACK_LIMIT_SECONDS, run_load
+
+MiB = 1024 * 1024
+MENTIONS = 200
+
+
+@pytest.mark.slow
+def test_a_burst_of_concurrent_mentions_is_acked_in_time_and_answered_exactly_once(
+    indexed_settings, tmp_path
+):
+    result = run_load(
+        data_dir=indexed_settings.data_dir,
+        knowledge_dir=indexed_settings.knowledge_dir,
+        workdir=tmp_path,
+        mentions=MENTIONS,
+        rounds=2,
+        warm_up=50,
+        timeout=60,  # per burst: a bound, so that a broken bot fails instead of hanging
+    )
+
+    assert result.problems() == []
+    for burst in result.rounds:
+        assert len(burst.ack_seconds) == 2 * MENTIONS  # a message and an app_mention each
+        assert max(burst.ack_seconds) < ACK_LIMIT_SECONDS
+        assert len(burst.answer_seconds) == MENTIONS
+        assert burst.unanswered == burst.answered_twice == burst.apologies == 0
+    # Memory flat: two full bursts after the warm-up add little (a generous bound; a leak of a
+    # few hundred kilobytes per answer would exceed it).
+    growth = result.last.rss_after - result.rss_start
+    assert growth < max(64 * MiB, result.rss_start // 8), f"RSS grew by {growth / MiB:.0f} MiB"
