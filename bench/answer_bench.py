@@ -16,7 +16,7 @@ from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest
-from ingest.store import VersionStore
+from ingest.store import VersionStore, chroma_client
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -42,13 +42,12 @@ def timings(answer, questions: list[str], repeats: int) -> list[float]:
 
 def langchain_recipe(settings: Settings, index: KnowledgeIndex):
     """The plain recipe over the same Chroma collection the engine reads."""
-    import chromadb
     from langchain_chroma import Chroma
 
     store = VersionStore(settings.index_dir)
     folder = store.version_path(store.current_name()) / "chroma"
     vectorstore = Chroma(
-        client=chromadb.PersistentClient(path=str(folder)),
+        client=chroma_client(folder),
         collection_name="chunks",
         embedding_function=index.embeddings,
     )
