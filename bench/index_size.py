@@ -21,20 +21,17 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.serve_process import ServeProcess, free_port
+from bench.serve_process import ChromaServer, ServeProcess
 from bot.settings import Settings
 from bot.slack.emulator import SlackEmulator
 from ingest.pipeline import run_ingest
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
-CHROMA = REPO / ".venv" / "bin" / "chroma"
 MiB = 1024 * 1024
 
 
@@ -52,28 +49,6 @@ def make_corpus(target: Path, copies: int) -> None:
         for number in range(1, copies + 1):
             marked = re.sub(r"^(?=[A-Za-z])", f"(Copy {number}) ", text, flags=re.MULTILINE)
             (target / f"{source.stem}-{number:03d}.md").write_text(marked, encoding="utf-8")
-
-
-class Chroma:
-    def __init__(self, path: Path) -> None:
-        self.path, self.port = path, free_port()
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("chroma did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
 
 
 def serve_rss(settings: Settings, workdir: Path) -> int:
@@ -115,7 +90,8 @@ def measure(copies: int, folder: Path, *, server: bool, rss: bool) -> dict[str, 
         "vectors_bytes": (version / "vectors.npy").stat().st_size,
     }
     if server:
-        chroma = Chroma(folder / "chroma-server")
+        chroma = ChromaServer(folder / "chroma-server")
+        chroma.start()
         try:
             empty = folder_bytes(chroma.path)
             remote = settings.model_copy(

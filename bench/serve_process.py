@@ -7,6 +7,7 @@ its metrics, its resident memory and its log.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
     finally:
         sock.close()
+
+
+class ChromaServer:
+    """A real `chroma run` on loopback, in its own folder; `start()` waits until it listens."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.port, self.process = path, free_port(), None
+
+    def start(self) -> None:
+        chroma = Path(sys.executable).with_name("chroma")
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1",
+             "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("chroma server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 class ServeProcess:

@@ -1,48 +1,13 @@
 """Ingest and search through a real Chroma server (`chroma run`) on loopback."""
 
-import socket
-import subprocess
-import time
-from pathlib import Path
-
 import pytest
 
+from bench.serve_process import ChromaServer
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest
 
 pytestmark = pytest.mark.slow
-
-CHROMA = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ChromaServer:
-    def __init__(self, path: Path) -> None:
-        self.path, self.port, self.process = path, free_port(), None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("chroma server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 @pytest.fixture
