@@ -122,6 +122,9 @@ def test_follow_ups_borrow_the_previous_topic():
     )
     chained = [*history, Turn(question="and how much data does it need?", answer="…")]
     assert "fine-tuning" in contextualize("what about the risks?", chained)
+    labeled = [Turn(question="How much labeled data does fine-tuning need?", answer="…")]
+    assert contextualize("What about the cost?", labeled) == "What about the cost? fine-tuning"
+    assert "labeled" in contextualize("and why?", labeled)
     switched = [Turn(question="What are the risks of fine-tuning?", answer="…")]
     assert (
         contextualize("What about prompt engineering?", switched)

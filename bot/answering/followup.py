@@ -2,9 +2,10 @@
 
 A question that leans on the conversation (it starts with "and"/"what about", or refers to "it"
 or "they" without naming anything, or is only a word or two) is searched together with the
-topic of the previous question: its approach and its topic words. A follow-up that names an
-approach ("what about prompt engineering?") keeps the previous topic words but takes its own
-approach.
+topic of the previous question. A follow-up with a topic of its own ("what about the cost?")
+takes only the previous approach; one that names an approach ("what about prompt
+engineering?") keeps the previous topic words but takes its own approach; one with neither
+("and why?") takes both.
 """
 
 import re
@@ -80,4 +81,8 @@ def _resolve(question: str, previous: str | None) -> str:
         carried = " ".join(
             word for word in carried.split() if word not in APPROACH_WORDS and word != "fine-tuning"
         )
+    elif topic_of(question):
+        # It brings its own topic ("what about the cost?"): only the subject carries over, or
+        # the previous topic's words would outweigh the new one in the search.
+        carried = " ".join(APPROACH_NAMES[approach] for approach in sorted(approaches_in(previous)))
     return f"{question} {carried}".strip()
