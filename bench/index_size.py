@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.serve_process import ChromaServer, ServeProcess
+from bench.serve_process import ChromaServer, ServeProcess, bot_environment
 from bot.settings import Settings
 from bot.slack.emulator import SlackEmulator
 from ingest.pipeline import run_ingest
@@ -55,14 +55,12 @@ def serve_rss(settings: Settings, workdir: Path) -> int:
     """Resident memory of `ai-strategy serve` on this index once /readyz says ready."""
     slack = SlackEmulator()
     slack.start()
-    env = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "AI_STRATEGY_DATA_DIR": str(settings.data_dir),
-        "AI_STRATEGY_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "AI_STRATEGY_DATABASE_URL": f"sqlite:///{workdir / 'state.sqlite3'}",
-    }
+    env = bot_environment(
+        slack,
+        data_dir=settings.data_dir,
+        knowledge_dir=settings.knowledge_dir,
+        AI_STRATEGY_DATABASE_URL=f"sqlite:///{workdir / 'state.sqlite3'}",
+    )
     bot = ServeProcess(env, workdir=workdir).start()
     try:
         bot.wait_ready(timeout=600)

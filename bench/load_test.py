@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from bench.serve_process import ServeProcess, metric
+from bench.serve_process import ServeProcess, bot_environment, metric
 from bench.slack_latency import QUESTIONS
 from bot.slack.blocks import FEEDBACK_UP
 from bot.slack.emulator import SlackEmulator
@@ -264,15 +264,13 @@ def run_load(
     """Start the emulator and one bot process; a warm-up burst, then `rounds` measured bursts."""
     slack = SlackEmulator()
     slack.start()
-    env = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "AI_STRATEGY_DATA_DIR": str(data_dir),
-        "AI_STRATEGY_KNOWLEDGE_DIR": str(knowledge_dir),
-        "AI_STRATEGY_DATABASE_URL": database_url or f"sqlite:///{workdir / 'state.sqlite3'}",
-        "AI_STRATEGY_LOG_FORMAT": "json",
-    }
+    env = bot_environment(
+        slack,
+        data_dir=data_dir,
+        knowledge_dir=knowledge_dir,
+        AI_STRATEGY_DATABASE_URL=database_url or f"sqlite:///{workdir / 'state.sqlite3'}",
+        AI_STRATEGY_LOG_FORMAT="json",
+    )
     bot = ServeProcess(env, workdir=workdir).start()
     mentioner = Mentioner(slack, bot.url + EVENTS_PATH)
     try:

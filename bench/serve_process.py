@@ -30,6 +30,18 @@ def free_port() -> int:
         sock.close()
 
 
+def bot_environment(slack, *, data_dir: Path, knowledge_dir: Path, **settings: str) -> dict[str, str]:
+    """Environment of an `ai-strategy serve` process wired to a Slack emulator, on one index."""
+    return {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "AI_STRATEGY_DATA_DIR": str(data_dir),
+        "AI_STRATEGY_KNOWLEDGE_DIR": str(knowledge_dir),
+        **settings,
+    }
+
+
 class ChromaServer:
     """A real `chroma run` on loopback, in its own folder; `start()` waits until it listens."""
 

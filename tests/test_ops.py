@@ -15,7 +15,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bench.serve_process import ServeProcess, metric, parse_metrics
+from bench.serve_process import ServeProcess, bot_environment, metric, parse_metrics
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops
@@ -275,13 +275,9 @@ def slack():
 
 
 def serve_env(settings: Settings, slack: SlackEmulator, **extra: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "AI_STRATEGY_DATA_DIR": str(settings.data_dir),
-        "AI_STRATEGY_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        **extra,
-    }
+    return bot_environment(
+        slack, data_dir=settings.data_dir, knowledge_dir=settings.knowledge_dir, **extra
+    )
 
 
 @pytest.mark.slow
@@ -294,7 +290,6 @@ def test_sigterm_turns_readyz_503_at_once_and_finishes_the_answer_in_flight_with
         serve_env(
             indexed_settings,
             slack,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
             CHROMA_AUTH_TOKEN=chroma_token,  # set, unused (no CHROMA_HOST): must not be logged
             AI_STRATEGY_DATABASE_URL=f"sqlite:///{tmp_path / 'state.sqlite3'}",
             AI_STRATEGY_LOG_FORMAT="json",
@@ -350,7 +345,6 @@ def test_the_drain_gives_up_after_drain_seconds(slack, indexed_settings, tmp_pat
         serve_env(
             indexed_settings,
             slack,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
             AI_STRATEGY_DATABASE_URL=f"sqlite:///{tmp_path / 'state.sqlite3'}",
             AI_STRATEGY_DRAIN_SECONDS="1",
         ),

@@ -20,15 +20,27 @@ import httpx
 import psycopg
 import pytest
 
-from bench.serve_process import ServeProcess, free_port, metric
+from bench.serve_process import ServeProcess, bot_environment, free_port, metric
 from bench.slack_latency import QUESTIONS
 from bot.slack.emulator import SlackEmulator
-from bot.slack.emulator.requests import JSON, SignedSender, app_mention_event, event_body
+from bot.slack.emulator.requests import (
+    JSON,
+    SignedSender,
+    app_mention_event,
+    event_body,
+)
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
 from bot.slack.server import EVENTS_PATH
 from bot.storage import Store
-from tests.slack_helpers import ALICE, BOB, BOT_TOKEN, GENERAL, SIGNING_SECRET, cited_answer
+from tests.slack_helpers import (
+    ALICE,
+    BOB,
+    BOT_TOKEN,
+    GENERAL,
+    SIGNING_SECRET,
+    cited_answer,
+)
 
 
 def postgres_binary(name: str) -> str | None:
@@ -207,16 +219,14 @@ def test_two_bot_processes_sharing_postgres_answer_each_retried_event_once(
     postgres, database_url, indexed_settings, tmp_path
 ):
     slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
-    api_url = slack.start()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url,
-        "AI_STRATEGY_DATA_DIR": str(indexed_settings.data_dir),
-        "AI_STRATEGY_KNOWLEDGE_DIR": str(indexed_settings.knowledge_dir),
-        "AI_STRATEGY_DATABASE_URL": database_url,
-        "AI_STRATEGY_LOG_FORMAT": "json",
-    }
+    slack.start()
+    env = bot_environment(
+        slack,
+        data_dir=indexed_settings.data_dir,
+        knowledge_dir=indexed_settings.knowledge_dir,
+        AI_STRATEGY_DATABASE_URL=database_url,
+        AI_STRATEGY_LOG_FORMAT="json",
+    )
     bots = [ServeProcess(env, workdir=tmp_path / name).start() for name in ("a", "b")]
     senders = [SignedSender(bot.url + EVENTS_PATH, SIGNING_SECRET) for bot in bots]
     try:
