@@ -22,6 +22,22 @@ class Settings(IndexSettings):
         "(e.g. `openai:gpt-4o-mini`); unset means the offline extractive composer.",
     )
     llm_timeout_seconds: float = Field(20.0, gt=0, description="Give up on the LLM after this.")
+    llm_base_url: str | None = Field(
+        None,
+        description="API base URL of the chat model's provider, for an OpenAI-compatible "
+        "server or gateway (e.g. `http://localhost:8080/v1`); unset: the provider's own.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("AI_STRATEGY_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+        description="API key for the chat model's provider (OpenAI's usual variable works too).",
+    )
+    llm_max_retries: int = Field(
+        1, ge=0, le=5, description="Retries of a rate-limited (429) or failed (5xx) LLM call."
+    )
+    llm_streaming: bool = Field(
+        False, description="Read the LLM's reply as a stream (for gateways that only stream)."
+    )
     admin_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Slack user ids allowed to run `/ai-strategy reindex`."
     )
@@ -76,6 +92,7 @@ class Settings(IndexSettings):
                 self.slack_signing_secret,
                 self.slack_app_token,
                 self.chroma_auth_token,
+                self.llm_api_key,
             )
             if secret is not None
         ]

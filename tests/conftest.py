@@ -18,7 +18,7 @@ SHARED_DIR = REPO.parent / "shared"
 def isolated_environment(monkeypatch, tmp_path):
     """No developer's `.env`, tokens or settings leak into a test; nothing is downloaded."""
     for name in list(os.environ):
-        if name.startswith(("AI_STRATEGY_", "SLACK_", "CHROMA_")):
+        if name.startswith(("AI_STRATEGY_", "SLACK_", "CHROMA_", "OPENAI_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)

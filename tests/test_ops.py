@@ -441,8 +441,11 @@ def test_every_setting_of_a_secret_is_redacted(monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-abc")
     monkeypatch.setenv("CHROMA_AUTH_TOKEN", "chroma")
+    monkeypatch.setenv("AI_STRATEGY_LLM_API_KEY", "sk-llm-key")
     values = Settings(_env_file=None).secret_values()
-    assert sorted(values) == sorted(["xoxb-abc", "signing", "xapp-abc", "chroma", "pw-db-123"])
+    assert sorted(values) == sorted(
+        ["xoxb-abc", "signing", "xapp-abc", "chroma", "pw-db-123", "sk-llm-key"]
+    )
 
 
 def test_text_logs_stay_readable(capsys, restore_logging):

@@ -6,6 +6,7 @@ One question goes: follow-up resolution → query embedding → hybrid retrieval
 falls back to the extractive answer. Every stage's time is recorded in `Answer.timings`.
 """
 
+import logging
 import time
 from collections.abc import Sequence
 
@@ -16,7 +17,15 @@ from bot.answering import messages
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, render_sentences, select
 from bot.answering.followup import contextualize
-from bot.answering.llm import LlmComposer, LlmTimeout, LlmUnavailable, LlmUncited
+from bot.answering.llm import (
+    Brief,
+    LlmComposer,
+    LlmError,
+    LlmOptions,
+    LlmTimeout,
+    LlmUnavailable,
+    LlmUncited,
+)
 from bot.answering.models import Answer, Citation, Turn
 from bot.answering.retrieval import Corpus, HybridRetriever, RankedChunk, RetrievalMode
 from bot.answering.scoring import ScoredPassage, assess_support, question_terms, score_passages
@@ -24,6 +33,8 @@ from bot.answering.stance import Side, aspect_family, find_disagreement, stance_
 from bot.answering.text import approaches_in, words
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
+
+log = logging.getLogger("bot.answering")
 
 RETRIEVED_CHUNKS = 8
 LLM_SOURCES = 6
@@ -52,9 +63,7 @@ class AnswerEngine:
         _single_inference_thread()
         self.index = index or KnowledgeIndex(settings)
         self.retriever = HybridRetriever(self.index, cache_dir=settings.data_dir / "answering")
-        self.llm = LlmComposer(
-            llm=settings.llm, timeout_seconds=settings.llm_timeout_seconds, model=chat_model
-        )
+        self.llm = LlmComposer(LlmOptions.from_settings(settings), model=chat_model)
 
     def warm_up(self) -> None:
         """Load the model and prepare the current index version (BM25, passage vectors)."""
@@ -194,22 +203,39 @@ class AnswerEngine:
     def _compose_with_llm(
         self, corpus: Corpus, extractive: Answer, *, query: str, scored: list[ScoredPassage]
     ) -> Answer:
-        """The LLM's answer over the best chunks, or the extractive answer with a note."""
-        chunk_order = list(dict.fromkeys(item.passage.chunk for item in scored))[:LLM_SOURCES]
-        sources: list[Citation] = [
-            citation_for(corpus, position, n) for n, position in enumerate(chunk_order, start=1)
-        ]
+        """The LLM's answer from a brief of the extractive one, or the extractive answer with a
+        note saying why not."""
         try:
-            result = self.llm.compose(query, sources)
-        except LlmTimeout:
-            return extractive.model_copy(
-                update={"note": messages.llm_timed_out(self.llm.timeout_seconds)}
+            result = self.llm.compose(_brief(corpus, extractive, query=query, scored=scored))
+        except LlmError as error:
+            note = {
+                LlmTimeout: messages.llm_timed_out(self.llm.timeout_seconds),
+                LlmUncited: messages.llm_uncited(),
+                LlmUnavailable: messages.llm_unavailable(),
+            }[type(error)]
+            log.warning(
+                messages.log_llm_fallback(),
+                extra={"reason": type(error).__name__, "detail": str(error)},
             )
-        except LlmUncited:
-            return extractive.model_copy(update={"note": messages.llm_uncited()})
-        except LlmUnavailable:
-            return extractive.model_copy(update={"note": messages.llm_unavailable()})
+            return extractive.model_copy(update={"note": note})
         return extractive.model_copy(update={"text": result.text, "citations": result.citations})
+
+
+def _brief(
+    corpus: Corpus, extractive: Answer, *, query: str, scored: list[ScoredPassage]
+) -> Brief:
+    """What the LLM is told: the extractive answer as a draft, its citations as the first
+    sources (so the draft's markers hold), then the other best chunks."""
+    sources = list(extractive.citations)
+    cited = {citation.text for citation in sources}
+    for item in scored:
+        if len(sources) >= LLM_SOURCES:
+            break
+        citation = citation_for(corpus, item.passage.chunk, len(sources) + 1)
+        if citation.text not in cited:
+            cited.add(citation.text)
+            sources.append(citation)
+    return Brief(question=query, sources=sources, draft=extractive.text)
 
 
 def _single_inference_thread() -> None:

@@ -32,6 +32,10 @@ def llm_uncited() -> str:
     return "The language model's answer cited no source; showing the extractive answer."
 
 
+def log_llm_fallback() -> str:
+    return "language model answer not used; showing the extractive answer"
+
+
 def no_index(data_dir: str) -> str:
     return (
         f"No knowledge index in {data_dir}. Build it first with `ai-strategy ingest` "
