@@ -56,7 +56,10 @@ INTENT_SHAPES = {
     "comparison": "Compare the approaches aspect by aspect.",
     "fact": "Answer the fact asked for directly in the first sentence.",
 }
-VERDICT_NAMES = {**APPROACH_NAMES, "hybrid": "a hybrid: prompt engineering and fine-tuning combined"}
+VERDICT_NAMES = {
+    **APPROACH_NAMES,
+    "hybrid": "a hybrid: prompt engineering and fine-tuning combined",
+}
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKER_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+(?:\s*,\s*\d+)*\])+)")
