@@ -47,6 +47,11 @@ class Answer(BaseModel):
     )
     disagreement: bool = False
     comparison: list[ComparisonRow] = Field(default_factory=list)
+    intake: dict[str, str | bool] = Field(
+        default_factory=dict,
+        description="For a team describing its situation: the intake answers it stated "
+        "(intake field -> option value), so a front end can offer the full assessment prefilled.",
+    )
     note: str | None = Field(
         None,
         description="e.g. 'The language model was unavailable; showing the extractive answer.'",

@@ -263,6 +263,27 @@ def parse_answers(data: object) -> IntakeAnswers:
         raise InvalidAnswersError(_problems(error, data)) from None
 
 
+def partial_answers(data: Mapping[str, Any]) -> dict[str, str]:
+    """The valid part of some answers, as option values: known fields only, each with one of
+    its options (booleans as `true`/`false`) or, for `use_case`, text cut to its limit.
+
+    What a question stated about a team, or a value that came back from a front end, is
+    validated here; anything that does not fit is left out rather than rejected.
+    """
+    answers: dict[str, str] = {}
+    for question in IntakeAnswers.questions():
+        value = data.get(question.field)
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if not question.options:
+            answers[question.field] = value.strip()[:USE_CASE_MAX_CHARS]
+        elif value in question.values:
+            answers[question.field] = value
+    return answers
+
+
 def parse_answers_json(text: str) -> IntakeAnswers:
     """Validate answers given as the text of a JSON object."""
     try:

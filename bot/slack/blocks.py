@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.answering.models import Answer
 from bot.assessment import messages as assessment_messages
+from bot.assessment.intake import partial_answers
 from bot.assessment.recommendation import Recommendation
 from bot.slack import messages
 from bot.slack.mrkdwn import escape, shorten, split_mrkdwn, to_mrkdwn
@@ -31,6 +32,9 @@ FEEDBACK_BLOCK = "feedback"
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 SHARE_BLOCK = "share"
+ASSESSMENT_BLOCK = "assessment"
+ASSESSMENT_ACTION = "open_assessment"
+BUTTON_VALUE = 2000
 SHARE_ACTION = "share_recommendation"
 RECOMMENDATION_EVENT = "ai_strategy_recommendation"
 
@@ -52,6 +56,11 @@ class SlackMessage:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def compact_json(data: dict[str, Any]) -> str:
+    """JSON without spaces, as `private_metadata` and button values carry it."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -170,6 +179,33 @@ def feedback_buttons(answer_id: str) -> dict[str, Any]:
     }
 
 
+def prefill_value(intake: dict[str, Any]) -> str:
+    """Intake answers as a button value: compact JSON of at most 2000 characters, the valid
+    answers only (a long use case is shortened to fit: escaping can lengthen its JSON)."""
+    answers = partial_answers(intake)
+    value = compact_json(answers)
+    while len(value) > BUTTON_VALUE and "use_case" in answers:
+        keep = len(answers["use_case"]) - (len(value) - BUTTON_VALUE) - 1
+        if keep < 1:
+            del answers["use_case"]
+        else:
+            answers["use_case"] = truncate(answers["use_case"], keep)
+        value = compact_json(answers)
+    return value
+
+
+def assessment_offer(intake: dict[str, Any]) -> dict[str, Any]:
+    """The button that opens the `/ai-strategy` modal prefilled with the answers in `intake`."""
+    value = prefill_value(intake)
+    return {
+        "type": "actions",
+        "block_id": ASSESSMENT_BLOCK,
+        "elements": [
+            button(messages.assessment_button(), ASSESSMENT_ACTION, value, style="primary")
+        ],
+    }
+
+
 def _comparison(answer: Answer) -> list[dict[str, Any]]:
     """The rows side by side: the aspect with its markers, then one field per approach."""
     left, right = messages.comparison_columns()
@@ -192,7 +228,8 @@ def _comparison(answer: Answer) -> list[dict[str, Any]]:
 
 
 def answer_messages(answer: Answer, *, answer_id: str | None = None) -> list[SlackMessage]:
-    """An answer as Slack messages: text (or comparison), note, sources and feedback buttons.
+    """An answer as Slack messages: text (or comparison), note, sources, the offer of the full
+    assessment (for a team's situation) and feedback buttons.
 
     A comparison's text is the list rendering of its rows; Slack shows the rows side by side
     instead.
@@ -202,6 +239,8 @@ def answer_messages(answer: Answer, *, answer_id: str | None = None) -> list[Sla
     if answer.note:
         body += context(["_" + escape(answer.note) + "_"])
     tail = sources([(citation.n, citation) for citation in answer.citations])
+    if answer.intake:
+        tail.append(assessment_offer(answer.intake))
     if answer_id is not None:
         tail.append(feedback_buttons(answer_id))
     return pack(body, tail, fallback=text)

@@ -19,6 +19,7 @@ from bot.assessment.intake import IntakeAnswers
 from bot.settings import Settings
 from bot.slack import messages, modal
 from bot.slack.blocks import (
+    ASSESSMENT_ACTION,
     SHARE_ACTION,
     answer_messages,
     recommendation_message,
@@ -65,6 +66,7 @@ class SlashCommand:
         app.command(self.name)(self.on_command)
         app.view_submission(modal.CALLBACK_ID)(self.on_submission)
         app.action(SHARE_ACTION)(self.on_share)
+        app.action(ASSESSMENT_ACTION)(self.on_assessment_offer)
 
     # -- the command -----------------------------------------------------------------------
 
@@ -73,7 +75,9 @@ class SlashCommand:
         word = text.lower()
         if not text:
             ack()
-            self._open_modal(command, respond)
+            self._open_modal(
+                trigger_id=command["trigger_id"], channel=command["channel_id"], respond=respond
+            )
         elif word in HELP_WORDS:
             ack(text=messages.usage())
         elif word == REINDEX_WORD:
@@ -88,10 +92,12 @@ class SlashCommand:
             ack(text=messages.looking_up())
             self.work.submit(self._answer, text, command, respond, time.perf_counter())
 
-    def _open_modal(self, command: dict, respond) -> None:
-        view = modal.step_view(1, answers={}, channel=command["channel_id"])
+    def _open_modal(
+        self, *, trigger_id: str, channel: str, respond, prefill: dict[str, str] | None = None
+    ) -> None:
+        view = modal.step_view(1, answers=prefill or {}, channel=channel, prefilled=bool(prefill))
         try:
-            self.client.views_open(trigger_id=command["trigger_id"], view=view)
+            self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:
             self.metrics.error("slack_api")
             log.error(messages.log_slack_call_failed("views.open", error.response.get("error", "")))
@@ -157,6 +163,19 @@ class SlashCommand:
             respond(text=report, response_type="ephemeral")
         finally:
             self._reindexing.release()
+
+    def on_assessment_offer(self, ack, body: dict, action: dict, respond) -> None:
+        """"Run the full assessment" under an answer: the modal, prefilled with what the
+        question stated (the button's value, validated again: it comes back from outside)."""
+        ack()
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        self._open_modal(
+            trigger_id=body["trigger_id"],
+            channel=channel,
+            respond=lambda **reply: respond(replace_original=False, **reply),
+            prefill=modal.read_prefill(action.get("value")),
+        )
 
     # -- the modal -------------------------------------------------------------------------
 

@@ -161,6 +161,17 @@ def modal_cancel(step: int) -> str:
     return "Cancel" if step == 1 else "Back"
 
 
+def assessment_button() -> str:
+    return "Run the full assessment"
+
+
+def modal_prefilled(labels: Sequence[str]) -> str:
+    return (
+        "Filled in from your question: " + ", ".join(labels) + ". Check them as you go; "
+        "the other answers are the usual defaults."
+    )
+
+
 def modal_intro() -> str:
     return (
         "Answer a few questions about your task; you will get a recommendation with its "

@@ -5,15 +5,26 @@ step, every input block's `block_id` is the field name and every option's `value
 value in the model. Answers of earlier steps travel in `private_metadata` (JSON), with the
 channel the command was run in; steps 2 and 3 are pushed (Slack allows a stack of 3 views), so
 "Back" returns to the previous step with its answers.
+
+The modal can also open prefilled: an answer to a team describing its situation carries the
+intake answers its question stated, and its "Run the full assessment" button carries them
+(validated, within the 2000 characters of a button value) into step 1's `private_metadata`.
 """
 
 import json
 from typing import Any
 
 from bot.assessment import messages as assessment_messages
-from bot.assessment.intake import STEPS, IntakeAnswers, InvalidAnswersError, Question, parse_answers
+from bot.assessment.intake import (
+    STEPS,
+    IntakeAnswers,
+    InvalidAnswersError,
+    Question,
+    parse_answers,
+    partial_answers,
+)
 from bot.slack import messages
-from bot.slack.blocks import plain, truncate
+from bot.slack.blocks import compact_json, plain, truncate
 
 CALLBACK_ID = "ai_strategy_intake"
 ACTION_ID = "answer"
@@ -65,15 +76,22 @@ def _input(question: Question, current: str | None) -> dict[str, Any]:
     }
 
 
-def step_view(step: int, *, answers: dict[str, Any], channel: str) -> dict[str, Any]:
-    """The modal view of one step, prefilled with earlier answers or the model's defaults."""
+def step_view(
+    step: int, *, answers: dict[str, Any], channel: str, prefilled: bool = False
+) -> dict[str, Any]:
+    """The modal view of one step, prefilled with earlier answers or the model's defaults;
+    `prefilled` says the answers came from a question (step 1 then names them)."""
     heading = assessment_messages.step_heading(step, LAST_STEP, STEPS[step])
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{heading}*"}}
     ]
     if step == 1:
+        notes = [messages.modal_intro()]
+        if prefilled and answers:
+            labels = [q.label for q in IntakeAnswers.questions() if q.field in answers]
+            notes.append(messages.modal_prefilled(labels))
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": messages.modal_intro()}]}
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}
         )
     blocks += [_input(question, answers.get(question.field)) for question in questions_of(step)]
     metadata = {"step": step, "channel": channel, "answers": answers}
@@ -83,9 +101,18 @@ def step_view(step: int, *, answers: dict[str, Any], channel: str) -> dict[str, 
         "title": plain(messages.modal_title()),
         "submit": plain(messages.modal_finish() if step == LAST_STEP else messages.modal_next()),
         "close": plain(messages.modal_cancel(step)),
-        "private_metadata": json.dumps(metadata, ensure_ascii=False, separators=(",", ":")),
+        "private_metadata": compact_json(metadata),
         "blocks": blocks,
     }
+
+
+def read_prefill(value: str | None) -> dict[str, str]:
+    """The answers a button value carries; nothing from a value that is not a JSON object."""
+    try:
+        data = json.loads(value or "{}")
+    except (json.JSONDecodeError, RecursionError):
+        return {}
+    return partial_answers(data) if isinstance(data, dict) else {}
 
 
 def read_metadata(view: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:

@@ -363,7 +363,8 @@ def _find_button(blocks: list[dict], action_id: str, value: str | None) -> tuple
 
 
 def _view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """`view.state.values` for the given inputs, as the Slack client fills it."""
+    """`view.state.values` for the given inputs, as the Slack client fills it: an input not
+    given keeps what the view shows in it (its initial option or value)."""
     state: dict[str, Any] = {}
     unknown = set(values) - {b.get("block_id") for b in view.get("blocks", [])}
     if unknown:
@@ -372,11 +373,21 @@ def _view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         if block.get("type") != "input":
             continue
         element = block["element"]
-        value = values.get(block["block_id"])
+        given = block["block_id"] in values
+        value = values[block["block_id"]] if given else _initial_value(element)
         if value in (None, "", []) and not block.get("optional", False):
             raise ValueError(f"required input {block['block_id']!r} is empty")
         state[block["block_id"]] = {element["action_id"]: _element_value(element, value)}
     return state
+
+
+def _initial_value(element: dict[str, Any]) -> Any:
+    """What an input shows before anyone touches it, in the form `values` gives it."""
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [option["value"] for option in element["initial_options"]]
+    return element.get("initial_value")
 
 
 def _element_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
