@@ -11,7 +11,13 @@ from pydantic import Field
 
 from bot.answering import messages
 from bot.answering.engine import AnswerEngine
-from bot.answering.llm import INTENT_SHAPES, Brief, PromptClaim, build_messages
+from bot.answering.llm import (
+    INTENT_SHAPES,
+    Brief,
+    PromptClaim,
+    build_messages,
+    keep_cited,
+)
 from bot.answering.models import Citation
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
@@ -175,3 +181,23 @@ def test_a_plain_brief_has_no_task_or_claims():
     source = Citation(n=1, doc="d", title="Guide", section="", text="Prompting is quick.")
     (_, user) = build_messages(Brief(question="What is prompting?", sources=[source]))
     assert "<task" not in user.content and "<claims>" not in user.content
+
+
+def test_a_list_keeps_its_items_each_cited_and_renumbered():
+    sources = [Citation(n=n, doc=f"d{n}", title="t", section="s", text="x") for n in (1, 2, 3)]
+    answer = keep_cited(
+        "The phases are these [2].\n"
+        "1. Collect labeled data [3].\n"
+        "2. An invented step [9].\n"
+        "3. Train and evaluate [1].\n"
+        "Plan time for both [3]. Unsourced advice.",
+        sources,
+    )
+    assert answer.text == (
+        "The phases are these. [1]\n"
+        "1. Collect labeled data. [2]\n"
+        "2. Train and evaluate. [3]\n\n"
+        "Plan time for both. [2]"
+    )
+    assert [citation.n for citation in answer.citations] == [1, 2, 3]
+    assert [citation.doc for citation in answer.citations] == ["d2", "d3", "d1"]

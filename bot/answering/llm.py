@@ -64,6 +64,7 @@ VERDICT_NAMES = {
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKER_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+(?:\s*,\s*\d+)*\])+)")
 _MARKERS_ONLY = re.compile(r"^(?:\s*\[\d+\])+\s*$")
+_LIST_ITEM = re.compile(r"^(?:[-*•]|(?P<number>\d+)[.)])\s+")
 REDACTED = "[redacted]"
 
 
@@ -193,12 +194,54 @@ def build_messages(brief: Brief) -> list[BaseMessage]:
 
 
 def keep_cited(text: str, sources: Sequence[Citation]) -> LlmAnswer:
-    """Only the sentences with a valid marker, markers renumbered 1.. in order of use."""
+    """Only the sentences with a valid marker, markers renumbered 1.. in order of use.
+
+    Lines are kept apart where the model wrote a list (`- ` or `1. ` items, renumbered when an
+    item is dropped); the sentences of other lines run together as paragraphs.
+    """
     valid = {source.n: source for source in sources}
     renumber: dict[int, int] = {}
+    kept: list[str] = []
+    ordered = 0
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        item = _LIST_ITEM.match(line)
+        sentences = _cited_sentences(line[item.end() :] if item else line, valid, renumber)
+        if not sentences:
+            continue
+        body = " ".join(sentences)
+        if item is None:
+            ordered = 0
+            if kept and not _LIST_ITEM.match(kept[-1]):
+                kept[-1] += " " + body
+            else:
+                kept.append(body)
+        elif item.group("number"):
+            ordered += 1
+            kept.append(f"{ordered}. {body}")
+        else:
+            ordered = 0
+            kept.append(f"- {body}")
+    if not kept:
+        raise LlmUncited("no sentence with a valid citation")
+    citations = [
+        valid[old].model_copy(update={"n": new})
+        for old, new in sorted(renumber.items(), key=lambda item: item[1])
+    ]
+    text = kept[0]
+    for previous, line in zip(kept, kept[1:], strict=False):
+        # A paragraph after a list needs a blank line, or Markdown continues the last item.
+        after_list = _LIST_ITEM.match(previous) and not _LIST_ITEM.match(line)
+        text += ("\n\n" if after_list else "\n") + line
+    return LlmAnswer(text=text, citations=citations)
+
+
+def _cited_sentences(
+    line: str, valid: dict[int, Citation], renumber: dict[int, int]
+) -> list[str]:
+    """The sentences of one line that cite a valid source, each ending in its new markers."""
     kept = []
-    text = _MARKER_AFTER_STOP.sub(r" \2\1", " ".join(text.split()))
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(_MARKER_AFTER_STOP.sub(r" \2\1", line)):
         numbers = [
             int(n) for group in _MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)
         ]
@@ -209,13 +252,7 @@ def keep_cited(text: str, sources: Sequence[Citation]) -> LlmAnswer:
             continue
         markers = "".join(f"[{renumber.setdefault(n, len(renumber) + 1)}]" for n in good)
         kept.append(f"{body} {markers}")
-    if not kept:
-        raise LlmUncited("no sentence with a valid citation")
-    citations = [
-        valid[old].model_copy(update={"n": new})
-        for old, new in sorted(renumber.items(), key=lambda item: item[1])
-    ]
-    return LlmAnswer(text=" ".join(kept), citations=citations)
+    return kept
 
 
 class LlmComposer:
