@@ -45,13 +45,12 @@ Rules:
 # What each intent of the question asks of the answer's shape.
 INTENT_SHAPES = {
     "definition": "Open with a one-sentence definition of what is asked about.",
-    "which_better": "Open with which approach the sources favour on the point asked.",
+    "which": "Open with which approach the sources favour on the point asked.",
     "situation": "Open with the recommendation for the team's situation, then the two or "
     "three factors that decided it.",
     "pros": "Use only advantages and strengths; no drawbacks.",
     "cons": "Use only drawbacks, limitations, costs and risks; no advantages.",
-    "risks": "Use only risks, limitations and challenges.",
-    "how_to": "Give the steps as a short numbered list, in order.",
+    "howto": "Give the steps as a short numbered list, in order.",
     "examples": "Give the use cases or examples as a short list.",
     "comparison": "Compare the approaches aspect by aspect.",
     "fact": "Answer the fact asked for directly in the first sentence.",
