@@ -4,6 +4,7 @@ an OpenAI-compatible server on loopback that answers from a script.
 Every test also checks that the API key reached the server and never a log record.
 """
 
+import json
 import logging
 import re
 import time
@@ -168,3 +169,26 @@ def test_options_pass_the_key_and_base_url_only_when_set():
     assert configured.model_arguments()["base_url"] == "http://127.0.0.1:9/v1"
     assert configured.model_arguments()["api_key"] == "k-1"
     assert "k-1" not in repr(configured)
+
+
+def test_ask_reads_the_llm_settings_from_the_environment(indexed_settings, server, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    for name, value in {
+        "AI_STRATEGY_LLM": f"openai:{MODEL}",
+        "AI_STRATEGY_LLM_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": API_KEY,
+        "AI_STRATEGY_LLM_STREAMING": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    server.reply(Reply("Fine-tuning needs labeled examples [1]."))
+    folders = ["--knowledge-dir", str(indexed_settings.knowledge_dir)]
+    folders += ["--data-dir", str(indexed_settings.data_dir)]
+    result = CliRunner().invoke(app, ["ask", QUESTION, "--json", *folders])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answer"] == "Fine-tuning needs labeled examples. [1]"
+    (request,) = server.requests
+    assert request.headers["authorization"] == f"Bearer {API_KEY}" and request.body["stream"]
+    assert API_KEY not in result.output
