@@ -27,8 +27,9 @@ from pathlib import Path
 
 from bench.serve_process import ChromaServer, ServeProcess, bot_environment
 from bot.settings import Settings
-from bot.slack.emulator import SlackEmulator
+from bot.slack.server import ThreadedServer
 from ingest.pipeline import run_ingest
+from slack_emulator import SlackEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -53,7 +54,7 @@ def make_corpus(target: Path, copies: int) -> None:
 
 def serve_rss(settings: Settings, workdir: Path) -> int:
     """Resident memory of `ai-strategy serve` on this index once /readyz says ready."""
-    slack = SlackEmulator()
+    slack = SlackEmulator(serve=ThreadedServer)
     slack.start()
     env = bot_environment(
         slack,

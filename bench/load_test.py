@@ -35,8 +35,8 @@ from typing import Self
 from bench.serve_process import ServeProcess, bot_environment, metric
 from bench.slack_latency import QUESTIONS
 from bot.slack.blocks import FEEDBACK_UP
-from bot.slack.emulator import SlackEmulator
-from bot.slack.emulator.requests import (
+from slack_emulator import SlackEmulator
+from slack_emulator.requests import (
     JSON,
     SignedSender,
     app_mention_event,
@@ -44,7 +44,7 @@ from bot.slack.emulator.requests import (
     message_event,
     rich_text,
 )
-from bot.slack.server import EVENTS_PATH
+from bot.slack.server import EVENTS_PATH, ThreadedServer
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -262,7 +262,7 @@ def run_load(
     database_url: str | None = None,
 ) -> LoadResult:
     """Start the emulator and one bot process; a warm-up burst, then `rounds` measured bursts."""
-    slack = SlackEmulator()
+    slack = SlackEmulator(serve=ThreadedServer)
     slack.start()
     env = bot_environment(
         slack,

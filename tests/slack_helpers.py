@@ -12,9 +12,10 @@ from pathlib import Path
 
 from bot.answering.models import Answer, Citation, Turn
 from bot.settings import Settings
-from bot.slack.emulator import RecordedCall, SlackEmulator
+from slack_emulator import RecordedCall, SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
+from bot.slack.server import ThreadedServer
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-bot-token"
@@ -58,7 +59,9 @@ class SlackHarness(LocalSlack):
 def start_harness(base: Settings, engines: Engines, *, data_dir: Path) -> SlackHarness:
     """Start the emulator, then the bot over HTTP pointed at it, and connect the two."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    emulator = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    emulator = SlackEmulator(
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    )
     emulator.start()
     settings = harness_settings(base, data_dir=data_dir)
     return SlackHarness.start(settings, engines=engines, emulator=emulator)

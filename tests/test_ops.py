@@ -20,9 +20,9 @@ from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops
 from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP
-from bot.slack.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
-from bot.slack.server import EVENTS_PATH
+from bot.slack.server import EVENTS_PATH, ThreadedServer
 from ingest.logs import REDACTED, configure_logging
 from ingest.pipeline import run_ingest
 from tests.conftest import KNOWLEDGE_DIR
@@ -268,7 +268,9 @@ def test_chroma_server_going_away_is_an_apology_and_503_then_recovers_with_nothi
 
 @pytest.fixture
 def slack():
-    emulator = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    emulator = SlackEmulator(
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    )
     emulator.start()
     yield emulator
     emulator.stop()

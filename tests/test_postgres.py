@@ -22,8 +22,8 @@ import pytest
 
 from bench.serve_process import ServeProcess, bot_environment, free_port, metric
 from bench.slack_latency import QUESTIONS
-from bot.slack.emulator import SlackEmulator
-from bot.slack.emulator.requests import (
+from slack_emulator import SlackEmulator
+from slack_emulator.requests import (
     JSON,
     SignedSender,
     app_mention_event,
@@ -31,7 +31,7 @@ from bot.slack.emulator.requests import (
 )
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
-from bot.slack.server import EVENTS_PATH
+from bot.slack.server import EVENTS_PATH, ThreadedServer
 from bot.storage import Store
 from tests.slack_helpers import (
     ALICE,
@@ -218,7 +218,9 @@ def mention_body(slack: SlackEmulator, text: str) -> bytes:
 def test_two_bot_processes_sharing_postgres_answer_each_retried_event_once(
     postgres, database_url, indexed_settings, tmp_path
 ):
-    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack = SlackEmulator(
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    )
     slack.start()
     env = bot_environment(
         slack,
@@ -282,7 +284,9 @@ def test_two_bot_processes_sharing_postgres_answer_each_retried_event_once(
 def test_readyz_names_the_database_while_postgres_is_down_and_recovers(indexed_settings):
     require_postgres()
     server = PostgresServer().init().start()
-    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack = SlackEmulator(
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    )
     slack.start()
     engines = Engines(
         answer=lambda question, history=(): cited_answer(question), recommend=None, reindex=None

@@ -18,7 +18,7 @@ from bot.sandbox import cli as sandbox_cli
 from bot.sandbox.page import STATIC_DIR
 from bot.sandbox.snapshot import SET_STATUS, statuses
 from bot.settings import Settings
-from bot.slack.emulator import RecordedCall
+from slack_emulator import RecordedCall
 from bot.slack.engines import Engines
 from bot.slack.modal import questions_of
 from tests.slack_helpers import cited_answer

@@ -13,8 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.slack.emulator import DEFAULT_BOT_EVENTS, SlackEmulator
-from bot.slack.server import EVENTS_PATH, bind_socket
+from slack_emulator import DEFAULT_BOT_EVENTS, SlackEmulator
+from bot.slack.server import EVENTS_PATH, ThreadedServer, bind_socket
 from tests.slack_helpers import ALICE, BOT_TOKEN, GENERAL, SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +23,9 @@ AI_STRATEGY = Path(sys.executable).with_name("ai-strategy")
 
 @pytest.fixture
 def emulator():
-    slack = SlackEmulator(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+    slack = SlackEmulator(
+        serve=ThreadedServer, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET
+    )
     slack.start()
     yield slack
     slack.stop()

@@ -288,7 +288,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected_and_not_logged(harness, 
         "channel": GENERAL,
         "event_ts": ws.next_ts(),
     }
-    from bot.slack.emulator.requests import JSON, event_body
+    from slack_emulator.requests import JSON, event_body
 
     body = event_body(ws, event)
     forged = slack.send_raw("event", body, JSON, signing_secret="not-the-secret")

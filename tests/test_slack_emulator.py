@@ -1,21 +1,27 @@
 """The Slack emulator answers as Slack documents: auth, errors, limits, triggers, modals."""
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.emulator import SlackEmulator
-from bot.slack.emulator.workspace import RESPONSE_URL_USES, TRIGGER_TTL_SECONDS
+from bot.slack.server import ThreadedServer
+from slack_emulator import SlackEmulator
+from slack_emulator.workspace import RESPONSE_URL_USES, TRIGGER_TTL_SECONDS
 
 TOKEN = "xoxb-emulator-test"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def emulator():
-    slack = SlackEmulator(bot_token=TOKEN)
+    slack = SlackEmulator(serve=ThreadedServer, bot_token=TOKEN)
     slack.start()
     yield slack
     slack.stop()
@@ -256,3 +262,19 @@ def test_a_modal_is_submitted_only_as_a_slack_client_would(emulator):
         emulator.submit_view("U0BOB", {"size": "xl"})
     with pytest.raises(ValueError, match="no inputs"):
         emulator.submit_view("U0BOB", {"colour": "red"})
+
+
+def test_the_emulator_package_imports_nothing_of_the_bot():
+    """A fake depends on nothing it fakes: importing every module of the package loads no
+    module of the bot, of ingest, or of the Slack SDKs the bot uses."""
+    code = (
+        "import importlib, json, pkgutil, sys, slack_emulator\n"
+        "for module in pkgutil.walk_packages(slack_emulator.__path__, 'slack_emulator.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    loaded = set(json.loads(subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout))
+    assert "slack_emulator" in loaded and "starlette" in loaded
+    assert not loaded & {"bot", "ingest", "slack_sdk", "slack_bolt"}

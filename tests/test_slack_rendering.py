@@ -13,7 +13,7 @@ from bot.answering.models import Answer, Citation, ComparisonRow
 from bot.assessment import IntakeAnswers
 from bot.assessment.intake import USE_CASE_MAX_CHARS
 from bot.slack.blocks import answer_messages, context, text_message
-from bot.slack.emulator import check_view, message_error
+from slack_emulator import check_view, message_error
 from bot.slack.modal import (
     LAST_STEP,
     completed_answers,

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.sandbox import messages
 from bot.sandbox.snapshot import Person, snapshot_json
-from bot.slack.emulator import Delivery, SlackEmulator, SlackError
+from slack_emulator import Delivery, SlackEmulator, SlackError
 from bot.slack.messages import COMMAND
 from bot.slack.mrkdwn import escape
 

@@ -15,7 +15,7 @@ from bot.sandbox.page import SandboxPage
 from bot.sandbox.snapshot import SET_STATUS, Person
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
-from bot.slack.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer, create_http_app
 from bot.storage import Store
@@ -45,6 +45,7 @@ class Sandbox:
         self.person = person
         self.engines = engines
         self.emulator = SlackEmulator(
+            serve=ThreadedServer,
             signing_secret=secrets.token_hex(32), bot_token=f"xoxb-sandbox-{secrets.token_hex(24)}"
         )
         self._join_workspace()

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.emulator import RecordedCall, SlackEmulator
+from slack_emulator import RecordedCall, SlackEmulator
 from bot.slack.messages import COMMAND, EXAMPLE_QUESTIONS
 
 SET_STATUS = "assistant.threads.setStatus"

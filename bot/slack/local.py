@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
-from bot.slack.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer, create_http_app
 from bot.storage import Store
@@ -41,7 +41,7 @@ class LocalSlack:
         The bot's Slack settings (token, signing secret, API URL) are the emulator's; the rest
         (data dir, database, admins) come from `settings`.
         """
-        slack = emulator or SlackEmulator()
+        slack = emulator or SlackEmulator(serve=ThreadedServer)
         api_url = slack.api_url if emulator else slack.start()
         settings = settings.model_copy(
             update={

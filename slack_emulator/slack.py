@@ -14,14 +14,14 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from bot.slack.emulator.requests import (
+from slack_emulator.requests import (
     FORM,
     JSON,
     Delivery,
@@ -35,11 +35,10 @@ from bot.slack.emulator.requests import (
     slash_command_body,
     view_submission_payload,
 )
-from bot.slack.emulator.socket_mode import SocketMode
-from bot.slack.emulator.validation import check_view
-from bot.slack.emulator.web_api import RecordedCall, WebApi
-from bot.slack.emulator.workspace import Channel, SlackError, Workspace
-from bot.slack.server import ThreadedServer
+from slack_emulator.socket_mode import SocketMode
+from slack_emulator.validation import check_view
+from slack_emulator.web_api import RecordedCall, WebApi
+from slack_emulator.workspace import Channel, SlackError, Workspace
 
 # The bot events of deploy/manifest.yaml (a test keeps the two in step).
 DEFAULT_BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
@@ -49,6 +48,22 @@ MESSAGE_EVENT_FOR_KIND = {
     "group": "message.groups",
     "im": "message.im",
 }
+
+
+class Server(Protocol):
+    """A server for the emulator's ASGI app, started on a background thread (see `serve`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def start(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+# `serve(app, host=…, port=…)`: whoever runs the emulator chooses how it is served, so that
+# the emulator depends on nothing of the app it stands in for.
+ServerFactory = Callable[..., Server]
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class SlackEmulator:
     def __init__(
         self,
         *,
+        serve: ServerFactory,
         signing_secret: str = "emulated-signing-secret",
         bot_token: str = "xoxb-emulated-bot-token",
         app_token: str = "xapp-emulated-app-token",
@@ -92,7 +108,7 @@ class SlackEmulator:
         self.deliveries: list[Delivery] = []
         self._deliveries_lock = threading.Lock()
         self._sender: SignedSender | None = None
-        self._server = ThreadedServer(
+        self._server = serve(
             Starlette(routes=[*self.web_api.routes(), *self.socket_mode.routes(), *extra_routes]),
             host=host,
             port=port,

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.slack.emulator.requests import Delivery
+from slack_emulator.requests import Delivery
 
 ENVELOPE_TYPES = {"event": "events_api", "command": "slash_commands", "interaction": "interactive"}
 

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.slack.emulator.validation import check_view, message_error
-from bot.slack.emulator.workspace import (
+from slack_emulator.validation import check_view, message_error
+from slack_emulator.workspace import (
     RESPONSE_URL_TTL_SECONDS,
     RESPONSE_URL_USES,
     SlackError,
