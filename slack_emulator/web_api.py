@@ -54,6 +54,11 @@ class _Failure:
     error: str
 
 
+# Waits are for calls that should come: generous, since a loaded machine makes a first answer
+# (the model loading) slow, and a wait that succeeds returns as soon as the call is made.
+WAIT_SECONDS = 60.0
+
+
 class CallLog:
     """Every call, in order, with waits for tests: `wait(method, count=2)`."""
 
@@ -90,7 +95,7 @@ class CallLog:
         *,
         count: int = 1,
         where: Callable[[RecordedCall], bool] | None = None,
-        timeout: float = 10.0,
+        timeout: float = WAIT_SECONDS,
     ) -> list[RecordedCall]:
         """Block until `count` matching calls were made; they are returned. TimeoutError else."""
         deadline = time.monotonic() + timeout
@@ -108,7 +113,7 @@ class CallLog:
                     )
                 self._changed.wait(remaining)
 
-    def wait_until(self, predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    def wait_until(self, predicate: Callable[[], bool], *, timeout: float = WAIT_SECONDS) -> None:
         """Block until `predicate()` holds, re-checking after each call. TimeoutError else."""
         deadline = time.monotonic() + timeout
         with self._changed:
