@@ -150,7 +150,7 @@ def test_a_tampered_button_value_prefills_nothing_and_never_fails(value):
 
 def test_the_prefilled_modal_stays_within_slacks_limits():
     """The longest use case a question can give still fits the button and private_metadata."""
-    from bot.slack.emulator.validation import check_blocks, check_view
+    from slack_emulator.validation import check_blocks, check_view
     from bot.slack.modal import step_view
 
     longest = STATED | {"use_case": "é\"\n" * 500}
