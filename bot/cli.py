@@ -6,6 +6,7 @@ from bot.answering.cli import ask, evaluate
 from bot.assessment.cli import assess
 from bot.sandbox import cli as sandbox_cli
 from bot.slack import cli as slack_cli
+from bot.storage import cli as storage_cli
 from ingest import cli as ingest_cli
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.command("eval")(evaluate)
 app.command()(assess)
 slack_cli.register(app)
 sandbox_cli.register(app)
+storage_cli.register(app)
 
 
 def main() -> None:

@@ -46,6 +46,19 @@ class Settings(IndexSettings):
         description="SQLAlchemy URL for feedback and event de-duplication; "
         "default SQLite in the data dir.",
     )
+    max_request_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body /slack/events reads; longer ones are refused (413) "
+        "while being read.",
+    )
+    event_lease_seconds: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="How long a replica's claim on a Slack event holds without renewal; a "
+        "retry after a crashed replica's lease lapsed is answered.",
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
     )

@@ -5,10 +5,13 @@ Each test session starts a private cluster in a temporary folder (`initdb`, `pg_
 test gets a database of its own.
 """
 
+import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,9 +33,11 @@ from slack_emulator.requests import (
     event_body,
 )
 from bot.slack.engines import Engines
+from bot.slack.conversations import delivery_keys
 from bot.slack.local import LocalSlack
 from bot.slack.server import EVENTS_PATH, ThreadedServer
 from bot.storage import Store
+from tests.migration_checks import assert_upgraded_with_data_kept, create_old_database
 from tests.slack_helpers import (
     ALICE,
     BOB,
@@ -200,6 +205,14 @@ def test_feedback_history_and_pruning_on_postgres(database_url):
     store.close()
 
 
+@pytest.mark.slow
+def test_a_postgres_database_of_the_release_before_migrations_is_upgraded_with_its_data(
+    database_url,
+):
+    create_old_database(database_url)
+    assert_upgraded_with_data_kept(database_url)
+
+
 # -- two bot processes sharing one database ------------------------------------------------
 
 
@@ -325,3 +338,86 @@ def test_one_reindex_at_a_time_across_replicas(database_url):
         assert theirs  # released when the first finished
     first.close()
     second.close()
+
+
+CLAIMANT = """
+import sys, time
+from bot.storage import Store
+url, lease, mode, *keys = sys.argv[1:]
+store = Store(url, lease_seconds=float(lease))
+assert all(store.claim(key) for key in keys)
+print("claimed", flush=True)
+if mode == "die":
+    import os, signal
+    os.kill(os.getpid(), signal.SIGKILL)  # as a replica dying mid-answer
+time.sleep(120)
+"""
+
+
+def claim_in_another_process(url: str, lease: float, mode: str, keys: list[str]):
+    """A process that claims `keys` as a replica would, then dies at once or lives on."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", CLAIMANT, url, str(lease), mode, *keys],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout.readline().strip() == "claimed"
+    if mode == "die":
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    return process
+
+
+@pytest.mark.slow
+def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim_holds(
+    database_url, indexed_settings, tmp_path
+):
+    lease = 2.0
+    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack.start()
+    env = bot_environment(
+        slack,
+        data_dir=indexed_settings.data_dir,
+        knowledge_dir=indexed_settings.knowledge_dir,
+        AI_STRATEGY_DATABASE_URL=database_url,
+        AI_STRATEGY_EVENT_LEASE_SECONDS=str(lease),
+    )
+    bot = ServeProcess(env, workdir=tmp_path / "bot").start()
+    sender = SignedSender(bot.url + EVENTS_PATH, SIGNING_SECRET)
+    live = None
+    try:
+        bot.wait_ready()
+        slack.connect(bot.url + EVENTS_PATH)
+        orphaned, orphaned_ts = mention_body(slack, QUESTIONS[0])
+        held, held_ts = mention_body(slack, QUESTIONS[1])
+
+        def keys(body: bytes) -> list[str]:
+            envelope = json.loads(body)
+            return delivery_keys(envelope, envelope["event"])
+
+        claim_in_another_process(database_url, lease, "die", keys(orphaned))
+        live = claim_in_another_process(database_url, lease, "live", keys(held))
+        # Slack's first retry comes while the dead claimant's lease still holds: a duplicate.
+        assert sender.send("event", orphaned, JSON, retry_num=1).status == 200
+        time.sleep(lease * 1.5 + 0.5)
+        # Later retries: the dead claim lapsed and is answered; the live one is never taken.
+        assert sender.send("event", orphaned, JSON, retry_num=2).status == 200
+        assert sender.send("event", held, JSON, retry_num=1).status == 200
+
+        def answered() -> bool:
+            posts = slack.calls("chat.postMessage", where=lambda c: c.ok)
+            return orphaned_ts in {p.args.get("thread_ts") for p in posts}
+
+        slack.calls.wait_until(answered, timeout=60)
+        assert sender.send("event", orphaned, JSON, retry_num=3).status == 200  # handled now
+        time.sleep(1.5)
+        posts = slack.calls("chat.postMessage", where=lambda c: c.ok)
+        assert [p.args.get("thread_ts") for p in posts] == [orphaned_ts]
+        assert metric(bot.metrics(), "ai_strategy_events_deduplicated_total") == 3
+        assert "took over event:" in bot.output()
+    finally:
+        if live is not None:
+            live.kill()
+            live.wait()
+        sender.close()
+        code = bot.stop()
+        slack.stop()
+    assert code == 0, bot.output()

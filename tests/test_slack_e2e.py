@@ -260,7 +260,7 @@ def test_two_replicas_sharing_a_database_answer_a_redelivered_event_once(
     replica = create_app(
         harness.settings, engines=engines, store=Store(harness.settings.resolved_database_url)
     )
-    server = ThreadedServer(create_http_app(replica.app))
+    server = ThreadedServer(create_http_app(replica))
     server.start()
     try:
         said = harness.slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")

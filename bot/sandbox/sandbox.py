@@ -99,9 +99,12 @@ class Sandbox:
             self.bot = create_app(
                 self.settings,
                 engines=self.engines,
-                store=Store(self.settings.resolved_database_url),
+                store=Store(
+                    self.settings.resolved_database_url,
+                    lease_seconds=self.settings.event_lease_seconds,
+                ),
             )
-            self._bot_server = ThreadedServer(create_http_app(self.bot.app), host=LOOPBACK, port=0)
+            self._bot_server = ThreadedServer(create_http_app(self.bot), host=LOOPBACK, port=0)
             self._bot_server.start()
             self.emulator.connect(self.bot_url)
             return self._page_server.start()

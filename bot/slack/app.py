@@ -7,11 +7,14 @@ check is logged without the request body (Bolt's own check would log the whole b
 it people's messages).
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -32,6 +35,8 @@ from bot.storage import Store
 log = logging.getLogger("bot.slack")
 
 WEB_API_TIMEOUT_SECONDS = 30
+# Where the error handler leaves the error id of a request it handled, in the request context.
+ERROR_ID_KEY = "ai_strategy_error_id"
 # Bolt's listeners only decide, claim and hand over (see bot.slack.work): a few threads do.
 LISTENER_THREADS = 8
 
@@ -64,6 +69,41 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
+def guard_listeners(app: App, report: Callable[[Exception], str]) -> None:
+    """Wrap every registered listener so that whatever it raises on a payload it did not
+    expect is reported (one line, an error id) and acknowledged as Slack expects, the slash
+    command telling the person the id; Bolt never sees it, so it neither answers 500 nor, for a
+    listener that had acknowledged already, loses that acknowledgement (bolt-python 1.30
+    overwrites it with its error response)."""
+    for listener in app._listeners:  # noqa: SLF001 - Bolt has no public hook around listeners
+        own_arguments = list(listener.arg_names)
+        listener.ack_function = _guarded(listener.ack_function, own_arguments, report)
+        listener.arg_names = own_arguments + [
+            name for name in ("ack", "body") if name not in own_arguments
+        ]
+
+
+def _guarded(
+    function: Callable[..., Any], own_arguments: list[str], report: Callable[[Exception], str]
+) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def guarded(**arguments: Any) -> Any:
+        try:
+            return function(**{k: v for k, v in arguments.items() if k in own_arguments})
+        except Exception as error:  # noqa: BLE001 - reported with an id, acknowledged
+            error_id = report(error)
+            ack = arguments.get("ack")
+            if ack is not None and ack.response is None:
+                body = arguments.get("body")
+                if isinstance(body, dict) and isinstance(body.get("command"), str):
+                    ack(text=messages.request_failed(error_id))
+                else:
+                    ack()
+            return None
+
+    return guarded
+
+
 @dataclass
 class SlackBot:
     """The Bolt app and what it owns, so the server can shut it down cleanly."""
@@ -74,6 +114,8 @@ class SlackBot:
     metrics: Metrics = field(default_factory=Metrics)
     readiness: Readiness | None = None
     listeners: ThreadPoolExecutor | None = None
+    # What the HTTP server verifies requests with; None in Socket Mode (nothing is accepted).
+    signing_secret: str | None = field(default=None, repr=False)
 
     def close(self, *, wait: bool = True) -> None:
         """Stop taking work; finish what was taken (with `wait`), then release the database.
@@ -128,12 +170,24 @@ def create_app(
         settings=settings, engines=engines, store=store, work=work, client=client, metrics=metrics
     ).register(app)
 
-    @app.error
-    def on_listener_error(error: Exception) -> None:
+    def report(error: Exception, request_context: dict | None = None) -> str:
         """One short line with an error id (Bolt's own would log a traceback at ERROR)."""
+        error_id = messages.new_error_id()
+        if request_context is not None:
+            request_context[ERROR_ID_KEY] = error_id
         metrics.error("listener")
-        log.error(messages.log_listener_failed(messages.new_error_id(), error))
+        log.error(messages.log_listener_failed(error_id, error))
         log.debug("listener failed", exc_info=error)
+        return error_id
+
+    guard_listeners(app, report)
+
+    @app.error
+    def on_unhandled_error(error: Exception, request: BoltRequest) -> None:
+        """What failed in Bolt's own matching or middleware (a payload Bolt could not read):
+        reported, and the id left on the request, so the HTTP server acknowledges it instead
+        of answering Bolt's 500 (see `bot.slack.server.acknowledgement_after_error`)."""
+        report(error, request.context)
 
     readiness = Readiness(engines=engines, store=store, client=client, metrics=metrics)
     return SlackBot(
@@ -143,4 +197,5 @@ def create_app(
         metrics=metrics,
         readiness=readiness,
         listeners=listeners,
+        signing_secret=secret.get_secret_value() if secret else None,
     )

@@ -74,7 +74,7 @@ def serve(
         index.close()
     log.info(messages.log_index_version(version))
     try:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, lease_seconds=settings.event_lease_seconds)
     except SQLAlchemyError as error:
         _fail(settings, messages.cannot_open_database(error))
     engines = Engines.from_settings(settings)
@@ -97,7 +97,11 @@ def serve(
 
             log.info(messages.serving_http(host, bound_port))
             drained = serve_http(
-                bot, host=host, port=bound_port, drain_seconds=settings.drain_seconds
+                bot,
+                host=host,
+                port=bound_port,
+                drain_seconds=settings.drain_seconds,
+                max_body_bytes=settings.max_request_bytes,
             )
     except KeyboardInterrupt:
         pass

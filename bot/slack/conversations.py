@@ -141,22 +141,35 @@ class Conversations:
         self, body: dict, event: dict, question: Question, *, bot_user_id: str | None
     ) -> None:
         """Claim the question (see `delivery_keys`), then answer it on the background pool."""
+        claimed = []
         for key in delivery_keys(body, event):
             if not self.store.claim(key):
+                self.store.finish(claimed)  # this delivery is a duplicate: handled
                 self.metrics.events_deduplicated.inc()
                 log.info(messages.log_duplicate(key))
                 return
-        if not question.text:
-            self.work.submit(self._post_help, question, bot_user_id)
-        else:
-            self.work.submit(self.answer, question)
+            claimed.append(key)
+        self.work.submit(self._handle_claimed, question, claimed, bot_user_id)
+
+    def _handle_claimed(
+        self, question: Question, keys: list[str], bot_user_id: str | None
+    ) -> None:
+        """Answer (or show help), then end the claims: only now is the event handled."""
+        try:
+            if not question.text:
+                self._post_help(question, bot_user_id)
+            else:
+                self.answer(question)
+        finally:
+            self.store.finish(keys)
 
     def on_feedback(self, ack, body: dict, action: dict, respond) -> None:
         """👍/👎 on an answer: store the vote (one per person; a second click changes it)."""
         ack()
         vote = 1 if action["action_id"] == FEEDBACK_UP else -1
-        stored = self.store.record_vote(
-            answer_id=action.get("value", ""), user_id=body["user"]["id"], vote=vote
+        answer_id = action.get("value")
+        stored = isinstance(answer_id, str) and self.store.record_vote(
+            answer_id=answer_id, user_id=body["user"]["id"], vote=vote
         )
         if stored:
             self.metrics.feedback_votes.labels("up" if vote > 0 else "down").inc()

@@ -51,7 +51,8 @@ class LocalSlack:
                 "slack_api_url": api_url,
             }
         )
-        bot = create_app(settings, engines=engines, store=Store(settings.resolved_database_url))
+        store = Store(settings.resolved_database_url, lease_seconds=settings.event_lease_seconds)
+        bot = create_app(settings, engines=engines, store=store)
         bot.readiness.warm_up_in_background()
         server = ThreadedServer(create_http_app(bot), host=host, port=port)
         server.start()

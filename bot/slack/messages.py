@@ -335,6 +335,21 @@ def log_invalid_signature(timestamp: str) -> str:
     )
 
 
+def request_failed(error_id: str) -> str:
+    return (
+        f"Sorry, I could not handle that request (error id {error_id}). Try again; if it "
+        "keeps failing, tell whoever runs the bot the error id."
+    )
+
+
+def log_request_too_large(limit: int) -> str:
+    return f"refused a request body over {limit} bytes (AI_STRATEGY_MAX_REQUEST_BYTES)"
+
+
+def log_unparseable_request(error_id: str, size: int) -> str:
+    return f"signed request is not a Slack payload [error id {error_id}] ({size} bytes)"
+
+
 def log_stopped() -> str:
     return "stopped (answers in flight were finished)"
 

@@ -5,13 +5,23 @@ to one Request URL when the manifest says so); `GET /healthz` says the process i
 a whole `SlackBot` `GET /readyz` whether it is ready for work and `GET /metrics` its Prometheus
 metrics (see `bot.slack.ops`).
 
+What reaches `/slack/events` is hostile until proven otherwise, so in this order: the body is
+read up to a limit (413 past it, counted while reading, so a huge POST costs no memory); the
+Slack signature is checked on the raw bytes (401, one log line, nothing else runs); a signed
+body that is not UTF-8 or not a Slack payload Bolt can parse is a 400 with one log line. Only
+then does Bolt see it. Whatever then fails inside Bolt is answered as Slack expects (see
+`bot.slack.app.on_unhandled_error`), never a 500 and never a traceback.
+
 Stopping (SIGTERM or Ctrl-C, `serve_http`): `/readyz` turns 503 at once and new events are
 answered 503 (Slack re-delivers them; behind a load balancer, to a replica still ready), while
 slash commands and clicks, which Slack does not re-deliver, are still handled. Once the answers
 in flight are finished (or `drain_seconds` have passed) the server stops.
 """
 
+import hashlib
+import hmac
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -20,7 +30,9 @@ from types import FrameType
 
 import uvicorn
 from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.request import BoltRequest, payload_utils
+from slack_bolt.request.internals import parse_body
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,12 +41,16 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from bot.slack import messages
-from bot.slack.app import SlackBot
+from bot.slack.app import ERROR_ID_KEY, SlackBot
 from bot.slack.ops import ops_routes
 
 EVENTS_PATH = "/slack/events"
 # Seconds Slack is asked to wait before re-delivering an event refused while stopping.
 REFUSED_RETRY_AFTER = 1
+# Slack's own payloads are a few KB (a modal submission a few tens); 1 MiB leaves ample room.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# Slack's rule: a request signed more than 5 minutes ago is a replay.
+SIGNATURE_MAX_AGE_SECONDS = 300
 
 log = logging.getLogger("bot.slack")
 
@@ -60,18 +76,109 @@ class RequestsInProgress:
             return self._count
 
 
-def create_http_app(bot: SlackBot | App, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+class RequestTooLarge(Exception):
+    """The body grew past the limit while it was being read."""
+
+
+async def read_body(request: Request, *, limit: int) -> bytes:
+    """The request body, or `RequestTooLarge` as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def signature_is_valid(secret: bytes, body: bytes, headers) -> bool:
+    """Slack's HMAC-SHA256 over `v0:{timestamp}:{raw body}` and a timestamp within 5 minutes;
+    False for any malformed header. On bytes, not text: a body that is not UTF-8 is refused as
+    unsigned rather than failing to decode (`slack_sdk`'s verifier decodes first)."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and signature.isascii()):
+        return False
+    if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    expected = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    return hmac.compare_digest("v0=" + expected.hexdigest(), signature)
+
+
+# Bolt's own accessors of a payload's parts: what every listener, and its error handler, reads.
+_PAYLOAD_PARTS = (
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_command,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_step,
+)
+
+
+def bolt_request(body: bytes, headers) -> BoltRequest | None:
+    """The request as Bolt reads it, or None when the body is not a Slack payload: not UTF-8,
+    not JSON / form / `payload=` JSON as Bolt parses them, not an object, or an envelope whose
+    parts Bolt's own accessors cannot take apart (`"event": null`, `"authorizations": 5`)."""
+    try:
+        text = body.decode("utf-8")
+        if not isinstance(parse_body(text, headers.get("content-type")), dict):
+            return None
+        request = BoltRequest(body=text, headers={key: [value] for key, value in headers.items()})
+        for part in _PAYLOAD_PARTS:
+            part(request.body)
+        return request
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+        return None
+
+
+def acknowledgement_after_error(body: dict, error_id: str) -> Response:
+    """What Slack expects once a request failed (its one log line is written): an
+    acknowledgement, so that Slack neither retries nor shows an error; a slash command also
+    tells the person the error id."""
+    if isinstance(body.get("command"), str):
+        return JSONResponse({"response_type": "ephemeral", "text": messages.request_failed(error_id)})
+    return Response(status_code=200)
+
+
+def create_http_app(
+    bot: SlackBot | App,
+    *,
+    signing_secret: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
     """The ASGI application of HTTP mode: Slack's Request URL and the probes.
 
     Given a bare Bolt `App`, only `/slack/events` and `/healthz`; given a `SlackBot`, also
-    `/readyz` and `/metrics`, and new events are refused once the bot is draining.
+    `/readyz` and `/metrics`, and new events are refused once the bot is draining. Requests
+    are verified with `signing_secret` (a `SlackBot`'s own by default) before anything else.
     """
     bolt_app = bot.app if isinstance(bot, SlackBot) else bot
     readiness = bot.readiness if isinstance(bot, SlackBot) else None
+    if signing_secret is None and isinstance(bot, SlackBot):
+        signing_secret = bot.signing_secret
+    secret = signing_secret.encode() if signing_secret else None
     in_progress = RequestsInProgress()
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        try:
+            body = await read_body(request, limit=max_body_bytes)
+        except RequestTooLarge:
+            log.warning(messages.log_request_too_large(max_body_bytes))
+            return JSONResponse({"ok": False, "error": "request_too_large"}, status_code=413)
+        if secret is None or not signature_is_valid(secret, body, request.headers):
+            log.warning(messages.log_invalid_signature(_printable(request.headers)))
+            return JSONResponse({"ok": False, "error": "invalid_signature"}, status_code=401)
+        bolt_request_ = bolt_request(body, request.headers)
+        if bolt_request_ is None:
+            log.warning(messages.log_unparseable_request(secrets.token_hex(4), len(body)))
+            return JSONResponse({"ok": False, "error": "invalid_payload"}, status_code=400)
         if (
             readiness is not None
             and readiness.draining
@@ -88,9 +195,15 @@ def create_http_app(bot: SlackBot | App, *, extra_routes: Sequence[BaseRoute] = 
             # `App.dispatch` on the event loop; a slash command waits there (up to 3 s) for its
             # listener to call ack(), which would hold up every other request. A worker thread
             # keeps them apart.
-            bolt_response = await run_in_threadpool(
-                bolt_app.dispatch, to_bolt_request(request, body)
-            )
+            try:
+                bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request_)
+            except Exception as error:  # noqa: BLE001 - Bolt's error handler itself failed
+                error_id = secrets.token_hex(4)
+                log.error(messages.log_listener_failed(error_id, error))
+                return acknowledgement_after_error(bolt_request_.body, error_id)
+        error_id = bolt_request_.context.get(ERROR_ID_KEY)
+        if error_id and bolt_response.status >= 400:
+            return acknowledgement_after_error(bolt_request_.body, error_id)
         return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:
@@ -105,6 +218,12 @@ def create_http_app(bot: SlackBot | App, *, extra_routes: Sequence[BaseRoute] = 
     application = Starlette(routes=routes)
     application.state.in_progress = in_progress
     return application
+
+
+def _printable(headers) -> str:
+    """The timestamp header, bounded and printable, for the rejection's log line."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    return timestamp[:20] if timestamp.isprintable() else repr(timestamp[:20])
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -203,11 +322,13 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
-def serve_http(bot: SlackBot, *, host: str, port: int, drain_seconds: float) -> bool:
+def serve_http(
+    bot: SlackBot, *, host: str, port: int, drain_seconds: float, max_body_bytes: int
+) -> bool:
     """Run HTTP mode in the foreground (the `serve` command); returns once stopped: False when
     answers were still in flight after `drain_seconds`."""
     config = uvicorn.Config(
-        create_http_app(bot),
+        create_http_app(bot, max_body_bytes=max_body_bytes),
         host=host,
         port=port,
         log_config=None,  # uvicorn's records go to the root handler: text or JSON lines

@@ -7,23 +7,26 @@ through it:
 - `claim(key)` is an atomic insert-if-absent on a primary key (`INSERT … ON CONFLICT DO
   NOTHING` on PostgreSQL and SQLite, a caught unique violation in its own transaction on any
   other database), so of two deliveries of one event (a Slack retry, or the same event at two
-  replicas) exactly one wins, even while the first is still being answered.
+  replicas) exactly one wins, even while the first is still being answered. The claim is a
+  lease, renewed while the claimant lives and ended by `finish(keys)`: when the claimant dies
+  before finishing, its lease lapses and Slack's next retry is handled (at least once), while
+  a live claimant is never overtaken (answered once).
 - `answers` holds what the bot posted: thread history for follow-ups (bounded to the latest
   turns and expiring), and what a feedback vote refers to.
 - `feedback` holds one vote per person and answer, with the question, answer and cited documents
   copied in, so it outlives the pruning of answers.
 
-The tables are created on first use; replicas starting together on an empty PostgreSQL database
-create them under an advisory lock, one after the other.
+The schema is migrated (`bot.storage.schema`, Alembic) whenever a store opens.
 """
 
 import hashlib
 import json
+import logging
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,10 +51,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.answering.models import Turn
+from bot.storage import messages, schema
+
+log = logging.getLogger(__name__)
 
 # How long things are kept: event ids well beyond Slack's retry window (about an hour);
 # answers long enough to be voted on; follow-up history only for a recent conversation.
@@ -62,8 +68,9 @@ HISTORY_TURNS = 6
 PRUNE_EVERY_SECONDS = 600
 # Seconds to wait for a connection to a database server (readiness checks must not hang).
 CONNECT_TIMEOUT_SECONDS = 5
-# PostgreSQL advisory lock held while creating the tables ("ai-strategy" in ASCII, as a bigint).
-SCHEMA_LOCK_KEY = 0x61692D7374726174
+# How long a claim on an event holds without renewal: well inside Slack's retry schedule (about
+# 1 and 5 minutes after the first delivery), so a retry finds a dead claimant's lease lapsed.
+EVENT_LEASE_SECONDS = 30.0
 
 metadata = MetaData()
 
@@ -72,6 +79,8 @@ processed_events = Table(
     metadata,
     Column("key", String(200), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("done_at", DateTime(timezone=True), nullable=True),
 )
 
 answers = Table(
@@ -163,48 +172,58 @@ def create_database_engine(url: str) -> Engine:
 _ON_CONFLICT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def _create_tables(engine: Engine) -> None:
-    """Create missing tables; safe when several processes start at once on one database."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            _lock_schema(connection)
-            metadata.create_all(connection)
-        return
-    for attempt in range(3):
-        try:
-            metadata.create_all(engine)
-            return
-        except SQLAlchemyError:  # another process created a table between check and create
-            if attempt == 2:
-                raise
-            time.sleep(0.2)
-
-
-def _lock_schema(connection: Connection) -> None:
-    """Hold PostgreSQL's transaction-scoped advisory lock for the schema until commit."""
-    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-
-
 class Store:
     """The bot's database; thread-safe (one connection per operation from the pool)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lease_seconds: float = EVENT_LEASE_SECONDS) -> None:
         self.url = url
+        self.lease = timedelta(seconds=lease_seconds)
         self.engine = create_database_engine(url)
         try:
-            _create_tables(self.engine)
+            schema.upgrade(self.engine)
         except BaseException:
             self.engine.dispose()
             raise
         self._last_prune = 0.0
         self._prune_lock = threading.Lock()
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     # -- events ----------------------------------------------------------------------------
 
     def claim(self, key: str) -> bool:
-        """Record `key` as handled; True for the first caller only, across threads and processes."""
+        """Claim `key` for handling; True for one caller at a time, across threads and processes.
+
+        True when the key is new, or when an earlier claimant's lease lapsed without `finish`
+        (it died); the claim is then renewed in the background until `finish`.
+        """
         self._prune_now_and_then()
-        values = {"key": key, "created_at": _now()}
+        now = _now()
+        claimed = self._insert_claim(key, now) or self._take_over_lapsed(key, now)
+        if claimed:
+            with self._held_lock:
+                self._held.add(key)
+            self._start_renewing()
+        return claimed
+
+    def finish(self, keys: Iterable[str]) -> None:
+        """Mark claimed keys as handled: later deliveries of them are duplicates for good."""
+        keys = list(keys)
+        if not keys:
+            return
+        with self._held_lock:
+            self._held.difference_update(keys)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(processed_events)
+                .where(processed_events.c.key.in_(keys))
+                .values(done_at=_now(), lease_until=None)
+            )
+
+    def _insert_claim(self, key: str, now: datetime) -> bool:
+        values = {"key": key, "created_at": now, "lease_until": now + self.lease}
         dialect = self.engine.dialect.name
         if dialect in _ON_CONFLICT_INSERT and self.engine.dialect.insert_returning:
             statement = (
@@ -221,6 +240,52 @@ class Store:
         except IntegrityError:
             return False
         return True
+
+    def _take_over_lapsed(self, key: str, now: datetime) -> bool:
+        """One conditional UPDATE: of racing takers, the database lets exactly one match."""
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                update(processed_events)
+                .where(
+                    processed_events.c.key == key,
+                    processed_events.c.done_at.is_(None),
+                    processed_events.c.lease_until < now,
+                )
+                .values(lease_until=now + self.lease)
+            )
+        if taken.rowcount != 1:
+            return False
+        log.info(messages.log_claim_taken_over(key))
+        return True
+
+    def _start_renewing(self) -> None:
+        with self._held_lock:
+            if self._renewer is not None:
+                return
+            self._renewer = threading.Thread(
+                target=self._renew_leases, name="event-lease-renewer", daemon=True
+            )
+        self._renewer.start()
+
+    def _renew_leases(self) -> None:
+        """Push the leases this process holds forward, three times per lease."""
+        while not self._closed.wait(self.lease.total_seconds() / 3):
+            with self._held_lock:
+                held = list(self._held)
+            if not held:
+                continue
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        update(processed_events)
+                        .where(
+                            processed_events.c.key.in_(held),
+                            processed_events.c.done_at.is_(None),
+                        )
+                        .values(lease_until=_now() + self.lease)
+                    )
+            except SQLAlchemyError as error:  # the database is away: try again next round
+                log.warning(messages.log_lease_renewal_failed(len(held), error))
 
     @contextmanager
     def exclusively(self, name: str) -> Iterator[bool]:
@@ -410,4 +475,7 @@ class Store:
         self.prune()
 
     def close(self) -> None:
+        self._closed.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
         self.engine.dispose()
