@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from ingest.knowledge import read_chunk
 from ingest.parsing import Block, ParsedDocument
 from ingest.records import ChunkRecord
 
@@ -34,11 +35,13 @@ def chunk_document(
     count_tokens: TokenCounter,
     limits: ChunkingLimits,
 ) -> list[ChunkRecord]:
-    """The chunks of one document, in reading order, with deterministic ids."""
+    """The chunks of one document, in reading order, with deterministic ids and each one's
+    knowledge model (sentences and claims, `ingest.knowledge`)."""
     chunks: list[ChunkRecord] = []
     for section, kind, text in _pieces(document, blocks, count_tokens, limits):
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         position = len(chunks)
+        sentences, claims = read_chunk(section, text)
         chunks.append(
             ChunkRecord(
                 id=f"{document.doc_id}:{position}:{digest[:12]}",
@@ -50,6 +53,8 @@ def chunk_document(
                 text=text,
                 url=document.url,
                 hash=digest,
+                sentences=tuple(sentences),
+                claims=tuple(claims),
             )
         )
     return chunks

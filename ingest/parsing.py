@@ -14,6 +14,7 @@ from textwrap import dedent
 import frontmatter
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 IGNORED_NAMES = {"readme.md"}  # knowledge/README.md is for admins, not knowledge
@@ -131,6 +132,11 @@ def markdown_blocks(text: str) -> list[Block]:
             quoted = _source(lines, token.map)
             blocks.append(Block("paragraph", re.sub(r"(?m)^\s*>\s?", "", quoted)))
     return [block for block in blocks if block.text.strip()]
+
+
+def markdown_tree(text: str) -> SyntaxTreeNode:
+    """The block tree of a Markdown text, for readers that need nesting (`ingest.knowledge`)."""
+    return SyntaxTreeNode(_MARKDOWN.parse(text))
 
 
 def _source(lines: list[str], line_map: list[int]) -> str:

@@ -33,7 +33,7 @@ log = logging.getLogger("ingest")
 
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 4  # 3, 4: chunks carry their sentences and claims
 
 
 class SkippedFile(BaseModel):

@@ -76,8 +76,8 @@ def assert_well_cited(answer: Answer) -> None:
     assert used == set(numbers)
     for line in answer.text.splitlines():
         body = line.removeprefix("- ")
-        if body == messages.sources_disagree():
-            continue
+        if body == messages.sources_disagree() or (body.startswith("_") and body.endswith("_")):
+            continue  # the engine's own voice: a heading, a note on what was not stated
         for sentence in split_sentences(body):
             assert MARKER.search(sentence), f"uncited sentence: {sentence!r}"
 
@@ -206,3 +206,108 @@ def test_concurrent_answers_match_sequential_ones(engine):
     with ThreadPoolExecutor(max_workers=4) as pool:
         concurrent = list(pool.map(lambda question: engine.answer(question).text, questions))
     assert concurrent == sequential
+
+
+# --- answer shapes per intent (phrasings written for these tests) ---------------------------
+
+PRO_STATEMENTS = {
+    "delivers higher accuracy",
+    "ensures consistent performance",
+    "uses fewer tokens",
+    "handles domain-specific language",
+}
+
+
+def list_lines(answer: Answer) -> list[str]:
+    return [line for line in answer.text.splitlines() if line.startswith("- ")]
+
+
+def test_drawbacks_come_as_a_short_list_of_cons_never_pros(engine):
+    answer = engine.answer("What could go wrong if we fine-tune a model?")
+    assert answer.intent.value == "cons" and answer.grounded
+    items = list_lines(answer)
+    assert 2 <= len(items) <= 5 and len(items) == len(answer.text.splitlines())
+    assert not any(pro in answer.text.lower() for pro in PRO_STATEMENTS)
+    assert re.search(r"overfitting|computational|dataset|adaptable", answer.text, re.IGNORECASE)
+    assert_well_cited(answer)
+
+
+def test_advantages_come_as_a_list_of_pros(engine):
+    answer = engine.answer("Why is prompting attractive, what are its strengths?")
+    assert answer.intent.value == "pros"
+    assert len(list_lines(answer)) >= 2
+    assert not re.search(r"token usage|costs can rise|depends on the quality", answer.text, re.I)
+    assert_well_cited(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("Which one is quicker to get into production?", "prompt_engineering"),
+        ("Which gives more consistent outputs?", "fine_tuning"),
+        ("Which is easier to keep up to date?", "prompt_engineering"),
+    ],
+)
+def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):
+    from bot.answering.evaluation import names_verdict
+
+    answer = engine.answer(question)
+    assert answer.intent.value == "which" and answer.grounded
+    assert answer.verdict is not None and answer.verdict.value == verdict
+    assert names_verdict(answer.text, [verdict]), answer.text
+    assert "[" in split_sentences(answer.text)[0]  # the verdict sentence is cited
+    assert_well_cited(answer)
+
+
+def test_a_definition_opens_with_what_the_approach_is(engine):
+    answer = engine.answer("Briefly, what's prompt engineering?")
+    assert answer.intent.value == "definition"
+    first = split_sentences(answer.text)[0]
+    assert re.match(r"prompt engineering (is|involves|refers to)", first, re.IGNORECASE), first
+    assert 1 <= len(MARKER.findall(answer.text)) <= 3
+
+
+def test_steps_come_as_the_documents_phases_in_order(engine):
+    answer = engine.answer("Walk me through the phases of fine-tuning a model")
+    assert answer.intent.value == "howto"
+    items = [line.lower() for line in list_lines(answer)]
+    phases = ["data preparation", "model selection", "training and validation"]
+    positions = [next(i for i, item in enumerate(items) if phase in item) for phase in phases]
+    assert positions == sorted(positions)
+
+
+def test_use_cases_come_as_a_list_of_where_the_approach_fits(engine):
+    answer = engine.answer("What kinds of applications is fine-tuning a good fit for?")
+    assert answer.intent.value == "examples"
+    assert len(list_lines(answer)) >= 2
+    assert re.search(r"medical|legal|sentiment|brand|regulat|industry", answer.text, re.I)
+
+
+def test_a_situation_gets_the_verdict_first_its_reasons_and_the_offer(engine):
+    question = "We're a three-person startup with no ML background and a demo due next week."
+    answer = engine.answer(question)
+    assert answer.intent.value == "situation" and answer.grounded
+    assert answer.intake == {"ml_expertise": "none", "timeline": "days"}
+    assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
+    first_line = answer.text.splitlines()[0]
+    assert first_line.lower().startswith("**prompt engineering**") and MARKER.search(first_line)
+    assert answer.text.splitlines()[-1] == messages.offer_assessment()
+    assert answer.claims or answer.citations
+    assert_well_cited(answer)
+
+
+def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
+    answer = engine.answer(
+        "Our clinic has tens of thousands of labeled radiology reports, an experienced ML team "
+        "and errors are costly. What should we do?"
+    )
+    assert answer.intent.value == "situation"
+    assert answer.intake["domain"] == "highly_specialized"
+    assert answer.verdict is not None and answer.verdict.value in ("fine_tuning", "hybrid")
+    assert answer.text.lower().startswith(("**fine-tuning**", "**combine both"))
+
+
+def test_a_question_on_sequencing_gets_the_combined_path(engine):
+    answer = engine.answer("We need a demo now and high accuracy next year; in what order?")
+    assert answer.verdict is not None and answer.verdict.value == "hybrid"
+    assert re.search(r"initially|start with|then", answer.text, re.IGNORECASE)

@@ -1,14 +1,16 @@
 """`ai-strategy ask` and `ai-strategy eval`: the answer engine on the command line."""
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
 
 from bot.answering import messages
-from bot.answering.models import Answer
+from bot.answering.models import Answer, Turn
 from bot.answering.retrieval import RetrievalMode
 from bot.settings import Settings
 from ingest.cli import DataDir, KnowledgeDir, settings_with
@@ -38,12 +40,13 @@ def _engine(knowledge_dir: Path | None, data_dir: Path | None):
 
 def answer_json(answer: Answer) -> str:
     """The JSON object `ask --json` prints for one answer."""
-    import json
-
     return json.dumps(
         {
             "answer": answer.text,
             "grounded": answer.grounded,
+            "intent": answer.intent.value,
+            "verdict": answer.verdict.value if answer.verdict else None,
+            "intake": answer.intake,
             "citations": [
                 citation.model_dump(include={"n", "doc", "title", "section", "text"})
                 for citation in answer.citations
@@ -66,9 +69,37 @@ def answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+class AskLine(BaseModel):
+    """One JSON line of `ask -`: a question and the earlier questions of its thread."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1)
+    history: list[str] = Field(default_factory=list)
+
+
+def parse_line(line: str) -> AskLine:
+    """A line of `ask -`: a JSON object {"question", "history"} or a plain question.
+    Raises ValueError naming the problem."""
+    if not line.startswith("{"):
+        return AskLine(question=line)
+    try:
+        return AskLine.model_validate_json(line)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in detail['loc']) or 'line'}: {detail['msg']}"
+            for detail in error.errors()
+        )
+        raise ValueError(problems) from None
+
+
 def ask(
     question: Annotated[
-        str, typer.Argument(help='The question; "-" reads one question per line from stdin.')
+        str,
+        typer.Argument(
+            help='The question; "-" reads stdin: one question per line, or JSON lines '
+            '{"question": "...", "history": ["earlier question", ...]}.'
+        ),
     ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per answer.")
@@ -78,17 +109,31 @@ def ask(
 ) -> None:
     """Answer a question from the knowledge base, with cited sources."""
     engine = _engine(knowledge_dir, data_dir)
-    questions = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    lines = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     first = True
-    for text in questions:
+    failed = False
+    for number, text in enumerate(lines, start=1):
         if not text:
             continue
-        answer = engine.answer(text)
+        try:
+            asked = parse_line(text)
+        except ValueError as error:
+            failed = True
+            problem = messages.bad_input_line(number, str(error))
+            if as_json:
+                print(json.dumps({"error": problem}), flush=True)
+            else:
+                stderr.print(problem)
+            continue
+        history = [Turn(question=earlier, answer="") for earlier in asked.history]
+        answer = engine.answer(asked.question, history)
         if as_json:
             print(answer_json(answer), flush=True)
         else:
             print(("" if first else "\n") + answer_text(answer), flush=True)
         first = False
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def evaluate(

@@ -15,19 +15,16 @@ import numpy as np
 from bot.answering.models import Citation
 from bot.answering.retrieval import Corpus
 from bot.answering.scoring import ScoredPassage
-from bot.answering.text import APPROACH_NAMES
+from bot.answering.wording import passage_text
 
 MIN_SENTENCES = 2
 MAX_SENTENCES = 5
 MAX_CHARS = 900
-RELEVANCE_BAND = 0.2  # sentences beyond the minimum must be this close to the best
+RELEVANCE_BAND = 0.15  # sentences beyond the minimum must be this close to the best
 WIDEST_BAND = 0.45  # no sentence further than this from the best (the second one included)
 NEW_DOCUMENT_BONUS = 0.05  # a further source counts for something when choosing
 DUPLICATE_SIMILARITY = 0.9
 DUPLICATE_OVERLAP = 0.6
-_PRONOUN_START = re.compile(
-    r"^(?P<lead>\w+, )?(?P<pronoun>It's|it's|It|it|Its|its|This (?:method|approach|technique))\b"
-)
 
 
 @dataclass
@@ -54,8 +51,11 @@ def citation_for(corpus: Corpus, chunk_position: int, n: int) -> Citation:
     )
 
 
-def select(corpus: Corpus, scored: Sequence[ScoredPassage]) -> list[ScoredPassage]:
-    """The passages of the answer: relevant, distinct, 2 to 5 of them, about 900 characters.
+def select(
+    corpus: Corpus, scored: Sequence[ScoredPassage], *, keep_first: bool = False
+) -> list[ScoredPassage]:
+    """The passages of the answer: relevant, distinct, 2 to 5 of them, about 900 characters;
+    `keep_first`: the most relevant one opens the answer (a definition before the rest).
 
     Greedy: each step takes the most relevant remaining passage, a passage from a document
     not yet cited counting slightly more, until the next one falls out of the relevance band.
@@ -79,7 +79,7 @@ def select(corpus: Corpus, scored: Sequence[ScoredPassage]) -> list[ScoredPassag
         pool.remove(candidate)
         if len(chosen) >= MIN_SENTENCES and candidate.relevance < best - RELEVANCE_BAND:
             break
-        text = display_text(corpus, candidate.index)
+        text = passage_text(corpus, candidate.index)
         if chosen and length + len(text) > MAX_CHARS:
             continue
         if any(is_duplicate(corpus, candidate.index, other.index) for other in chosen):
@@ -87,6 +87,8 @@ def select(corpus: Corpus, scored: Sequence[ScoredPassage]) -> list[ScoredPassag
         chosen.append(candidate)
         documents.add(corpus.chunks[candidate.passage.chunk].doc)
         length += len(text) + 5
+    if keep_first and chosen:
+        return [chosen[0], *[item for item in reading_order(chosen) if item is not chosen[0]]]
     return reading_order(chosen)
 
 
@@ -107,36 +109,18 @@ def is_duplicate(corpus: Corpus, first: int, second: int) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= DUPLICATE_OVERLAP
 
 
-def display_text(corpus: Corpus, index: int, *, after: int | None = None) -> str:
-    """A passage as the answer shows it: a leading "It" names its approach in brackets,
-    unless the sentence before it in the answer is its own antecedent (`after`)."""
-    passage = corpus.passages[index]
-    subject = corpus.subjects[index]
-    match = _PRONOUN_START.match(passage.text)
-    previous_is_antecedent = (
-        after is not None
-        and corpus.passages[after].chunk == passage.chunk
-        and corpus.passages[after].order == passage.order - 1
-    )
-    if not match or subject is None or previous_is_antecedent:
-        return passage.text
-    name = APPROACH_NAMES[subject]
-    lead = match.group("lead") or ""
-    if not lead:
-        name = name[0].upper() + name[1:]
-    pronoun = match.group("pronoun").lower()
-    replacement = {"it's": f"[{name}] is", "its": f"[{name}]'s"}.get(pronoun, f"[{name}]")
-    return lead + replacement + passage.text[match.end() :]
-
-
 def render_sentences(
-    corpus: Corpus, chosen: Sequence[ScoredPassage], sources: Sources
+    corpus: Corpus,
+    chosen: Sequence[ScoredPassage],
+    sources: Sources,
+    *,
+    first: str | None = None,
 ) -> list[str]:
-    """Each chosen passage followed by its marker."""
+    """Each chosen passage followed by its marker (`first`: the approach a row names first)."""
     lines = []
     previous = None
     for item in chosen:
-        text = display_text(corpus, item.index, after=previous)
+        text = passage_text(corpus, item.index, after=previous, first=first)
         lines.append(f"{text} [{sources.marker(item.passage.chunk)}]")
         previous = item.index
     return lines

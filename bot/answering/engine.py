@@ -7,6 +7,7 @@ falls back to the extractive answer. Every stage's time is recorded in `Answer.t
 """
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
@@ -14,9 +15,11 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from bot.answering import messages
+from bot.answering.advice import advise
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, render_sentences, select
-from bot.answering.followup import contextualize
+from bot.answering.followup import contextualize, is_follow_up
+from bot.answering.intent import classify, follow_up_intent
 from bot.answering.llm import (
     Brief,
     LlmComposer,
@@ -25,12 +28,28 @@ from bot.answering.llm import (
     LlmTimeout,
     LlmUnavailable,
     LlmUncited,
+    PromptClaim,
 )
-from bot.answering.models import Answer, Citation, Turn
+from bot.answering.models import Answer, Citation, CitedClaim, Intent, Turn
 from bot.answering.retrieval import Corpus, HybridRetriever, RankedChunk, RetrievalMode
 from bot.answering.scoring import ScoredPassage, assess_support, question_terms, score_passages
+from bot.answering.shaping import (
+    aspect_row,
+    combining_passages,
+    item_text,
+    polarity_items,
+    render_list,
+    scenario_items,
+    step_items,
+)
+from bot.answering.situation import extract, is_situation
 from bot.answering.stance import Side, aspect_family, find_disagreement, stance_of
-from bot.answering.text import approaches_in, words
+from bot.answering.text import APPROACH_NAMES, approaches_in, lower_first, words
+from bot.answering.verdict import favoured, lead_sentence
+from bot.answering.wording import passage_text
+from bot.assessment.evidence import groups_matched
+from bot.assessment.intake import IntakeAnswers
+from bot.assessment.recommendation import Outcome
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 
@@ -41,6 +60,13 @@ LLM_SOURCES = 6
 # Passages within this band of the best one are weighed for a disagreement.
 DISAGREEMENT_BAND = 0.3
 SIDE_SENTENCES = 2
+MIN_LIST_ITEMS = 2
+SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
+# A which-question on which the sources take a side is answered from this best similarity on
+# (calibrated: "Which approach is cheaper to get started with?" 0.53; "Which GPU should I buy
+# for gaming?" 0.19).
+WHICH_SUPPORT = 0.4
+_CENTRAL = frozenset({Intent.definition, Intent.pros, Intent.cons, Intent.examples, Intent.howto})
 _EVALUATIVE = frozenset(
     """
     which better best more less most least higher lower match matches outperform superior
@@ -63,6 +89,8 @@ class AnswerEngine:
         _single_inference_thread()
         self.index = index or KnowledgeIndex(settings)
         self.retriever = HybridRetriever(self.index, cache_dir=settings.data_dir / "answering")
+        self._evidence_vectors: dict[str, np.ndarray] = {}
+        self._evidence_lock = threading.Lock()
         self.llm = LlmComposer(LlmOptions.from_settings(settings), model=chat_model)
 
     def warm_up(self) -> None:
@@ -82,31 +110,70 @@ class AnswerEngine:
         """Answer `question`, reading `history` (earlier turns) to understand follow-ups."""
         clock = _Clock()
         query = contextualize(question, history)
+        statements = extract(question)
+        situation = is_situation(question, statements)
+        intent = Intent.situation if situation else self.intent_of(question, history)
         corpus = self.retriever.corpus()
         clock.lap("prepare")
         vector = self.index.embed_query(query)
         clock.lap("embed")
         ranked = self.retriever.retrieve(query=query, vector=vector, k=RETRIEVED_CHUNKS)
         clock.lap("retrieve")
-        scored = score_passages(corpus, ranked, query=query, vector=vector)
+        scored = score_passages(
+            corpus, ranked, query=query, vector=vector, defining=intent is Intent.definition
+        )
         support = assess_support(scored)
         clock.lap("score")
         retrieved = [item.chunk.id for item in ranked]
-        if not support.grounded:
+        # A team describing its situation is the domain's central question: never declined;
+        # nor is a which-question the sources take a side on, close enough in meaning.
+        decided = (
+            intent is Intent.which
+            and support.similarity >= WHICH_SUPPORT
+            and favoured(corpus, scored, aspect=aspect_family(question_terms(query))) is not None
+        )
+        # A definition, the pros, cons, uses or steps of an approach it names: central too.
+        central = intent in _CENTRAL and len(approaches_in(query)) == 1
+        if not (support.grounded or situation or decided or central):
             return Answer(
                 question=question,
                 text=messages.not_covered(),
                 grounded=False,
+                intent=intent,
                 timings=clock.timings(),
                 retrieved=retrieved,
             )
-        answer = self._compose(corpus, question=question, query=query, vector=vector, scored=scored)
+        if situation:
+            answer = self._situation(corpus, question, statements, scored)
+        else:
+            answer = self._compose(
+                corpus, question=question, query=query, vector=vector, scored=scored, intent=intent
+            )
+        if answer is None:
+            return Answer(
+                question=question,
+                text=messages.not_covered(),
+                grounded=False,
+                intent=intent,
+                timings=clock.timings(),
+                retrieved=retrieved,
+            )
         clock.lap("compose")
         # Comparisons and disagreements keep their structured, extractive form.
         if self.llm.enabled and not (answer.comparison or answer.disagreement):
             answer = self._compose_with_llm(corpus, answer, query=query, scored=scored)
             clock.lap("llm")
-        return answer.model_copy(update={"timings": clock.timings(), "retrieved": retrieved})
+        return answer.model_copy(
+            update={"intent": intent, "timings": clock.timings(), "retrieved": retrieved}
+        )
+
+    @staticmethod
+    def intent_of(question: str, history: Sequence[Turn] = ()) -> Intent:
+        """The intent of `question`; an elliptical follow-up keeps the previous turn's."""
+        own = classify(question)
+        if history and is_follow_up(question):
+            return follow_up_intent(own, [classify(turn.question) for turn in history])
+        return own
 
     def _compose(
         self,
@@ -116,26 +183,17 @@ class AnswerEngine:
         query: str,
         vector: Sequence[float],
         scored: list[ScoredPassage],
-    ) -> Answer:
-        """A comparison (with any disagreement below it), a disagreement, or plain sentences."""
+        intent: Intent,
+    ) -> Answer | None:
+        """The answer shaped for the intent: a comparison, a disagreement, a verdict first, a
+        list of drawbacks, advantages, examples or steps, a definition, or plain sentences."""
         sources = Sources(corpus)
         sides = self._disagreement(corpus, query, scored)
         disagreement = [] if sides is None else self._render_sides(corpus, sides, scored, sources)
-        if is_comparison(query):
-            aspects = aspects_of(query)
-            vectors = (
-                np.asarray(self.index.embeddings.embed_documents(aspects), dtype=np.float32)
-                if aspects
-                else np.zeros((0, corpus.passage_vectors.shape[1]), dtype=np.float32)
-            )
-            rows = build_comparison(
-                corpus,
-                aspects=aspects,
-                aspect_vectors=vectors,
-                query_vector=vector,
-                scored=scored,
-                sources=sources,
-            )
+        asked = approaches_in(query)
+        focus = next(iter(asked)) if len(asked) == 1 else None
+        if intent is Intent.comparison or is_comparison(query):
+            rows = self._comparison_rows(corpus, query=query, vector=vector, scored=scored, sources=sources)
             if rows:
                 return Answer(
                     question=question,
@@ -145,7 +203,7 @@ class AnswerEngine:
                     disagreement=bool(disagreement),
                     comparison=rows,
                 )
-        if disagreement:
+        if disagreement and intent in (Intent.which, Intent.fact, Intent.comparison):
             return Answer(
                 question=question,
                 text="\n".join(disagreement),
@@ -153,13 +211,202 @@ class AnswerEngine:
                 grounded=True,
                 disagreement=True,
             )
-        chosen = select(corpus, scored)
+        if intent in (Intent.cons, Intent.pros, Intent.examples, Intent.howto):
+            similarities = corpus.passage_similarities(vector)
+            if intent is Intent.howto:
+                items = step_items(corpus, scored)
+            elif intent is Intent.examples:
+                items = scenario_items(corpus, scored, similarities, focus=focus)
+            else:
+                polarity = "con" if intent is Intent.cons else "pro"
+                items = polarity_items(
+                    corpus, scored, similarities, polarity=polarity, focus=focus
+                )
+            if len(items) >= MIN_LIST_ITEMS:
+                return self._answer(question, render_list(corpus, items, sources, focus=focus), sources, items)
+        if intent is Intent.which:
+            verdict = favoured(corpus, scored, aspect=aspect_family(question_terms(query)))
+            if verdict is not None:
+                lead = lead_sentence(corpus, verdict, sources)
+                rest = [item for item in select(corpus, scored) if item.index != verdict.lead.index]
+                rest = [item for item in rest if self._agrees(corpus, item, verdict, query)][:2]
+                lines = [lead, *render_sentences(corpus, rest, sources)]
+                return self._answer(
+                    question, [" ".join(lines)], sources, [verdict.lead, *rest],
+                    verdict=Outcome(verdict.approach),
+                )
+        if intent is Intent.definition and focus:
+            scored = [item for item in scored if corpus.subjects[item.index] == focus] or scored
+        chosen = select(corpus, scored, keep_first=intent is Intent.definition)[:SHORT_ANSWER]
+        if intent is Intent.fact:
+            chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
+        text = " ".join(render_sentences(corpus, chosen, sources, first=focus))
+        return self._answer(question, [text], sources, chosen)
+
+    @staticmethod
+    def _answer(
+        question: str,
+        lines: list[str],
+        sources: "Sources",
+        used: Sequence[ScoredPassage],
+        *,
+        verdict: Outcome | None = None,
+    ) -> Answer:
+        """An answer of `lines`, citing what the markers handed out, with the claims used."""
+        claims = [
+            CitedClaim(n=sources.numbers[item.passage.chunk], claim=claim)
+            for item in used
+            if item.passage.chunk in sources.numbers
+            for claim in item.passage.claims
+        ]
         return Answer(
             question=question,
-            text=" ".join(render_sentences(corpus, chosen, sources)),
+            text="\n".join(line for line in lines if line),
             citations=sources.citations(),
             grounded=True,
+            verdict=verdict,
+            claims=claims,
         )
+
+    @staticmethod
+    def _with_aspect_row(
+        corpus: Corpus, chosen: list[ScoredPassage], *, query: str, vector: Sequence[float]
+    ) -> list[ScoredPassage]:
+        """A fact asked about one aspect ("how adaptable is…") also gets the comparison-table
+        row on that aspect, second, in place of the least relevant sentence."""
+        aspect = aspect_family(question_terms(query))
+        row = aspect_row(corpus, corpus.passage_similarities(vector), aspect=aspect)
+        if row is None or any(item.passage.chunk == row.passage.chunk for item in chosen):
+            return chosen
+        return [*chosen[:1], row, *chosen[1 : SHORT_ANSWER - 1]]
+
+    @staticmethod
+    def _agrees(corpus: Corpus, item: ScoredPassage, verdict, query: str) -> bool:
+        """A supporting sentence may not favour the other approach on the point asked."""
+        stance = stance_of(
+            item.passage.text,
+            aspect=aspect_family(question_terms(query)),
+            subject=corpus.subjects[item.index],
+        )
+        return not (stance.on_aspect and stance.favours not in (None, verdict.approach))
+
+    def _comparison_rows(self, corpus, *, query, vector, scored, sources):
+        aspects = aspects_of(query)
+        vectors = (
+            np.asarray(self.index.embeddings.embed_documents(aspects), dtype=np.float32)
+            if aspects
+            else np.zeros((0, corpus.passage_vectors.shape[1]), dtype=np.float32)
+        )
+        return build_comparison(
+            corpus,
+            aspects=aspects,
+            aspect_vectors=vectors,
+            query_vector=vector,
+            scored=scored,
+            sources=sources,
+        )
+
+    def _situation(
+        self, corpus: Corpus, question: str, statements, scored: list[ScoredPassage]
+    ) -> Answer | None:
+        """The assessment's verdict on what the question states, the answers that decided it
+        with their passages, what was not stated, and the offer of the full assessment."""
+        known = {statement.field: statement.value for statement in statements}
+        advice = advise(known, question=question)
+        sources = Sources(corpus)
+        used: list[ScoredPassage] = []
+        lead_approach = None if advice.outcome is Outcome.hybrid else advice.outcome.value
+        factor_lines: list[str] = []
+        lead_text: str | None = None
+        if advice.outcome is Outcome.hybrid:
+            combined = combining_passages(corpus, scored)
+            if combined:
+                used += combined
+                cited = " ".join(passage_text(corpus, item.index) for item in combined)
+                n = sources.marker(combined[0].passage.chunk)
+                lead_text = messages.situation_lead(advice.outcome.value, f"{cited} [{n}]")
+        for deciding in advice.deciding:
+            item = self._evidence_passage(corpus, deciding.weight.evidence)
+            if item is None or any(item.index == other.index for other in used):
+                continue
+            used.append(item)
+            n = sources.marker(item.passage.chunk)
+            question_of = IntakeAnswers.question(deciding.field)
+            if lead_text is None:
+                text = item_text(corpus, item, focus=lead_approach)
+                lead_text = messages.situation_lead(advice.outcome.value, f"{lower_first(text)} [{n}]")
+                continue
+            factor_lines.append(
+                messages.factor_line(
+                    question_of.label,
+                    question_of.option_name(deciding.value),
+                    f"{item_text(corpus, item, focus=None)} [{n}]",
+                )
+            )
+        if lead_text is None:
+            return None
+        on_point = next(
+            (item for item in scored[:3] if all(item.index != other.index for other in used)
+             and self._fits(corpus, item, advice.outcome)),
+            None,
+        )
+        paragraph = [lead_text]
+        if on_point is not None:
+            used.append(on_point)
+            paragraph.append(
+                f"{passage_text(corpus, on_point.index)} [{sources.marker(on_point.passage.chunk)}]"
+            )
+        open_labels = [IntakeAnswers.question(field).label for field in advice.open_fields]
+        lines = [
+            " ".join(paragraph),
+            *factor_lines,
+            messages.not_stated(open_labels) if open_labels else "",
+            messages.offer_assessment(),
+        ]
+        answer = self._answer(question, lines, sources, used, verdict=advice.outcome)
+        return answer.model_copy(update={"intake": known})
+
+    @staticmethod
+    def _fits(corpus: Corpus, item: ScoredPassage, outcome: Outcome) -> bool:
+        """A passage on the question's point that does not argue for another outcome."""
+        subject = corpus.subjects[item.index]
+        if outcome is Outcome.hybrid or subject is None:
+            return True
+        polarity = item.passage.polarity
+        return (polarity != "con") == (subject == outcome.value) or polarity is None and subject == outcome.value
+
+    def _evidence_passage(self, corpus: Corpus, evidence) -> ScoredPassage | None:
+        """The usable passage that best backs an assessment factor: it holds the evidence's key
+        terms (read with its heading, one at least in its own text), closest to its query."""
+        if evidence is None:
+            return None
+        vector = self._evidence_vector(evidence.query)
+        similarities = corpus.passage_similarities(vector)
+        best: tuple[tuple[int, float], int] | None = None
+        groups_needed = len(evidence.key_terms)
+        for index in corpus.usable_passages.tolist():
+            passage = corpus.passages[index]
+            own = groups_matched(passage.text, evidence)
+            if not own or len(own | groups_matched(passage.heading, evidence)) < groups_needed:
+                continue
+            rank = (len(own), float(similarities[index]))
+            if best is None or rank > best[0]:
+                best = (rank, index)
+        if best is None:
+            return None
+        index = best[1]
+        similarity = best[0][1]
+        return ScoredPassage(index, corpus.passages[index], similarity, 0.0, 0.0, similarity)
+
+    def _evidence_vector(self, query: str) -> np.ndarray:
+        """The embedding of an evidence query of weights.yaml (a few fixed texts: cached)."""
+        with self._evidence_lock:
+            vector = self._evidence_vectors.get(query)
+        if vector is None:
+            vector = np.asarray(self.index.embed_query(query), dtype=np.float32)
+            with self._evidence_lock:
+                self._evidence_vectors[query] = vector
+        return vector
 
     @staticmethod
     def _render_sides(
@@ -235,7 +482,29 @@ def _brief(
         if citation.text not in cited:
             cited.add(citation.text)
             sources.append(citation)
-    return Brief(question=query, sources=sources, draft=extractive.text)
+    return Brief(
+        question=query,
+        sources=sources,
+        intent=extractive.intent.value,
+        verdict=extractive.verdict.value if extractive.verdict else None,
+        claims=[_prompt_claim(cited) for cited in extractive.claims],
+        draft=extractive.text,
+    )
+
+
+def _prompt_claim(cited: CitedClaim) -> PromptClaim:
+    """A claim of the answer as the LLM is told it: what it is about, and its source."""
+    claim = cited.claim
+    name = APPROACH_NAMES.get(claim.approach, claim.approach)
+    if claim.kind == "cell" and claim.aspect:
+        about = f"{claim.aspect.lower()} · {name}"
+    elif claim.polarity:
+        about = f"{name} · {'pros' if claim.polarity == 'pro' else 'cons'}"
+    elif claim.scenario:
+        about = f"{name} · when to use"
+    else:
+        about = name
+    return PromptClaim(source=cited.n, about=about, statement=claim.statement)
 
 
 def _single_inference_thread() -> None:

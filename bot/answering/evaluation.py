@@ -8,10 +8,21 @@ contains one of its evidence phrases (case and typography ignored). From that:
 - citation hit rate: the share of in-scope answers that cite a relevant chunk;
 - decline accuracy: the share of out-of-scope questions the engine declines (and, reported
   beside it, the in-scope questions it wrongly declined);
+- key point: the share of questions with `key` phrases whose answer text holds one of them;
+- verdict first: the share of questions with an accepted `verdict` whose first sentence names
+  one (the first approach it names; a `hybrid` first sentence names both or says "combine");
+- false declines: questions expected to be answered that were declined; off-topic declines:
+  the share of off-topic questions declined. A question is off-topic when it says so
+  (`out_of_scope`, or `kind: offtopic`) or when it expects nothing at all (no docs, evidence,
+  key or verdict), as in `dev_offtopic.jsonl`;
 - latency: percentiles of warm `answer()` calls (model loaded, index prepared), in ms.
+
+`history` (earlier questions of the same thread, oldest first) is passed as the conversation,
+so follow-ups are answered as in a Slack thread.
 """
 
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,9 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answering.engine import AnswerEngine
 from bot.answering.retrieval import RetrievalMode
-from bot.answering.text import normalize
+from bot.answering.models import Turn
+from bot.answering.text import approach_mentions, normalize, split_sentences
 
 MRR_DEPTH = 20
+_MARKUP = re.compile(r"\*\*|(?<!\w)_|_(?!\w)|`")
+_COMBINED = re.compile(r"\b(?:combin\w*|both|hybrid|together)\b", re.IGNORECASE)
 
 
 class EvalQuestion(BaseModel):
@@ -33,9 +47,23 @@ class EvalQuestion(BaseModel):
 
     id: str
     question: str
+    kind: str | None = None
+    history: list[str] = Field(default_factory=list)
     docs: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    key: list[str] = Field(default_factory=list)
+    verdict: list[str] = Field(default_factory=list)
     out_of_scope: bool = False
+
+    @property
+    def off_topic(self) -> bool:
+        """Expected to be declined: said so, or expecting nothing of an answer."""
+        expects = self.docs or self.evidence or self.key or self.verdict
+        return self.out_of_scope or self.kind == "offtopic" or not expects
+
+    @property
+    def turns(self) -> list[Turn]:
+        return [Turn(question=question, answer="") for question in self.history]
 
 
 class RetrievalScore(BaseModel):
@@ -57,6 +85,14 @@ class EvalReport(BaseModel):
     wrongly_declined: list[str] = Field(description="Ids of in-scope questions declined.")
     missed_citations: list[str] = Field(description="Ids of in-scope answers without a hit.")
     answered_out_of_scope: list[str] = Field(description="Ids of out-of-scope questions answered.")
+    key_point: tuple[int, int] = Field(
+        (0, 0), description="(answers holding a key phrase, questions with key phrases)."
+    )
+    missed_key_points: list[str] = Field(default_factory=list)
+    verdict_first: tuple[int, int] = Field(
+        (0, 0), description="(first sentences naming an accepted verdict, decision questions)."
+    )
+    missed_verdicts: list[str] = Field(default_factory=list)
     latency_ms: dict[str, float]
 
 
@@ -114,40 +150,78 @@ def evaluate(
 ) -> EvalReport:
     """Run every question through retrieval (each mode) and through `answer()` (warm)."""
     engine.warm_up()
-    in_scope = [question for question in questions if not question.out_of_scope]
-    out_of_scope = [question for question in questions if question.out_of_scope]
-    vectors = [engine.index.embed_query(question.question) for question in in_scope]
-    retrieval = [
-        retrieval_score(engine, in_scope, mode=mode, k=k, vectors=vectors) for mode in modes
-    ]
+    in_scope = [question for question in questions if not question.off_topic]
+    out_of_scope = [question for question in questions if question.off_topic]
+    with_evidence = [question for question in in_scope if question.docs and question.evidence]
+    vectors = [engine.index.embed_query(question.question) for question in with_evidence]
+    retrieval = (
+        [
+            retrieval_score(engine, with_evidence, mode=mode, k=k, vectors=vectors)
+            for mode in modes
+        ]
+        if with_evidence
+        else []
+    )
     latencies: list[float] = []
     missed, wrongly_declined, answered = [], [], []
+    missed_keys, missed_verdicts = [], []
     for question in questions:
         started = time.perf_counter()
-        answer = engine.answer(question.question)
+        answer = engine.answer(question.question, question.turns)
         latencies.append((time.perf_counter() - started) * 1000)
-        if question.out_of_scope:
+        if question.off_topic:
             if answer.grounded:
                 answered.append(question.id)
             continue
         if not answer.grounded:
             wrongly_declined.append(question.id)
-        if not any(
+        if question.key and not has_key_point(answer.text, question.key):
+            missed_keys.append(question.id)
+        if question.verdict and not names_verdict(answer.text, question.verdict):
+            missed_verdicts.append(question.id)
+        if question in with_evidence and not any(
             is_relevant(citation.doc, citation.text, question) for citation in answer.citations
         ):
             missed.append(question.id)
+    keyed = sum(bool(question.key) for question in in_scope)
+    decisions = sum(bool(question.verdict) for question in in_scope)
     return EvalReport(
         questions=len(questions),
         in_scope=len(in_scope),
         out_of_scope=len(out_of_scope),
         retrieval=retrieval,
-        citation_hit_rate=round(1 - len(missed) / max(len(in_scope), 1), 3),
+        citation_hit_rate=round(1 - len(missed) / max(len(with_evidence), 1), 3),
         decline_accuracy=round(1 - len(answered) / max(len(out_of_scope), 1), 3),
         wrongly_declined=wrongly_declined,
         missed_citations=missed,
         answered_out_of_scope=answered,
+        key_point=(keyed - len(missed_keys), keyed),
+        missed_key_points=missed_keys,
+        verdict_first=(decisions - len(missed_verdicts), decisions),
+        missed_verdicts=missed_verdicts,
         latency_ms=percentiles(latencies),
     )
+
+
+def has_key_point(text: str, keys: Sequence[str]) -> bool:
+    """Whether the answer text holds one of the key phrases (case and typography ignored)."""
+    body = normalize(_MARKUP.sub("", text))
+    return any(normalize(key) in body for key in keys)
+
+
+def names_verdict(text: str, accepted: Sequence[str]) -> bool:
+    """Whether the answer's first sentence names an accepted verdict: the first approach it
+    names is accepted, or `hybrid` is and the sentence names both or says they are combined."""
+    lines = [line for line in _MARKUP.sub("", text).splitlines() if line.strip()]
+    if not lines:
+        return False
+    sentences = split_sentences(lines[0].removeprefix("- "))
+    first = sentences[0] if sentences else ""
+    mentions = approach_mentions(first)
+    if mentions and mentions[0][1] in accepted:
+        return True
+    both = len({approach for _, approach in mentions}) >= 2 or bool(_COMBINED.search(first))
+    return "hybrid" in accepted and both
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
@@ -187,6 +261,12 @@ def report_lines(report: EvalReport) -> list[str]:
         ),
         f"wrongly declined    {len(report.wrongly_declined)}"
         + (f"  ({', '.join(report.wrongly_declined)})" if report.wrongly_declined else ""),
+        f"key point in text   {report.key_point[0]}/{report.key_point[1]}"
+        + (f"  (missed: {', '.join(report.missed_key_points)})" if report.missed_key_points else ""),
+        f"verdict first       {report.verdict_first[0]}/{report.verdict_first[1]}"
+        + (f"  (missed: {', '.join(report.missed_verdicts)})" if report.missed_verdicts else ""),
+        f"off-topic declined  {report.out_of_scope - len(report.answered_out_of_scope)}"
+        f"/{report.out_of_scope}",
         "latency (warm)      "
         + ", ".join(f"{name} {value:.1f} ms" for name, value in report.latency_ms.items()),
     ]

@@ -41,3 +41,36 @@ def no_index(data_dir: str) -> str:
         f"No knowledge index in {data_dir}. Build it first with `ai-strategy ingest` "
         "(or point --data-dir / AI_STRATEGY_DATA_DIR at an existing one)."
     )
+
+
+_SITUATION_LEADS = {
+    "prompt_engineering": "**Prompt engineering** fits what you describe",
+    "fine_tuning": "**Fine-tuning** fits what you describe",
+    "hybrid": "**Combine both: start with prompt engineering, then fine-tune**",
+}
+
+
+def situation_lead(outcome: str, cited: str) -> str:
+    """The verdict for a team's situation, with the cited statement that most decided it."""
+    return f"{_SITUATION_LEADS[outcome]}: {cited}"
+
+
+def factor_line(label: str, value: str, cited: str) -> str:
+    """One stated answer that decided the verdict, with its cited passage."""
+    return f"- **{label}: {value.lower()}** — {cited}"
+
+
+def not_stated(labels: list[str]) -> str:
+    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"_Not stated, and it could change this: {listed.lower()}._"
+
+
+def offer_assessment() -> str:
+    return "_For a recommendation on all ten points, run the full assessment: `/ai-strategy`._"
+
+
+def bad_input_line(number: int, problem: str) -> str:
+    return (
+        f"line {number}: {problem}. Give a question, or a JSON object "
+        '{"question": "...", "history": ["earlier question", ...]}.'
+    )

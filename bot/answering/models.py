@@ -4,7 +4,26 @@ The Slack views, the CLI and the JSON output are renderings of `Answer`; the eng
 nothing of how it is displayed.
 """
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
+
+from bot.assessment.recommendation import Outcome
+from ingest.records import Claim
+
+
+class Intent(StrEnum):
+    """What kind of answer a question asks for; it decides which passages qualify and the shape."""
+
+    definition = "definition"  # "in short, what is fine-tuning?"
+    which = "which"  # which is better on an aspect: "which is cheaper per request?"
+    situation = "situation"  # a team describes itself: "we are … should we …"
+    pros = "pros"  # advantages, benefits, strengths
+    cons = "cons"  # downsides, risks, limitations, challenges
+    howto = "howto"  # steps, phases, process, how to sequence
+    examples = "examples"  # use cases, applications, where it fits best
+    comparison = "comparison"  # side by side, a comparison table
+    fact = "fact"  # anything else: a plain question of fact
 
 
 class Turn(BaseModel):
@@ -34,6 +53,13 @@ class ComparisonRow(BaseModel):
     citations: list[int] = Field(default_factory=list)
 
 
+class CitedClaim(BaseModel):
+    """A knowledge-model claim an answer rests on, with the marker of its chunk."""
+
+    n: int
+    claim: Claim
+
+
 class Answer(BaseModel):
     """A grounded, cited answer to one question, or a plain decline."""
 
@@ -44,6 +70,13 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool = Field(
         description="False: declined, nothing in the knowledge base supports an answer."
+    )
+    intent: Intent = Intent.fact
+    verdict: Outcome | None = Field(
+        None, description="What the answer recommends or finds favoured, for decision questions."
+    )
+    claims: list[CitedClaim] = Field(
+        default_factory=list, description="The knowledge-model claims the answer draws on."
     )
     disagreement: bool = False
     comparison: list[ComparisonRow] = Field(default_factory=list)

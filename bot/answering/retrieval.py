@@ -246,7 +246,7 @@ def _passage_subjects(passages: Sequence[Passage]) -> list[str | None]:
         if passage.chunk != previous_chunk:
             named = approaches_in(passage.heading)
             previous_chunk, carried = passage.chunk, named.pop() if len(named) == 1 else None
-        carried = subject_of(passage.text, carried)
+        carried = passage.subject or subject_of(passage.text, carried)
         subjects.append(carried)
     return subjects
 

@@ -22,6 +22,7 @@ import numpy as np
 from bot.answering.passages import Passage
 from bot.answering.retrieval import Corpus, RankedChunk
 from bot.answering.text import (
+    APPROACH_PATTERNS,
     approaches_in,
     content_terms,
     other_approach,
@@ -33,15 +34,18 @@ from bot.answering.text import (
 _DEFINITION_QUESTION = re.compile(
     r"^\s*(?:what(?:'s| is| are| does)|define|definition of|explain|meaning of)\b", re.IGNORECASE
 )
+# "Fine-tuning is the process of…", "Prompt engineering involves crafting…": the approach as
+# the subject, then what it is or does.
 _DEFINING_SENTENCE = re.compile(
-    r"^(?:Definition:|[^.]{0,60}\b(?:is|are) (?:the process of|a way|about|a method)\b|"
-    r"[^.]{0,40}\b(?:involves|refers to|means)\b)",
+    r"^[^,.]{0,12}?(?:" + "|".join(pattern.pattern for pattern in APPROACH_PATTERNS.values()) + r")\s+"
+    r"(?:is|refers to|means|involves)\s+(?:the process of|a (?:way|method|technique|process)|"
+    r"\w+ing\b)",
     re.IGNORECASE,
 )
 
 LEXICAL_WEIGHT = 0.5
 STEM_ONLY_CREDIT = 0.5  # a word shared only by its stem ("adapt" for "adaptable") counts half
-DEFINITION_BONUS = 0.1
+DEFINITION_BONUS = 0.15
 FOCUS_BONUS = 0.05
 OFF_FOCUS_PENALTY = 0.1
 RANK_PRIOR = 0.05
@@ -113,9 +117,11 @@ def score_passages(
     *,
     query: str,
     vector: Sequence[float],
+    defining: bool = False,
 ) -> list[ScoredPassage]:
     """Candidate passages, most relevant first: the usable ones (no advertising, no planted
-    instructions) of the `ranked` chunks, and the closest and wordiest matches anywhere."""
+    instructions) of the `ranked` chunks, and the closest and wordiest matches anywhere.
+    `defining`: the question asks what an approach is, so sentences that define it come first."""
     chunk_rank = {item.position: rank for rank, item in enumerate(ranked)}
     usable = corpus.usable_passages
     similarities = corpus.passage_similarities(vector)
@@ -132,8 +138,8 @@ def score_passages(
     graded_of = dict(zip(usable.tolist(), lexical.tolist(), strict=True))
     asked = approaches_in(query)
     focus = asked.pop() if len(asked) == 1 else None
-    defining = (
-        focus is not None and bool(_DEFINITION_QUESTION.match(query)) and not topic_terms(query)
+    defining = focus is not None and (
+        defining or (bool(_DEFINITION_QUESTION.match(query)) and not topic_terms(query))
     )
     scored = []
     for index in indices:

@@ -28,7 +28,7 @@ _POSITIVE = frozenset(
     """
     better best higher greater superior excel excels outperform outperforms comparable
     improve improves improved enhance enhances stronger faster quicker cheaper easier
-    broader surpass surpasses more most
+    broader surpass surpasses more most easily
     """.split()
 )
 _NEGATIVE = frozenset(
@@ -55,7 +55,7 @@ ASPECT_FAMILIES = tuple(
         "transparent",
         "robust robustness overfitting forgetting",
         "scalable scalability scale",
-        "maintenance maintain",
+        "maintenance maintain maintained update updates updated updating date",
     )
 )
 # What a cue can qualify that is a cost: more of it is worse.
@@ -167,7 +167,7 @@ def _clause_lean(clause: str, aspect: set[str]) -> tuple[float, bool]:
         window = [stem(word) for word in tokens[index + 1 : index + 1 + CUE_WINDOW]]
         if not (aspect & set(window) or stem(token) in aspect):
             continue
-        if any(word in _BURDENS for word in window[:2]):
+        if any(word in _BURDENS for word in window):
             direction = -direction
         lean += direction
     return lean, lean != 0

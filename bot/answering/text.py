@@ -8,6 +8,19 @@ the recognition of the two approaches the knowledge base is about.
 import re
 from functools import lru_cache
 
+from ingest.approaches import load_approaches
+from ingest.text import (  # noqa: F401 - re-exported: the engine's language helpers in one place
+    approach_mentions,
+    approach_names,
+    approach_patterns,
+    approaches_in,
+    lower_first,
+    normalize,
+    sentence_case,
+    split_sentences,
+    words,
+)
+
 STOPWORDS = frozenset(
     """
     a about above after again against all also am an and any are aren't as at be because
@@ -35,23 +48,12 @@ QUESTION_FILLER = frozenset(
     """.split()
 )
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "cf.", "approx.", "Dr.", "Mr.", "Ms.", "U.S.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
-_PROTECT = "\u2063"  # invisible separator: stands in for the dot of an abbreviation
-
 PROMPT_ENGINEERING = "prompt_engineering"
 FINE_TUNING = "fine_tuning"
-APPROACH_PATTERNS = {
-    PROMPT_ENGINEERING: re.compile(
-        r"\b(?:prompt[- ]?engineer(?:ing|ed)?|prompting|prompt design|prompts?)\b", re.IGNORECASE
-    ),
-    FINE_TUNING: re.compile(r"\b(?:fine[- ]?tun(?:e|ed|es|ing)|finely tuned)\b", re.IGNORECASE),
-}
-APPROACH_NAMES = {PROMPT_ENGINEERING: "prompt engineering", FINE_TUNING: "fine-tuning"}
-APPROACH_WORDS = frozenset(
-    {"prompt", "prompts", "prompting", "engineering", "fine", "tuning", "tuned", "tune"}
-)
+# The approaches are data (ingest/approaches.yaml); these views of it are what the engine reads.
+APPROACH_PATTERNS = approach_patterns()
+APPROACH_NAMES = approach_names()
+APPROACH_WORDS = frozenset().union(*(approach.words for approach in load_approaches()))
 
 _SUFFIXES = (
     "izations",
@@ -98,18 +100,6 @@ _SUFFIXES = (
 )
 
 
-def normalize(text: str) -> str:
-    """Lowercase text with typographic quotes and dashes made plain, for matching phrases."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = text.replace("—", " - ").replace("–", " - ")
-    return re.sub(r"\s+", " ", text.lower()).strip()
-
-
-def words(text: str) -> list[str]:
-    """The lowercase words of `text`; hyphenated words give their parts."""
-    return _WORD.findall(normalize(text).replace("-", " "))
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stemmer: enough to match plurals, -ing/-ed and -ity/-ation families."""
@@ -142,15 +132,6 @@ def topic_terms(question: str) -> list[str]:
     return content_terms(question, drop=QUESTION_FILLER | APPROACH_WORDS)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph; abbreviations such as "et al." and "e.g." do not end one."""
-    protected = text
-    for abbreviation in _ABBREVIATIONS:
-        protected = protected.replace(abbreviation, abbreviation.replace(".", _PROTECT))
-    pieces = _SENTENCE_END.split(protected)
-    return [piece.replace(_PROTECT, ".").strip() for piece in pieces if piece.strip()]
-
-
 def strip_inline_markdown(text: str) -> str:
     """Plain text of inline Markdown: emphasis, code and links reduced to their words."""
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
@@ -159,40 +140,6 @@ def strip_inline_markdown(text: str) -> str:
     return text.replace("`", "").strip()
 
 
-def approaches_in(text: str) -> set[str]:
-    """Which of the two approaches `text` names."""
-    return {name for name, pattern in APPROACH_PATTERNS.items() if pattern.search(text)}
-
-
-def approach_mentions(text: str) -> list[tuple[int, str]]:
-    """(character offset, approach) of every mention of an approach, in reading order."""
-    found = [
-        (match.start(), name)
-        for name, pattern in APPROACH_PATTERNS.items()
-        for match in pattern.finditer(text)
-    ]
-    return sorted(found)
-
-
 def other_approach(approach: str) -> str:
     return FINE_TUNING if approach == PROMPT_ENGINEERING else PROMPT_ENGINEERING
 
-
-def sentence_case(text: str) -> str:
-    """First letter uppercase, and a final full stop when the text has no end punctuation."""
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in '.!?:;)"”' else text + "."
-
-
-def lower_first(text: str) -> str:
-    """Lowercase the first letter, unless the text starts with an acronym, a name like "GPT-3"
-    or a Title Case label such as "Hybrid Approaches"."""
-    first, *rest = text.split(" ", 2)
-    if len(first) > 1 and (first[1:2].isupper() or any(char.isdigit() for char in first)):
-        return text
-    if rest and rest[0][:1].isupper():
-        return text
-    return text[:1].lower() + text[1:]

@@ -72,8 +72,8 @@ def find_evidence(
     best: tuple[tuple[int, bool, float], Citation] | None = None
     for hit in index.search(evidence.query, CANDIDATES):
         units = _units(hit)
-        heading = _groups_matched(hit.section, evidence)
-        own = [_groups_matched(unit, evidence) for unit in units]
+        heading = groups_matched(hit.section, evidence)
+        own = [groups_matched(unit, evidence) for unit in units]
         # A heading alone proves nothing: the sentence itself must hold a key term.
         backed = [heading | groups for groups in own if groups]
         if not backed or len(set().union(*backed)) < len(evidence.key_terms):
@@ -130,7 +130,8 @@ def _content_words(text: str) -> set[str]:
     return {word for word in re.findall(r"[a-z][a-z-]{3,}", text.lower())}
 
 
-def _groups_matched(unit: str, evidence: EvidenceQuery) -> set[int]:
+def groups_matched(unit: str, evidence: EvidenceQuery) -> set[int]:
+    """The key-term groups of `evidence` that `unit` holds a term of (by number)."""
     return {
         number
         for number, group in enumerate(evidence.key_terms)

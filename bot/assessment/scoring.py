@@ -5,7 +5,7 @@ of the resources group to `readiness`; weights.yaml says why the two are kept ap
 the thresholds that turn them into an outcome.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import combinations, product
 
 from bot.assessment.intake import IntakeAnswers, Question
@@ -18,9 +18,18 @@ CONFIDENCE_SPAN = 0.6
 
 def score(answers: IntakeAnswers, weights: Weights) -> Scores:
     """The sums of the weights of the answers, by group, and what rules fine-tuning out."""
+    return score_known({field: answers.value_of(field) for field in weights.factors}, weights)
+
+
+def score_known(known: Mapping[str, str], weights: Weights) -> Scores:
+    """The sums over the answers known so far (e.g. what a question states of a team's
+    situation): an answer not given pushes neither way and rules nothing out."""
     need = readiness = pull_to_prompts = 0
-    for field, weighted in weights.factors.items():
-        weight = weighted.values[answers.value_of(field)]
+    for field, value in known.items():
+        weighted = weights.factors.get(field)
+        if weighted is None:
+            continue
+        weight = weighted.values[value]
         if weighted.group == "task":
             need += weight.signed
             if weight.direction is Direction.prompt_engineering:
@@ -30,7 +39,7 @@ def score(answers: IntakeAnswers, weights: Weights) -> Scores:
     missing = tuple(
         field
         for field, allowed in weights.decision.fine_tuning_requires.items()
-        if answers.value_of(field) not in allowed
+        if field in known and known[field] not in allowed
     )
     return Scores(need=need, readiness=readiness, pull_to_prompts=pull_to_prompts, missing=missing)
 

@@ -1,0 +1,130 @@
+"""What a question asks for: its intent, read from the form of the question.
+
+The classifier looks at the question's own wording, never at a list of known questions: which
+kind of answer its cue words ask for (advantages, drawbacks, steps, examples, a definition, a
+comparison), whether it weighs the approaches against each other ("which is cheaper", "X or
+Y?", a comparative adjective), and whether the asker describes their own situation (first
+person, or facts the intake knows about, see `bot.answering.situation`). Cues are matched on
+word stems, so "downsides", "downside" and "disadvantageous" are one cue family each.
+
+Precedence follows how specific a cue is: a situation first (a team describing itself wants a
+recommendation whatever else it asks), then a side-by-side comparison, then the list intents
+(drawbacks, advantages, examples, steps), then a which-is-better question, a definition, and
+finally a plain question of fact.
+"""
+
+import re
+from collections.abc import Sequence
+
+from bot.answering.comparison import is_comparison
+from bot.answering.models import Intent
+from bot.answering.text import approaches_in, stem, topic_terms, words
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in text.split())
+
+
+_CONS = _stems(
+    """
+    downside downsides disadvantage disadvantages drawback drawbacks con cons risk risks risky
+    limitation limitations limit challenge challenges weakness weaknesses problem problems
+    pitfall pitfalls issue issues danger dangers negative negatives shortcoming shortcomings
+    hurt harm harmful caveat caveats trap traps wrong fail failure failures
+    """
+)
+_PROS = _stems(
+    """
+    advantage advantages benefit benefits pro pros upside upsides strength strengths
+    positive positives merit merits
+    """
+)
+_EXAMPLES = _stems(
+    """
+    example examples use-case usecase application applications scenario scenarios
+    instance instances fit fits suited suitable
+    """
+)
+_STEPS = _stems(
+    """
+    step steps phase phases stage stages process workflow procedure lifecycle pipeline
+    sequence sequencing roadmap
+    """
+)
+_DEFINE = re.compile(
+    r"^\s*(?:(?:so|ok|okay|in short|briefly|quickly|simply put)[,:]?\s+)?"
+    r"(?:what(?:'s| is| are)|what does .+ mean|define|definition of|explain|meaning of|"
+    r"describe)\b",
+    re.IGNORECASE,
+)
+_USE_CASE_PHRASE = re.compile(
+    r"\b(?:use cases?|when (?:should|would|do|does|to|is|are) .*\b(?:use|pick|choose)|"
+    r"where (?:is|does|do|would|should) .*\b(?:fit|shine|work|help|use)|best fit|good fit|"
+    r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b",
+    re.IGNORECASE,
+)
+_HOW_TO = re.compile(
+    r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
+    r"(?! (?:know|decide|choose|pick))|^\s*how to\b",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
+    r"faster|easier|more|less)|who wins)\b|"
+    r"\b(?:better|best|preferable|prefer|recommend(?:ed)?|go with|choose|pick|opt for|"
+    r"should (?:i|we) use)\b",
+    re.IGNORECASE,
+)
+# "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible".
+_COMPARATIVE = re.compile(
+    r"\b(?:more|less|cheaper|faster|quicker|slower|easier|harder|safer|riskier|costlier|"
+    r"higher|lower|better|worse|stronger|weaker|simpler)\b",
+    re.IGNORECASE,
+)
+_EITHER_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def classify(question: str, *, states_situation: bool = False) -> Intent:
+    """The intent of `question`; `states_situation`: it states facts of the asker's situation."""
+    tokens = words(question)
+    stems = {stem(token) for token in tokens}
+    named = approaches_in(question)
+    if states_situation:
+        return Intent.situation
+    if is_comparison(question) and not stems & (_CONS | _PROS):
+        return Intent.comparison
+    if stems & _CONS:
+        return Intent.cons
+    if stems & _PROS:
+        return Intent.pros
+    if stems & _EXAMPLES or _USE_CASE_PHRASE.search(question):
+        return Intent.examples
+    if stems & _STEPS or _HOW_TO.search(question):
+        return Intent.howto
+    if _weighs_approaches(question, named):
+        return Intent.which
+    if _DEFINE.search(question) and named and not _extra_topic(question):
+        return Intent.definition
+    return Intent.fact
+
+
+def follow_up_intent(own: Intent, previous: Sequence[Intent]) -> Intent:
+    """An elliptical follow-up ("and prompt engineering?", "why?") keeps the earlier intent."""
+    if own is Intent.fact and previous:
+        return previous[-1]
+    return own
+
+
+def _weighs_approaches(question: str, named: set[str]) -> bool:
+    """A question that asks which option wins: "which …", "X or Y?", "is X cheaper?"."""
+    if _WHICH.search(question):
+        return True
+    if len(named) == 2 and _EITHER_OR.search(question):
+        return True
+    return bool(named) and bool(_COMPARATIVE.search(question)) and "than" in words(question)
+
+
+def _extra_topic(question: str) -> bool:
+    """Whether a "what is X?" question asks about more than X itself ("what is X's cost?")."""
+    filler = _stems("short brief briefly simply put quickly exactly really define definition describe")
+    return bool([term for term in topic_terms(question) if term not in filler])

@@ -1,0 +1,214 @@
+"""A team describing its situation: what it states, as a partial intake of the assessment.
+
+"Two engineers, no ML background, launch next week" states three of the intake's answers
+(ML expertise: none; timeline: days) and leaves the rest open. The extraction reads the
+intake's own vocabulary: each option's label and detail ("Thousands of examples or more",
+"medical, legal, scientific…", "weekly or more often"), each question's help text, and the
+cues of `bot/assessment/intake_cues.yaml` (how people say the same in their own words). It
+matches them as whole words on stems, clause by clause:
+
+- a cue of one field's option picks that option; a cue shared by several fields ("thousands",
+  "high") counts only in a clause that also names the field's topic ("thousands of labeled
+  examples", "a high budget");
+- a negation before a cue ("no", "without", "don't have") picks the option at the other end of
+  the field's scale ("no sensitive data" → No); a negated topic ("no ML background") picks the
+  field's first option when its label means none or low;
+- when a field gets several values, the longest cue wins (the most specific wording).
+
+A question is a situation when it states at least one answer and speaks of the asker (first
+person, or a team or organisation).
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bot.answering.text import APPROACH_PATTERNS, stem, words
+from bot.assessment.intake import IntakeAnswers, Question
+
+CUES_FILE = Path(__file__).resolve().parents[1] / "assessment" / "intake_cues.yaml"
+_CLAUSE_BREAK = re.compile(r"[.;!?,:()]|\bbut\b|\bwhereas\b|\bthough\b", re.IGNORECASE)
+_NEGATORS = frozenset(
+    "no not without lack lacking lacks don't doesn't dont doesnt never zero none isn't aren't "
+    "haven't hasn't hardly nobody neither nor".split()
+)
+NEGATION_SCOPE = 3  # words before a cue that a negation reaches
+_ABSENT = frozenset({"none", "no", "low"})
+_ABOUT_THE_ASKER = frozenset(
+    """
+    we we're we've we'll our ours us i i'm i've my me team teams company startup agency firm
+    business org organization organisation department client clients devs developers
+    engineers staff employees hospital bank
+    """.split()
+)
+# Help-text words that say nothing of one field in particular.
+_GENERIC_HELP = frozenset(
+    """
+    how what many much the your you does must task task's needs need have high quality input
+    output outputs ideal available front long until work involve often language knowledge
+    production specialized accurate consistent sensitive
+    """.split()
+)
+_GENERIC_SCALE = frozenset({"low", "medium", "high", "none", "some", "strong", "moderate"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One intake answer a question states, and the words that stated it."""
+
+    field: str
+    value: str
+    words: str
+
+
+@dataclass(frozen=True)
+class _Cue:
+    field: str
+    value: str | None  # None: a topic word of the field
+    stems: tuple[str, ...]
+    needs_topic: bool = False
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(word.removesuffix("'s")) for word in words(text))
+
+
+@cache
+def _cues() -> tuple[_Cue, ...]:
+    """Every cue: the intake's labels, details and help texts, and intake_cues.yaml."""
+    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))["fields"]
+    cues: list[_Cue] = []
+    for question in IntakeAnswers.questions():
+        if not question.options:
+            continue
+        extra = data.get(question.field, {})
+        for topic in [*extra.get("topic", []), *_help_topics(question)]:
+            cues.append(_Cue(question.field, None, _stems(topic)))
+        for value, label in question.options:
+            name, _, detail = label.partition(": ")
+            phrases = [*extra.get("values", {}).get(value, []), *_detail_phrases(detail)]
+            cues += [_Cue(question.field, value, _stems(phrase)) for phrase in phrases]
+            # "Low", "Days", "None": a cue only beside the field's topic ("a low budget").
+            cues.append(_Cue(question.field, value, _stems(name), needs_topic=True))
+    cues = [cue for cue in cues if cue.stems]
+    fields_of: dict[tuple[str, ...], set[str]] = {}
+    for cue in cues:
+        if cue.value is not None:
+            fields_of.setdefault(cue.stems, set()).add(cue.field)
+    return tuple(
+        _Cue(
+            cue.field,
+            cue.value,
+            cue.stems,
+            needs_topic=cue.needs_topic
+            or (cue.value is not None and len(fields_of[cue.stems]) > 1)
+            or (len(cue.stems) == 1 and cue.stems[0] in _GENERIC_SCALE),
+        )
+        for cue in cues
+    )
+
+
+def _detail_phrases(detail: str) -> list[str]:
+    """"medical, legal, scientific…" → three cues; "weekly or more often" stays one."""
+    return [part.strip() for part in re.split(r",|…|\bor more\b", detail) if part.strip()]
+
+
+def _help_topics(question: Question) -> list[str]:
+    """The help text's content words as topic words ("labeled examples", "requests per day")."""
+    return [word for word in words(question.help) if word not in _GENERIC_HELP and len(word) > 3]
+
+
+def extract(question: str) -> list[Statement]:
+    """The intake answers `question` states, one per field, in the intake's order."""
+    found: dict[str, tuple[float, Statement]] = {}
+    for clause in _clauses(_without_approach_names(question)):
+        tokens = [token.removesuffix("'s") for token in words(clause)]
+        stems = [stem(token) for token in tokens]
+        hits = _longest_matches(stems)
+        topics = {cue.field for cue, _ in hits if cue.value is None}
+        for cue, start in hits:
+            negated = _negated(tokens, start)
+            if cue.value is None:
+                if not negated:
+                    continue
+                value = _absent_option(cue.field)
+                if value is None:
+                    continue
+            else:
+                if cue.needs_topic and cue.field not in topics:
+                    continue
+                value = _opposite(cue.field, cue.value) if negated else cue.value
+            weight = len(cue.stems) + (0.5 if cue.value is not None else 0.0)
+            if cue.field not in found or weight > found[cue.field][0]:
+                found[cue.field] = (weight, Statement(cue.field, value, clause.strip()))
+    order = [question.field for question in IntakeAnswers.questions()]
+    return [found[field][1] for field in order if field in found]
+
+
+def is_situation(question: str, statements: Sequence[Statement]) -> bool:
+    """Whether the question describes the asker's own situation."""
+    return bool(statements) and bool(_ABOUT_THE_ASKER & set(words(question)))
+
+
+def _without_approach_names(text: str) -> str:
+    """The question without the approaches' names ("prompt engineering" is no field's domain)."""
+    for pattern in APPROACH_PATTERNS.values():
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _longest_matches(stems: Sequence[str]) -> list[tuple[_Cue, int]]:
+    """Cue matches, longest first, none overlapping a longer one ("data science" hides "data");
+    a topic and a value cue of the same words both count."""
+    hits = sorted(
+        ((cue, start) for cue in _cues() for start in _find(stems, cue.stems)),
+        key=lambda hit: -len(hit[0].stems),
+    )
+    taken: dict[int, int] = {}  # token position -> length of the cue that holds it
+    kept = []
+    for cue, start in hits:
+        span = range(start, start + len(cue.stems))
+        if any(taken.get(position, 0) > len(cue.stems) for position in span):
+            continue
+        kept.append((cue, start))
+        for position in span:
+            taken[position] = max(taken.get(position, 0), len(cue.stems))
+    return kept
+
+
+def _clauses(text: str) -> list[str]:
+    return [part for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
+
+
+def _find(stems: Sequence[str], phrase: tuple[str, ...]) -> Iterable[int]:
+    size = len(phrase)
+    return (
+        start
+        for start in range(len(stems) - size + 1)
+        if tuple(stems[start : start + size]) == phrase
+    )
+
+
+def _negated(tokens: Sequence[str], start: int) -> bool:
+    return bool(_NEGATORS & set(tokens[max(0, start - NEGATION_SCOPE) : start]))
+
+
+def _question(field: str) -> Question:
+    return IntakeAnswers.question(field)
+
+
+def _opposite(field: str, value: str) -> str:
+    """The option at the other end of the field's scale (the middle one stays)."""
+    values = _question(field).values
+    return values[len(values) - 1 - values.index(value)]
+
+
+def _absent_option(field: str) -> str | None:
+    """The field's first option when its label means none or low ("None yet", "Low: …")."""
+    value, label = _question(field).options[0]
+    first_word = words(label)[0] if words(label) else ""
+    return value if first_word in _ABSENT else None

@@ -1,0 +1,108 @@
+"""Which approach the sources favour on the point a which-question asks.
+
+Each relevant passage leans one way or the other on the aspect asked (`stance`): a sentence by
+its cues ("cheaper", "less adaptable"), a comparison-table row cell by cell (the cell "Lower
+per-request costs in production" favours its column's approach on cost). The leans, weighted
+by relevance, add up to the verdict. The lead sentence is the strongest statement for the
+winner, written so that the winner is the first approach it names: a table row as both cells
+("Fine-tuning's ongoing costs: lower per-request costs in production; prompt engineering's:
+may increase with more requests over time"), a sentence as written when it names the winner
+first, else after the winner's name.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.composer import Sources
+from bot.answering.retrieval import Corpus
+from bot.answering.scoring import ScoredPassage
+from bot.answering.wording import capitalized, passage_text, row_sentence
+from bot.answering.stance import stance_of
+from bot.answering.text import APPROACH_NAMES, approach_mentions, lower_first
+
+CANDIDATES = 10
+BAND = 0.3  # passages this far below the best one still count
+SCENARIO_COVERAGE = 0.5  # a "when to use" claim counts when it holds this much of the topic
+
+
+@dataclass(frozen=True)
+class Verdict:
+    approach: str
+    lead: ScoredPassage  # the strongest statement for it
+    supporting: tuple[ScoredPassage, ...]  # further passages leaning its way
+
+
+def favoured(
+    corpus: Corpus, scored: Sequence[ScoredPassage], *, aspect: frozenset[str]
+) -> Verdict | None:
+    """The approach the relevant passages favour on `aspect` (stems), or None."""
+    if not scored:
+        return None
+    best = scored[0].relevance
+    totals: dict[str, float] = {}
+    leaning: dict[str, list[tuple[float, ScoredPassage]]] = {}
+    for item in scored[:CANDIDATES]:
+        if item.relevance < best - BAND:
+            break
+        for approach, lean in _leans(corpus, item, aspect).items():
+            if lean <= 0:
+                continue
+            weight = lean * item.relevance
+            totals[approach] = totals.get(approach, 0.0) + weight
+            leaning.setdefault(approach, []).append((weight, item))
+    if not totals:
+        return None
+    ranked = sorted(totals.items(), key=lambda pair: -pair[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    approach = ranked[0][0]
+    items = [item for _, item in sorted(leaning[approach], key=lambda pair: -pair[0])]
+    return Verdict(approach=approach, lead=items[0], supporting=tuple(items[1:]))
+
+
+def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
+    """The first sentence: the winner named first, with the marker of its source."""
+    passage = verdict.lead.passage
+    n = sources.marker(passage.chunk)
+    cells = [claim for claim in passage.claims if claim.kind == "cell"]
+    if any(claim.approach == verdict.approach for claim in cells):
+        return f"{row_sentence(cells, first=verdict.approach)[:-1]} [{n}]."
+    text = passage_text(corpus, verdict.lead.index)
+    mentions = approach_mentions(text)
+    if mentions and mentions[0][1] == verdict.approach:
+        return f"{text} [{n}]"
+    name = capitalized(APPROACH_NAMES[verdict.approach])
+    return f"{name} comes out ahead here: {lower_first(text)} [{n}]"
+
+
+def _leans(corpus: Corpus, item: ScoredPassage, aspect: frozenset[str]) -> dict[str, float]:
+    """How strongly the passage favours each approach on the aspect (cells scored apart)."""
+    passage = item.passage
+    if passage.row and passage.row.by_approach:
+        leans: dict[str, float] = {}
+        label_on_aspect = aspect & _stems_of(passage.row.label)
+        for claim in passage.claims:
+            if claim.kind != "cell":
+                continue
+            stance = stance_of(claim.statement, aspect=aspect | _stems_of(passage.row.label),
+                               subject=claim.approach)
+            if not (stance.on_aspect and label_on_aspect):
+                continue
+            favours = stance.favours
+            if favours:
+                leans[favours] = leans.get(favours, 0.0) + abs(stance.score)
+        return leans
+    stance = stance_of(passage.text, aspect=aspect, subject=corpus.subjects[item.index])
+    if stance.on_aspect and stance.favours is not None:
+        return {stance.favours: abs(stance.score)}
+    # "When to use X: rapid prototyping" answers "which is better for rapid prototyping?".
+    fits = {claim.approach for claim in passage.claims if claim.scenario}
+    if len(fits) == 1 and item.coverage >= SCENARIO_COVERAGE:
+        return {fits.pop(): 1.0}
+    return {}
+
+
+def _stems_of(text: str) -> frozenset[str]:
+    from bot.answering.text import content_terms
+
+    return frozenset(content_terms(text))

@@ -1,0 +1,87 @@
+"""How a passage or a claim reads in an answer: plain sentences, never heading fragments.
+
+A claim written without its subject ("Requires significant computational power", a table cell
+"Lower per-request costs in production") gets its approach's name when the answer needs it; a
+table row is written from its cells ("Fine-tuning's ongoing costs: lower per-request costs in
+production; prompt engineering's: may increase with more requests over time"); a sentence that
+opens with "it" or "this method" gets the name of its approach in place of the pronoun.
+"""
+
+import re
+
+from bot.answering.retrieval import Corpus
+from bot.answering.text import APPROACH_NAMES, approach_mentions, lower_first
+from ingest.records import Claim
+
+_PRONOUN_START = re.compile(
+    r"^(?P<lead>\w+, )?(?P<pronoun>It's|it's|It|it|Its|its|This (?:method|approach|technique))\b"
+)
+# A claim that opens with a verb in the third person reads as a sentence once named:
+# "Requires significant…" → "Fine-tuning requires significant…".
+_VERB_START = re.compile(r"^[A-Z][a-z]*[^s\W]s\b(?! (?:to|and|of)\b)")
+
+
+SUBJECT_OFFSET = 5  # a name this near the start is the statement's own subject
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def claim_sentence(claim: Claim, *, named: bool = True) -> str:
+    """A claim as a sentence (no final stop); `named`: with its approach as the subject."""
+    statement = claim.statement.rstrip(".")
+    mentions = approach_mentions(statement)
+    if not named or (mentions and mentions[0][0] < SUBJECT_OFFSET):
+        return capitalized(statement)
+    name = capitalized(APPROACH_NAMES[claim.approach])
+    if _VERB_START.match(statement):
+        return f"{name} {lower_first(statement)}"
+    if claim.kind == "cell" and claim.aspect:
+        return f"{name}'s {claim.aspect.lower()}: {lower_first(statement)}"
+    return f"{name}: {lower_first(statement)}"
+
+
+def row_sentence(cells: list[Claim], *, first: str | None = None) -> str:
+    """A comparison-table row from its cells, `first` (an approach) leading."""
+    ordered = sorted(cells, key=lambda claim: claim.approach != first) if first else cells
+    lead, *others = ordered
+    parts = [claim_sentence(lead)]
+    for claim in others:
+        statement = lower_first(claim.statement.rstrip("."))
+        parts.append(f"{APPROACH_NAMES[claim.approach]}'s: {statement}")
+    return "; ".join(parts) + "."
+
+
+def passage_text(
+    corpus: Corpus, index: int, *, after: int | None = None, first: str | None = None
+) -> str:
+    """A passage as the answer shows it. A table row is written from its cells (`first` leads);
+    a claim without a subject is named; a leading "it" becomes the approach's name, unless the
+    sentence before it in the answer is its own antecedent (`after`)."""
+    passage = corpus.passages[index]
+    cells = [claim for claim in passage.claims if claim.kind == "cell"]
+    if cells:
+        return row_sentence(cells, first=first)
+    subject = corpus.subjects[index]
+    items = [claim for claim in passage.claims if claim.kind == "item"]
+    if items and not approach_mentions(passage.text) and not _PRONOUN_START.match(passage.text):
+        return claim_sentence(items[0]) + "."
+    match = _PRONOUN_START.match(passage.text)
+    if passage.subject and not match and not approach_mentions(passage.text):
+        # "Fine-tuning: Retrains the model… Ideal for tasks needing accuracy": the label's subject
+        return f"{capitalized(APPROACH_NAMES[passage.subject])}: {lower_first(passage.text)}"
+    previous_is_antecedent = (
+        after is not None
+        and corpus.passages[after].chunk == passage.chunk
+        and corpus.passages[after].order == passage.order - 1
+    )
+    if not match or subject is None or previous_is_antecedent:
+        return passage.text
+    name = APPROACH_NAMES[subject]
+    lead = match.group("lead") or ""
+    if not lead:
+        name = capitalized(name)
+    pronoun = match.group("pronoun").lower()
+    replacement = {"it's": f"{name} is", "its": f"{name}'s"}.get(pronoun, name)
+    return lead + replacement + passage.text[match.end() :]

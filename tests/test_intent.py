@@ -1,0 +1,70 @@
+"""Intent classification on phrasings of each kind (written for this test, not from the dev set)."""
+
+import pytest
+
+from bot.answering.intent import classify, follow_up_intent
+from bot.answering.models import Intent
+
+CASES = {
+    Intent.definition: [
+        "What is prompt engineering?",
+        "briefly, what's fine-tuning?",
+        "Define fine tuning",
+        "What does prompt engineering mean?",
+    ],
+    Intent.which: [
+        "Which one needs less maintenance?",
+        "Is fine-tuning or prompting better for consistency?",
+        "What's cheaper up front?",
+        "Prompt engineering or fine-tuning for a chatbot?",
+    ],
+    Intent.cons: [
+        "What can go wrong with fine-tuning, what are the risks?",
+        "Any drawbacks to prompt engineering?",
+        "What are the limitations of prompting?",
+        "Weaknesses of fine-tuned models?",
+    ],
+    Intent.pros: [
+        "What are the benefits of fine-tuning?",
+        "Why would prompt engineering be an advantage?",
+        "List the strengths of prompting",
+    ],
+    Intent.howto: [
+        "How do we fine-tune a model?",
+        "What phases does a prompt engineering process have?",
+        "Walk me through the workflow of fine-tuning",
+    ],
+    Intent.examples: [
+        "Where does prompt engineering shine?",
+        "What are typical use cases for fine-tuning?",
+        "Give me applications of prompt engineering",
+        "When should we use fine-tuning?",
+    ],
+    Intent.comparison: [
+        "Compare the two on cost and speed",
+        "Prompt engineering versus fine-tuning: how do they differ?",
+    ],
+    Intent.fact: [
+        "How much data does fine-tuning need?",
+        "Does prompt engineering change the model's weights?",
+        "How long does fine-tuning take?",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [(question, intent) for intent, questions in CASES.items() for question in questions],
+)
+def test_each_kind_of_question_gets_its_intent(question, intent):
+    assert classify(question) is intent
+
+
+def test_a_question_stating_a_situation_is_one_whatever_else_it_asks():
+    assert classify("What are the risks for us?", states_situation=True) is Intent.situation
+
+
+def test_elliptical_follow_ups_keep_the_earlier_intent():
+    assert follow_up_intent(Intent.fact, [Intent.cons]) is Intent.cons
+    assert follow_up_intent(Intent.pros, [Intent.cons]) is Intent.pros
+    assert follow_up_intent(Intent.fact, []) is Intent.fact

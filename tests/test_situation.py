@@ -1,0 +1,108 @@
+"""Situations: a team's own description read into a partial intake, and advice from it.
+
+The phrasings are written for this test (none is in the dev sets); no model is needed.
+"""
+
+import pytest
+
+from bot.answering.advice import advise, asks_for_staging
+from bot.answering.situation import extract, is_situation
+from bot.assessment.intake import IntakeAnswers
+from bot.assessment.recommendation import Outcome
+
+
+def stated(question: str) -> dict[str, str]:
+    return {statement.field: statement.value for statement in extract(question)}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "We're three engineers without any machine learning experience and need it live next week.",
+            {"ml_expertise": "none", "timeline": "days"},
+        ),
+        (
+            "Our hospital wants to summarize patient notes; we have tens of thousands of labeled "
+            "notes and a strong ML team.",
+            {"domain": "highly_specialized", "labeled_data": "thousands", "ml_expertise": "strong"},
+        ),
+        ("I run a tiny shop with no budget, what should I use?", {"budget": "low"}),
+        (
+            "Our rules change every week and we have no labeled examples.",
+            {"change_frequency": "frequent", "labeled_data": "none"},
+        ),
+        (
+            "We get millions of requests a day, the task is stable and we have a big budget.",
+            {"volume": "high", "change_frequency": "rare", "budget": "high"},
+        ),
+        (
+            "We don't handle sensitive data and a person checks every output.",
+            {"sensitive_data": "false", "accuracy": "moderate"},
+        ),
+        (
+            "Our bank's compliance team needs answers that are never wrong, errors are costly.",
+            {"domain": "specialized", "accuracy": "critical", "sensitive_data": "true"},
+        ),
+        (
+            "We have a few hundred examples and a couple of weeks before launch.",
+            {"labeled_data": "hundreds", "timeline": "weeks"},
+        ),
+    ],
+)
+def test_what_a_team_states_becomes_intake_answers(question, expected):
+    assert stated(question) == expected
+    assert is_situation(question, extract(question))
+    for field, value in expected.items():
+        assert value in IntakeAnswers.question(field).values
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How consistent are the outputs of each approach?",
+        "Does prompt engineering change the model's parameters?",
+        "How much data does fine-tuning need?",
+        "Which GPU should I buy for gaming?",
+        "What's the weather in Paris tomorrow?",
+        "What is prompt design?",
+    ],
+)
+def test_questions_about_the_approaches_or_off_topic_are_no_situation(question):
+    assert not is_situation(question, extract(question))
+
+
+def test_names_of_the_approaches_state_nothing():
+    assert stated("Is prompt engineering hard to learn for engineers?") == {}
+
+
+def test_advice_from_what_was_stated_names_what_decided_it_and_what_is_open():
+    advice = advise({"ml_expertise": "none", "timeline": "days", "domain": "general"})
+    assert advice.outcome is Outcome.prompt_engineering
+    assert {item.field for item in advice.deciding} <= {"ml_expertise", "timeline", "domain"}
+    assert advice.deciding[0].weight.strength == 3
+
+    ready = advise({"domain": "highly_specialized", "labeled_data": "thousands", "ml_expertise": "strong"})
+    assert ready.outcome is Outcome.fine_tuning
+    assert "change_frequency" in ready.open_fields  # frequent change would keep prompts in
+    assert "domain" not in ready.open_fields
+
+
+def test_a_team_not_ready_for_the_fine_tuning_its_task_needs_gets_the_staged_path():
+    advice = advise({"domain": "highly_specialized", "accuracy": "critical", "labeled_data": "none"})
+    assert advice.outcome is Outcome.hybrid
+
+
+@pytest.mark.parametrize(
+    ("question", "staged"),
+    [
+        ("Ship a quick version now and make it precise later: in what order?", True),
+        ("Should we phase the two approaches?", True),
+        ("First prompts, then a tuned model — does that work?", True),
+        ("Which is cheaper per request?", False),
+    ],
+)
+def test_a_question_asking_how_to_sequence_the_approaches_is_staging(question, staged):
+    assert asks_for_staging(question) is staged
+    if staged:
+        assert advise({}, question=question).outcome is Outcome.hybrid
