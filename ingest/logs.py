@@ -11,7 +11,6 @@ passwords in URLs with `[redacted]`, in the message and in tracebacks alike.
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -19,16 +18,11 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.redaction import REDACTED, redact_secrets
+
 LogFormat = Literal["text", "json"]
-REDACTED = "[redacted]"
 NOISY_LOGGERS = ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s")
 
-_TOKEN_PATTERNS = (
-    re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"),  # Slack bot, user and other OAuth tokens
-    re.compile(r"\bxapp-[A-Za-z0-9-]+"),  # Slack app-level tokens (Socket Mode)
-)
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s'\",]+")
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+(@)")
 # Attributes every LogRecord has; anything else on a record came from `extra=` (uvicorn's
 # `color_message` is its message again, with terminal colours).
 _STANDARD_ATTRIBUTES = frozenset(
@@ -56,10 +50,7 @@ class Redactor(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        for pattern in _TOKEN_PATTERNS:
-            text = pattern.sub(REDACTED, text)
-        text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
-        return _URL_PASSWORD.sub(lambda match: match.group(1) + REDACTED + match.group(2), text)
+        return redact_secrets(text)[0]
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

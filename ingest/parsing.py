@@ -7,7 +7,7 @@ and PDF text have no markup, so their headings, bullets and pipe tables are reco
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from textwrap import dedent
 
@@ -15,6 +15,8 @@ import frontmatter
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
+
+from ingest.redaction import redact_secrets
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 IGNORED_NAMES = {"readme.md"}  # knowledge/README.md is for admins, not knowledge
@@ -40,9 +42,17 @@ class ParsedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def is_candidate(path: Path) -> bool:
-    """Files of knowledge/ that ingest looks at (everything but hidden files and READMEs)."""
-    return path.is_file() and not path.name.startswith(".") and path.name.lower() not in IGNORED_NAMES
+def redact_document(document: ParsedDocument) -> int:
+    """Replace credentials in the document's title and blocks (`ingest.redaction`), in place;
+    returns how many were found."""
+    document.title, count = redact_secrets(document.title)
+    blocks = []
+    for block in document.blocks:
+        text, found = redact_secrets(block.text)
+        count += found
+        blocks.append(replace(block, text=text) if found else block)
+    document.blocks = blocks
+    return count
 
 
 def parse_document(path: Path) -> ParsedDocument:
@@ -215,6 +225,7 @@ def text_blocks(text: str) -> list[Block]:
     form a table; a line ending mid-sentence continues on the next line (hard-wrapped text).
     """
     raw_lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    next_nonblank = _next_nonblank_lines(raw_lines)
     blocks: list[Block] = []
     table: list[str] = []
     item: list[str] = []
@@ -250,7 +261,7 @@ def text_blocks(text: str) -> list[Block]:
         if item and (line.startswith((" ", "\t"))):
             item.append("  " + stripped)
             continue
-        following = _next_nonblank(raw_lines, number)
+        following = next_nonblank[number]
         first = not blocks and not paragraph
         if not paragraph and (_looks_like_heading(stripped, following) or (first and _short_title(stripped))):
             flush()
@@ -267,8 +278,16 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def _next_nonblank(lines: list[str], number: int) -> str | None:
-    return next((line.strip() for line in lines[number + 1 :] if line.strip()), None)
+def _next_nonblank_lines(lines: list[str]) -> list[str | None]:
+    """For each line, the next non-blank line after it (stripped), in one backward pass: the
+    parse stays linear in the file's length (a per-line look-ahead made it quadratic)."""
+    following: list[str | None] = [None] * len(lines)
+    upcoming: str | None = None
+    for number in range(len(lines) - 1, -1, -1):
+        following[number] = upcoming
+        if lines[number].strip():
+            upcoming = lines[number].strip()
+    return following
 
 
 def _looks_like_heading(line: str, following: str | None) -> bool:

@@ -22,9 +22,10 @@ from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
     UnreadableDocumentError,
-    is_candidate,
     parse_document,
+    redact_document,
 )
+from ingest.discovery import discover
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
 from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso, open_store
@@ -33,7 +34,7 @@ log = logging.getLogger("ingest")
 
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
-PIPELINE_VERSION = 4  # 3, 4: chunks carry their sentences and claims
+PIPELINE_VERSION = 5  # 3, 4: chunks carry their sentences and claims; 5: secrets redacted
 
 
 class SkippedFile(BaseModel):
@@ -124,7 +125,11 @@ def run_ingest(
         rebuilt = rebuild or (manifest is not None and manifest.fingerprint != fingerprint(settings))
         if rebuilt and manifest is not None and not rebuild:
             log.warning("embedding model or chunking settings changed: rebuilding the whole index")
-        plan = _plan(settings.knowledge_dir, None if rebuilt else manifest)
+        plan = _plan(
+            settings.knowledge_dir,
+            None if rebuilt else manifest,
+            max_bytes=settings.max_document_bytes,
+        )
         if rebuilt and manifest is not None:
             plan.updated += [doc for doc in plan.added if doc in manifest.documents]
             plan.added = [doc for doc in plan.added if doc not in manifest.documents]
@@ -151,11 +156,13 @@ def run_ingest(
         )
 
 
-def _plan(knowledge_dir: Path, manifest: Manifest | None) -> _Plan:
+def _plan(knowledge_dir: Path, manifest: Manifest | None, *, max_bytes: int) -> _Plan:
     plan = _Plan()
     known = manifest.documents if manifest else {}
     seen: dict[str, Path] = {}
-    for path in sorted(p for p in knowledge_dir.rglob("*") if is_candidate(p)):
+    found = discover(knowledge_dir, max_bytes=max_bytes)
+    plan.skipped += [SkippedFile(file=name, reason=reason) for name, reason in found.skipped]
+    for path in found.documents:
         doc_id = path.stem
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             reason = f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
@@ -196,6 +203,25 @@ def _build(
         return current  # every change was an unreadable file: the current version stands
 
     build = store.begin_build()
+    try:
+        return _write_version(settings, store, build, plan, manifest, new_chunks, entries, embeddings, progress)
+    except BaseException:
+        store.collect_garbage()  # no half-built version is left; the current one stands
+        raise
+
+
+def _write_version(
+    settings: IndexSettings,
+    store: Store,
+    build: object,
+    plan: _Plan,
+    manifest: Manifest | None,
+    new_chunks: dict[str, list[ChunkRecord]],
+    entries: dict[str, DocumentEntry],
+    embeddings,
+    progress: BuildProgress,
+) -> str:
+    current = store.current_name()
     records: list[ChunkRecord] = []
     vectors: list[np.ndarray] = []
     kept_old = [doc for doc in (manifest.documents if manifest else {}) if doc not in plan.deleted and doc not in new_chunks]
@@ -263,6 +289,12 @@ def _chunk_changed(
     for doc_id, path in plan.to_embed.items():
         try:
             document = parse_document(path)
+            redacted = redact_document(document)
+            if redacted:
+                log.warning(
+                    "redacted %d secret(s) in %s: credentials do not belong in knowledge/",
+                    redacted, path,
+                )  # fmt: skip
             cleaned = remove_boilerplate(document.blocks, embed_blocks)
             chunks = chunk_document(document, cleaned.kept, tokens, limits)
             if not chunks:

@@ -33,6 +33,12 @@ class IndexSettings(BaseSettings):
         0, ge=0, le=120, description="Tokens repeated between pieces of an oversized paragraph."
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    max_document_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Files larger than this are skipped with a warning (a stray log or dump "
+        "would stall the ingest).",
+    )
 
     chroma_host: str | None = Field(
         None,

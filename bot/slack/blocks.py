@@ -16,7 +16,7 @@ from bot.assessment import messages as assessment_messages
 from bot.assessment.intake import partial_answers
 from bot.assessment.recommendation import Recommendation
 from bot.slack import messages
-from bot.slack.mrkdwn import escape, shorten, split_mrkdwn, to_mrkdwn
+from bot.slack.mrkdwn import escape, link_target, shorten, split_mrkdwn, to_mrkdwn
 
 # Slack's limits, with some headroom where the exact count is undocumented.
 SECTION_TEXT = 3000
@@ -162,7 +162,7 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
         return []
     lines = [messages.sources_heading()]
     lines += [
-        messages.source_line(n, _citation_title(c), c.url)
+        messages.source_line(n, _citation_title(c), link_target(c.url))
         for n, c in sorted(numbered, key=lambda p: p[0])
     ]
     return context(lines)

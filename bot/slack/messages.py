@@ -43,8 +43,9 @@ def sources_heading() -> str:
     return "*Sources*"
 
 
-def source_line(n: int, title: str, url: str | None) -> str:
-    return f"[{n}] <{url}|{title}>" if url else f"[{n}] {title}"
+def source_line(n: int, title: str, target: str | None) -> str:
+    """`title` is escaped mrkdwn; `target` a safe link target (`mrkdwn.link_target`) or None."""
+    return f"[{n}] <{target}|{title}>" if target else f"[{n}] {title}"
 
 
 def comparison_heading() -> str:

@@ -29,8 +29,19 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _link_target(url: str) -> str:
-    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+# Characters that end or split a `<url|text>` link, and whitespace: percent-encoded in a target.
+_LINK_UNSAFE = re.compile(r"[<>|\s\x00-\x1f\x7f]")
+_WEB_SCHEME = re.compile(r"(?i)^https?://[^/?#\s]")
+
+
+def link_target(url: str | None) -> str | None:
+    """`url` as the target of a Slack link, or None when it must not be one: only http(s)
+    URLs with a host (no `javascript:`, `slack://`, `mailto:` or relative links), with `<`,
+    `>`, `|`, whitespace and control characters percent-encoded so that text from a document
+    cannot close the link and start markup of its own (a `<!channel>` or a spoofed link)."""
+    if not url or not _WEB_SCHEME.match(url.strip()):
+        return None
+    return _LINK_UNSAFE.sub(lambda match: f"%{ord(match.group()):02X}", url.strip())
 
 
 def _inline(tokens: list[Token], *, styled: bool = True) -> str:
@@ -55,11 +66,15 @@ def _inline(tokens: list[Token], *, styled: bool = True) -> str:
             href, start = link_stack.pop()
             label = "".join(out[start:]).replace("|", "¦")
             del out[start:]
-            target = _link_target(href)
-            out.append(f"<{target}>" if label in ("", escape(href)) else f"<{target}|{label}>")
+            target = link_target(href)
+            if target is None:
+                out.append(label or escape(href))
+            else:
+                out.append(f"<{target}>" if label in ("", escape(href)) else f"<{target}|{label}>")
         elif kind == "image":
             alt = escape(token.content or "image").replace("|", "¦")
-            out.append(f"<{_link_target(str(token.attrs.get('src', '')))}|{alt}>")
+            target = link_target(str(token.attrs.get("src", "")))
+            out.append(f"<{target}|{alt}>" if target else alt)
         else:
             out.append(escape(token.content))
     return "".join(out)
