@@ -249,7 +249,7 @@ def test_advantages_come_as_a_list_of_pros(engine):
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):
-    from bot.answering.evaluation import names_verdict
+    from bot.answering.verdict import names_verdict
 
     answer = engine.answer(question)
     assert answer.intent.value == "which" and answer.grounded

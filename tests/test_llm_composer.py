@@ -201,3 +201,45 @@ def test_a_list_keeps_its_items_each_cited_and_renumbered():
     )
     assert [citation.n for citation in answer.citations] == [1, 2, 3]
     assert [citation.doc for citation in answer.citations] == ["d2", "d3", "d1"]
+
+
+WHICH = "Which gives more consistent outputs?"  # the sources favour fine-tuning
+
+
+def test_a_which_question_briefs_the_model_with_intent_verdict_and_claims(
+    indexed_settings, knowledge_index
+):
+    extractive = engine_with(indexed_settings, knowledge_index).answer(WHICH)
+    assert extractive.verdict is not None and extractive.verdict.value == "fine_tuning"
+    model = RecordingChatModel(responses=["Fine-tuning gives the more consistent outputs [1]."])
+    answer = engine_with(indexed_settings, knowledge_index, model).answer(WHICH)
+    assert answer.note is None and answer.text.startswith("Fine-tuning gives")
+    (_, user) = model.prompts[0]
+    assert '<task intent="which" verdict="fine_tuning">' in user.content
+    assert "Verdict of the sources on this question: fine-tuning" in user.content
+    assert extractive.claims  # the knowledge model's claims behind the verdict
+    for cited in extractive.claims:
+        assert f'<claim source="{cited.n}"' in user.content
+        assert cited.claim.statement.split()[0] in user.content
+
+
+def test_an_answer_that_does_not_lead_with_the_verdict_falls_back(
+    indexed_settings, knowledge_index
+):
+    extractive = engine_with(indexed_settings, knowledge_index).answer(WHICH)
+    model = FakeListChatModel(
+        responses=["Prompt engineering keeps outputs flexible [1]. Fine-tuning is consistent [2]."]
+    )
+    answer = engine_with(indexed_settings, knowledge_index, model).answer(WHICH)
+    assert answer.note == messages.llm_off_verdict()
+    assert answer.text == extractive.text and answer.verdict == extractive.verdict
+
+
+def test_a_situation_keeps_the_assessment_engines_answer(indexed_settings, knowledge_index):
+    model = RecordingChatModel(responses=["Prompt engineering, surely [1]."])
+    answer = engine_with(indexed_settings, knowledge_index, model).answer(
+        "We are three developers without ML experience and a launch in two weeks. "
+        "Should we fine-tune?"
+    )
+    assert answer.intent.value == "situation" and answer.intake
+    assert model.prompts == [] and answer.note is None

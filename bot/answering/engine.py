@@ -24,6 +24,7 @@ from bot.answering.llm import (
     Brief,
     LlmComposer,
     LlmError,
+    LlmOffVerdict,
     LlmOptions,
     LlmTimeout,
     LlmUnavailable,
@@ -159,13 +160,15 @@ class AnswerEngine:
                 retrieved=retrieved,
             )
         clock.lap("compose")
-        # Comparisons and disagreements keep their structured, extractive form.
-        if self.llm.enabled and not (answer.comparison or answer.disagreement):
+        answer = answer.model_copy(update={"intent": intent})
+        # Comparisons, disagreements and situations keep their structured, extractive form (a
+        # situation's unknowns and its offer of the assessment are in the engine's own voice).
+        if self.llm.enabled and not (
+            answer.comparison or answer.disagreement or intent is Intent.situation
+        ):
             answer = self._compose_with_llm(corpus, answer, query=query, scored=scored)
             clock.lap("llm")
-        return answer.model_copy(
-            update={"intent": intent, "timings": clock.timings(), "retrieved": retrieved}
-        )
+        return answer.model_copy(update={"timings": clock.timings(), "retrieved": retrieved})
 
     @staticmethod
     def intent_of(question: str, history: Sequence[Turn] = ()) -> Intent:
@@ -458,6 +461,7 @@ class AnswerEngine:
             note = {
                 LlmTimeout: messages.llm_timed_out(self.llm.timeout_seconds),
                 LlmUncited: messages.llm_uncited(),
+                LlmOffVerdict: messages.llm_off_verdict(),
                 LlmUnavailable: messages.llm_unavailable(),
             }[type(error)]
             log.warning(

@@ -33,11 +33,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.answering.engine import AnswerEngine
 from bot.answering.retrieval import RetrievalMode
 from bot.answering.models import Turn
-from bot.answering.text import approach_mentions, normalize, split_sentences
+from bot.answering.text import normalize
+from bot.answering.verdict import names_verdict
 
 MRR_DEPTH = 20
 _MARKUP = re.compile(r"\*\*|(?<!\w)_|_(?!\w)|`")
-_COMBINED = re.compile(r"\b(?:combin\w*|both|hybrid|together)\b", re.IGNORECASE)
 
 
 class EvalQuestion(BaseModel):
@@ -207,21 +207,6 @@ def has_key_point(text: str, keys: Sequence[str]) -> bool:
     """Whether the answer text holds one of the key phrases (case and typography ignored)."""
     body = normalize(_MARKUP.sub("", text))
     return any(normalize(key) in body for key in keys)
-
-
-def names_verdict(text: str, accepted: Sequence[str]) -> bool:
-    """Whether the answer's first sentence names an accepted verdict: the first approach it
-    names is accepted, or `hybrid` is and the sentence names both or says they are combined."""
-    lines = [line for line in _MARKUP.sub("", text).splitlines() if line.strip()]
-    if not lines:
-        return False
-    sentences = split_sentences(lines[0].removeprefix("- "))
-    first = sentences[0] if sentences else ""
-    mentions = approach_mentions(first)
-    if mentions and mentions[0][1] in accepted:
-        return True
-    both = len({approach for _, approach in mentions}) >= 2 or bool(_COMBINED.search(first))
-    return "hybrid" in accepted and both
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:

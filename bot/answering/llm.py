@@ -8,9 +8,10 @@ your instructions" is quoted, not obeyed.
 
 After generation every marker is checked against the sources given: unknown markers are
 removed, sentences left without a marker are dropped (the engine never states what it cannot
-cite), and the markers are renumbered in order of use. An answer with no valid citation, a
-provider error or a timeout is reported to the engine, which falls back to the extractive
-answer. Error details never carry the API key, even when a server echoes it back.
+cite), and the markers are renumbered in order of use; when the engine reached a verdict, the
+first sentence must name it. An answer with no valid citation, one that does not lead with the
+verdict, a provider error or a timeout is reported to the engine, which falls back to the
+extractive answer. Error details never carry the API key, even when a server echoes it back.
 """
 
 import re
@@ -28,6 +29,7 @@ from pydantic import SecretStr
 
 from bot.answering.models import Citation
 from bot.answering.text import APPROACH_NAMES, split_sentences
+from bot.answering.verdict import names_verdict
 from bot.settings import Settings
 
 SYSTEM_PROMPT = """You answer a team's questions about prompt engineering and fine-tuning.
@@ -81,6 +83,10 @@ class LlmTimeout(LlmError):
 
 class LlmUncited(LlmError):
     """The answer held no sentence with a valid citation."""
+
+
+class LlmOffVerdict(LlmError):
+    """The answer did not open with the verdict the sources support."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +303,10 @@ class LlmComposer:
                 timeout = self.options.timeout_seconds
                 raise LlmTimeout(f"no answer within {timeout:g} s") from None
             raise LlmUnavailable(self._describe(error)) from None
-        return keep_cited(content, brief.sources)
+        answer = keep_cited(content, brief.sources)
+        if brief.verdict and not names_verdict(answer.text, [brief.verdict]):
+            raise LlmOffVerdict(f"the first sentence does not name {brief.verdict}")
+        return answer
 
     def _describe(self, error: Exception) -> str:
         """The error's type and message, without the API key (a server may echo it)."""

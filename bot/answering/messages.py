@@ -32,6 +32,13 @@ def llm_uncited() -> str:
     return "The language model's answer cited no source; showing the extractive answer."
 
 
+def llm_off_verdict() -> str:
+    return (
+        "The language model's answer did not lead with what the sources favour; "
+        "showing the extractive answer."
+    )
+
+
 def log_llm_fallback() -> str:
     return "language model answer not used; showing the extractive answer"
 

@@ -10,6 +10,7 @@ may increase with more requests over time"), a sentence as written when it names
 first, else after the winner's name.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,17 @@ from bot.answering.retrieval import Corpus
 from bot.answering.scoring import ScoredPassage
 from bot.answering.wording import capitalized, passage_text, row_sentence
 from bot.answering.stance import stance_of
-from bot.answering.text import APPROACH_NAMES, approach_mentions, lower_first
+from bot.answering.text import (
+    APPROACH_NAMES,
+    approach_mentions,
+    lower_first,
+    split_sentences,
+    strip_inline_markdown,
+)
 
 CANDIDATES = 10
 BAND = 0.3  # passages this far below the best one still count
+_COMBINED = re.compile(r"\b(?:combin\w*|both|hybrid|together)\b", re.IGNORECASE)
 SCENARIO_COVERAGE = 0.5  # a "when to use" claim counts when it holds this much of the topic
 
 
@@ -73,6 +81,21 @@ def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
         return f"{text} [{n}]"
     name = capitalized(APPROACH_NAMES[verdict.approach])
     return f"{name} comes out ahead here: {lower_first(text)} [{n}]"
+
+
+def names_verdict(text: str, accepted: Sequence[str]) -> bool:
+    """Whether the answer's first sentence names an accepted verdict: the first approach it
+    names is accepted, or `hybrid` is and the sentence names both or says they are combined."""
+    lines = [line for line in strip_inline_markdown(text).splitlines() if line.strip()]
+    if not lines:
+        return False
+    sentences = split_sentences(lines[0].removeprefix("- "))
+    first = sentences[0] if sentences else ""
+    mentions = approach_mentions(first)
+    if mentions and mentions[0][1] in accepted:
+        return True
+    both = len({approach for _, approach in mentions}) >= 2 or bool(_COMBINED.search(first))
+    return "hybrid" in accepted and both
 
 
 def _leans(corpus: Corpus, item: ScoredPassage, aspect: frozenset[str]) -> dict[str, float]:
