@@ -49,7 +49,7 @@ def langchain_recipe(settings: Settings, index: KnowledgeIndex):
     vectorstore = Chroma(
         client=chroma_client(folder),
         collection_name="chunks",
-        embedding_function=index.embeddings,
+        embedding_function=index.embedder,
     )
 
     def answer(question: str) -> str:

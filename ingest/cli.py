@@ -123,14 +123,14 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """Show the chunks of the index closest to a query (for checking retrieval)."""
-    from ingest.index import KnowledgeIndex
+    from ingest.index import IndexMismatchError, KnowledgeIndex
     from ingest.store import IndexNotBuiltError
 
     settings = settings_with(IndexSettings, knowledge_dir, data_dir)
     index = KnowledgeIndex(settings)
     try:
         hits = index.search(query, k)
-    except IndexNotBuiltError as error:
+    except (IndexNotBuiltError, IndexMismatchError) as error:
         stderr.print(f"[red]{error}[/red]")
         raise typer.Exit(EXIT_FAILED) from None
     finally:
@@ -145,10 +145,49 @@ def search(
         print("   " + hit.text.replace("\n", "\n   "))
 
 
+def export_model(
+    quantized: Annotated[
+        bool | None,
+        typer.Option(
+            "--quantized/--fp32", help="int8 or fp32 [default: AI_STRATEGY_EMBEDDING_QUANTIZED]."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Export again even if a current export exists.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Export the embedding model to ONNX (once; `ask`, `search` and `serve` then run without torch)."""
+    from ingest.embedding import resolve_model_path
+    from ingest.onnx_export import ExportManifest, ModelExportError, ensure_exported
+
+    settings = settings_with(IndexSettings, None, data_dir)
+    configure_logging()
+    variant = settings.embedding_quantized if quantized is None else quantized
+    try:
+        with stderr.status("Exporting the embedding model to ONNX and checking it against torch…"):
+            folder = ensure_exported(
+                resolve_model_path(settings.embedding_model),
+                settings.models_dir,
+                model=settings.embedding_model,
+                quantized=variant,
+                force=force,
+            )
+    except (ModelExportError, OSError, RuntimeError) as error:
+        stderr.print(f"[red]model export failed:[/red] {error}")
+        raise typer.Exit(EXIT_FAILED) from None
+    manifest = ExportManifest.read(folder)
+    print(
+        f"{manifest.model} ({manifest.variant}): {folder / 'model.onnx'}\n"
+        f"sha256 {manifest.sha256}, cosine to torch >= {manifest.min_cosine:.4f}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the index commands to a typer application."""
     app.command()(ingest)
     app.command()(search)
+    model = typer.Typer(help="The embedding model: export it to ONNX.", no_args_is_help=True)
+    model.command("export")(export_model)
+    app.add_typer(model, name="model")
 
 
 def main() -> None:

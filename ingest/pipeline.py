@@ -8,6 +8,7 @@ re-embeds everything by itself. See `ingest.store` for why each run builds a new
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
-from ingest.embedding import count_tokens, load_embeddings, max_input_tokens
+from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
     UnreadableDocumentError,
@@ -92,9 +93,14 @@ class _NoProgress:
 
 
 def fingerprint(settings: IndexSettings) -> dict[str, str | int]:
-    """Everything that changes the chunks or their vectors; a change forces a rebuild."""
+    """Everything that changes the chunks or their vectors; a change forces a rebuild.
+
+    The vector space, not the backend: torch and the unquantized ONNX export give the same
+    vectors, so switching between them keeps the index; int8 vectors force a rebuild.
+    """
     return {
         "embedding_model": settings.embedding_model,
+        "embedding_vectors": EmbedderSpec.of(settings).vector_space,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "pipeline": PIPELINE_VERSION,
@@ -196,15 +202,15 @@ def _build(
     progress: BuildProgress,
 ) -> str | None:
     """Write and publish a new version; returns the version searches read afterwards."""
-    embeddings = load_embeddings(settings.embedding_model, settings.embed_batch_size)
-    new_chunks, entries = _chunk_changed(settings, plan, manifest, embeddings, progress)
+    embedder = _EmbedOnce(load_embedder(settings), threads=ingest_threads(settings))
+    new_chunks, entries = _chunk_changed(settings, plan, manifest, embedder, progress)
     current = store.current_name()
     if manifest is not None and not new_chunks and not plan.deleted:
         return current  # every change was an unreadable file: the current version stands
 
     build = store.begin_build()
     try:
-        return _write_version(settings, store, build, plan, manifest, new_chunks, entries, embeddings, progress)
+        return _write_version(settings, store, build, plan, manifest, new_chunks, entries, embedder, progress)
     except BaseException:
         store.collect_garbage()  # no half-built version is left; the current one stands
         raise
@@ -218,7 +224,7 @@ def _write_version(
     manifest: Manifest | None,
     new_chunks: dict[str, list[ChunkRecord]],
     entries: dict[str, DocumentEntry],
-    embeddings,
+    embedder: "_EmbedOnce",
     progress: BuildProgress,
 ) -> str:
     current = store.current_name()
@@ -235,14 +241,14 @@ def _write_version(
 
     fresh = [chunk for doc in sorted(new_chunks) for chunk in new_chunks[doc]]
     progress.start("Embedding chunks", len(fresh))
-    batch = settings.embed_batch_size
-    for start in range(0, len(fresh), batch):
-        texts = [chunk.embedding_text() for chunk in fresh[start : start + batch]]
-        vectors.append(np.asarray(embeddings.embed_documents(texts), dtype=np.float32))
+    step = max(settings.embed_batch_size * 8, 256)  # several batches per step: threads share them
+    for start in range(0, len(fresh), step):
+        texts = [chunk.embedding_text() for chunk in fresh[start : start + step]]
+        vectors.append(embedder.embed(texts))
         progress.advance(len(texts))
     records += fresh
     plan.embedded = len(fresh)
-    dimension = embeddings._client.get_embedding_dimension()
+    dimension = embedder.dimension
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), np.float32)
     order = sorted(range(len(records)), key=lambda row: (records[row].doc, records[row].position))
     records, matrix = [records[row] for row in order], matrix[order]
@@ -250,6 +256,7 @@ def _write_version(
     progress.start("Writing index", len(records))
     manifest = Manifest(
         fingerprint=fingerprint(settings),
+        embedder=EmbedderSpec.of(settings).describe(),
         documents=dict(sorted(entries.items())),
         created=now_iso(),
         chunk_count=len(records),
@@ -264,7 +271,7 @@ def _chunk_changed(
     settings: IndexSettings,
     plan: _Plan,
     manifest: Manifest | None,
-    embeddings,
+    embedder: "_EmbedOnce",
     progress: BuildProgress,
 ) -> tuple[dict[str, list[ChunkRecord]], dict[str, DocumentEntry]]:
     """Parse, clean and chunk the new and changed documents.
@@ -272,17 +279,9 @@ def _chunk_changed(
     An unreadable document is skipped; if the index had it, its previous chunks stay, so that a
     bad edit never loses knowledge.
     """
-    model = embeddings._client
     limits = ChunkingLimits(
-        settings.chunk_tokens, max_input_tokens(embeddings), settings.chunk_overlap_tokens
+        settings.chunk_tokens, embedder.max_input_tokens, settings.chunk_overlap_tokens
     )
-
-    def embed_blocks(texts: list[str]) -> np.ndarray:
-        return model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
-
-    def tokens(text: str) -> int:
-        return count_tokens(embeddings, text)
-
     new_chunks: dict[str, list[ChunkRecord]] = {}
     entries: dict[str, DocumentEntry] = {}
     progress.start("Reading documents", len(plan.to_embed))
@@ -295,8 +294,8 @@ def _chunk_changed(
                     "redacted %d secret(s) in %s: credentials do not belong in knowledge/",
                     redacted, path,
                 )  # fmt: skip
-            cleaned = remove_boilerplate(document.blocks, embed_blocks)
-            chunks = chunk_document(document, cleaned.kept, tokens, limits)
+            cleaned = remove_boilerplate(document.blocks, embedder.embed)
+            chunks = chunk_document(document, cleaned.kept, embedder.count_tokens, limits)
             if not chunks:
                 raise UnreadableDocumentError("nothing left after removing boilerplate")
         except UnreadableDocumentError as error:
@@ -308,3 +307,33 @@ def _chunk_changed(
             )
         progress.advance()
     return new_chunks, entries
+
+
+def ingest_threads(settings: IndexSettings) -> int:
+    """Threads one ingest embeds with: the setting, or one per core."""
+    return settings.ingest_threads or os.cpu_count() or 1
+
+
+class _EmbedOnce:
+    """The embedder of one ingest run, embedding each distinct text once.
+
+    Cleaning embeds blocks and the chunker embeds chunks; where a chunk's text is a block's
+    (or a text repeats across documents, as boilerplate does), its vector is reused.
+    """
+
+    def __init__(self, embedder: Embedder, *, threads: int) -> None:
+        self._embedder = embedder
+        self._threads = threads
+        self._vectors: dict[str, np.ndarray] = {}
+        self.dimension = embedder.dimension
+        self.max_input_tokens = embedder.max_input_tokens
+        self.count_tokens = embedder.count_tokens
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(text for text in texts if text not in self._vectors))
+        if missing:
+            fresh = self._embedder.embed(missing, threads=self._threads)
+            self._vectors.update(zip(missing, fresh, strict=True))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._vectors[text] for text in texts])

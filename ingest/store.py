@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ingest.records import ChunkRecord
 
@@ -66,6 +66,9 @@ class Manifest(BaseModel):
     """The description of one index version: how it was built and from which documents."""
 
     fingerprint: dict[str, str | int]
+    embedder: dict[str, str] = Field(
+        default_factory=dict, description="Backend, model and variant that embedded the chunks."
+    )
     documents: dict[str, DocumentEntry]
     created: str
     chunk_count: int

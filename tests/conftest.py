@@ -14,13 +14,24 @@ KNOWLEDGE_DIR = REPO / "knowledge"
 SHARED_DIR = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """One folder of exported ONNX models for the whole session: the model is exported once.
+
+    `AI_STRATEGY_TEST_MODEL_DIR` keeps it across sessions (an export takes about a minute).
+    """
+    kept = os.environ.get("AI_STRATEGY_TEST_MODEL_DIR")
+    return Path(kept) if kept else tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch, tmp_path):
+def isolated_environment(monkeypatch, tmp_path, models_dir):
     """No developer's `.env`, tokens or settings leak into a test; nothing is downloaded."""
     for name in list(os.environ):
         if name.startswith(("AI_STRATEGY_", "SLACK_", "CHROMA_", "OPENAI_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("AI_STRATEGY_MODEL_DIR", str(models_dir))
     monkeypatch.chdir(tmp_path)
 
 

@@ -106,14 +106,14 @@ class CountingEmbeddings:
         self.embeddings = embeddings
         self.embedded = 0
 
-    def embed_documents(self, texts):
+    def embed(self, texts):
         self.embedded += len(texts)
-        return self.embeddings.embed_documents(texts)
+        return self.embeddings.embed(texts)
 
 
 def test_passage_vectors_are_cached_on_disk_per_content(knowledge_index, tmp_path):
     chunks = knowledge_index.chunks()[:6]
-    counting = CountingEmbeddings(knowledge_index.embeddings)
+    counting = CountingEmbeddings(knowledge_index.embedder)
     first = Corpus("v1", chunks, counting, model_name="m", cache_dir=tmp_path)
     vectors = first.passage_vectors
     assert counting.embedded == len(first.passages) > 0

@@ -26,6 +26,7 @@ stderr = Console(stderr=True)
 def _engine(knowledge_dir: Path | None, data_dir: Path | None):
     """A warmed-up engine, or exit 1 with a message when there is no index yet."""
     from bot.answering.engine import AnswerEngine
+    from ingest.index import IndexMismatchError
     from ingest.store import IndexNotBuiltError
 
     settings = settings_with(Settings, knowledge_dir, data_dir)
@@ -34,6 +35,9 @@ def _engine(knowledge_dir: Path | None, data_dir: Path | None):
         engine.warm_up()
     except IndexNotBuiltError:
         stderr.print(messages.no_index(str(settings.data_dir)))
+        raise typer.Exit(EXIT_FAILED) from None
+    except IndexMismatchError as error:
+        stderr.print(str(error))
         raise typer.Exit(EXIT_FAILED) from None
     return engine
 

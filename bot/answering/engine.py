@@ -87,7 +87,6 @@ class AnswerEngine:
         chat_model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings
-        _single_inference_thread()
         self.index = index or KnowledgeIndex(settings)
         self.retriever = HybridRetriever(self.index, cache_dir=settings.data_dir / "answering")
         self._evidence_vectors: dict[str, np.ndarray] = {}
@@ -296,7 +295,7 @@ class AnswerEngine:
     def _comparison_rows(self, corpus, *, query, vector, scored, sources):
         aspects = aspects_of(query)
         vectors = (
-            np.asarray(self.index.embeddings.embed_documents(aspects), dtype=np.float32)
+            self.index.embedder.embed(aspects)
             if aspects
             else np.zeros((0, corpus.passage_vectors.shape[1]), dtype=np.float32)
         )
@@ -509,21 +508,6 @@ def _prompt_claim(cited: CitedClaim) -> PromptClaim:
     else:
         about = name
     return PromptClaim(source=cited.n, about=about, statement=claim.statement)
-
-
-def _single_inference_thread() -> None:
-    """Run torch with one intra-op thread.
-
-    An answer embeds one short query (~15 ms on one core). With the default of one thread per
-    core, OpenMP's threads stall whenever the cores are shared with the bot's other workers or
-    other processes: measured on the 2-core machine under load, query embedding took 700 ms at
-    p50 with 2 threads and 20 ms with 1. The setting is process-wide, so an ingest run inside
-    the bot process embeds on one core too (slower when idle, steadier when busy).
-    """
-    import torch
-
-    if torch.get_num_threads() > 1:
-        torch.set_num_threads(1)
 
 
 class _Clock:

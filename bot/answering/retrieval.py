@@ -30,6 +30,7 @@ import numpy as np
 from bot.answering.passages import Passage, passages_of
 from bot.answering.stance import subject_of
 from bot.answering.text import approaches_in, content_terms, words
+from ingest.embedding import EmbedderSpec
 from ingest.index import KnowledgeIndex
 from ingest.records import ChunkRecord
 
@@ -128,9 +129,7 @@ class Corpus:
                     return cached
             except (OSError, ValueError):
                 pass  # unreadable: embed again and overwrite
-        vectors = np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32).reshape(
-            len(texts), -1
-        )
+        vectors = self._embeddings.embed(texts).reshape(len(texts), -1)
         if path is not None:
             _save_quietly(path, vectors)
         return vectors
@@ -171,8 +170,8 @@ class HybridRetriever:
                     self._corpus = Corpus(
                         version,
                         self.index.chunks(),
-                        self.index.embeddings,
-                        model_name=self.index.settings.embedding_model,
+                        self.index.embedder,
+                        model_name=EmbedderSpec.of(self.index.settings).vector_space,
                         cache_dir=self.cache_dir,
                     )
                 corpus = self._corpus
