@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest.embedding import load_embeddings
+from ingest.embedding import load_embedder, resolve_model_path
 from ingest.pipeline import run_ingest
 from ingest.settings import IndexSettings
 
@@ -62,7 +62,10 @@ def langchain_recipe(knowledge: Path, folder: Path) -> tuple[float, int]:
         if path.name != "README.md"
     ]
     chunks = RecursiveCharacterTextSplitter(chunk_size=800, chunk_overlap=80).split_documents(documents)
-    Chroma.from_documents(chunks, load_embeddings(IndexSettings().embedding_model), persist_directory=str(folder))
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path(IndexSettings().embedding_model)))
+    Chroma.from_documents(chunks, embeddings, persist_directory=str(folder))
     return time.perf_counter() - started, len(chunks)
 
 
@@ -71,7 +74,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    load_embeddings(IndexSettings().embedding_model)  # model load is not ingest work
+    load_embedder(IndexSettings())  # model load is not ingest work
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     rows = {}
     try:

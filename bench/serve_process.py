@@ -79,6 +79,9 @@ class ServeProcess:
         self.log_path = workdir / f"serve-{self.port}.log"
         # Only what the caller sets: no developer's .env or tokens leak in.
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
+        # The exported ONNX model is shared, not a setting of the bot under test.
+        if "AI_STRATEGY_MODEL_DIR" in os.environ:
+            inherited["AI_STRATEGY_MODEL_DIR"] = os.environ["AI_STRATEGY_MODEL_DIR"]
         self.env = inherited | {"HF_HUB_OFFLINE": "1", "PORT": str(self.port)} | env
         self.process: subprocess.Popen | None = None
         self._http = httpx.Client(timeout=10)
