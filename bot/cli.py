@@ -1,6 +1,19 @@
-"""The `ai-strategy` command: one entry point; each part of the product registers its commands."""
+"""The `ai-strategy` command: one entry point; each part of the product registers its commands.
+
+Whatever the command, a bad setting ends in one message naming it and its allowed values (exit
+2), a path that cannot be used or a server that cannot be reached in one message naming it and
+what to do (exit 1); never a traceback (`AI_STRATEGY_LOG_LEVEL`-independent: tracebacks of
+real bugs still surface).
+"""
+
+import sys
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+
+from bot import errors
 
 from bot.answering.cli import ask, evaluate
 from bot.assessment.cli import assess
@@ -26,4 +39,15 @@ storage_cli.register(app)
 
 
 def main() -> None:
-    app()
+    """Run the command line; turn the failures a user can fix into one clear message."""
+    try:
+        app()
+    except ValidationError as error:
+        _exit(errors.invalid_settings(error), errors.EXIT_USAGE)
+    except errors.USER_FIXABLE as error:
+        _exit(errors.describe(error), errors.EXIT_FAILED)
+
+
+def _exit(message: str, code: int) -> None:
+    Console(stderr=True).print(f"[red]{escape(message)}[/red]", soft_wrap=True)
+    sys.exit(code)

@@ -4,6 +4,7 @@ Slack credentials use Slack's usual variable names (no prefix); everything else 
 `AI_STRATEGY_*`. Values come from the environment, then `.env`, then the defaults here.
 """
 
+import re
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -86,6 +87,13 @@ class Settings(IndexSettings):
         description="On SIGTERM, how long to wait for answers in flight (readiness is 503 "
         "meanwhile) before stopping.",
     )
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value
 
     @field_validator("admin_users", mode="before")
     @classmethod

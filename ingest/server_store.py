@@ -10,9 +10,11 @@ needed and a reader that still loses its collection re-opens the current one.
 import numpy as np
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
+from ingest.errors import IndexServerError
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
 from ingest.store import (
@@ -28,19 +30,47 @@ POINTER_ID = "pointer"
 PAGE = 1000
 
 
+def _unreachable(settings: IndexSettings, reason: str) -> IndexServerError:
+    return IndexServerError(
+        f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} {reason}. Is it "
+        "running, and are CHROMA_HOST / CHROMA_PORT (and CHROMA_SSL) right? "
+        f"Requests give up after AI_STRATEGY_CHROMA_TIMEOUT_SECONDS={settings.chroma_timeout_seconds:g}."
+    )
+
+
+def _probe(settings: IndexSettings) -> None:
+    """One heartbeat within the timeout: the client's own first calls have none, and would
+    hang forever on a server that accepts connections but never answers."""
+    scheme = "https" if settings.chroma_ssl else "http"
+    url = f"{scheme}://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    try:
+        httpx.get(url, timeout=settings.chroma_timeout_seconds)
+    except httpx.TimeoutException:
+        raise _unreachable(settings, "did not answer in time") from None
+    except httpx.HTTPError as error:
+        raise _unreachable(settings, f"cannot be reached ({type(error).__name__})") from None
+
+
 def http_client(settings: IndexSettings) -> chromadb.ClientAPI:
     headers = {}
     if settings.chroma_auth_token is not None:
         token = settings.chroma_auth_token.get_secret_value()
         is_bearer = settings.chroma_auth_header.lower() == "authorization"
         headers[settings.chroma_auth_header] = f"Bearer {token}" if is_bearer else token
-    return chromadb.HttpClient(
-        host=settings.chroma_host,
-        port=settings.chroma_port,
-        ssl=settings.chroma_ssl,
-        headers=headers,
-        settings=ChromaSettings(anonymized_telemetry=False),
-    )
+    _probe(settings)
+    try:
+        client = chromadb.HttpClient(
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            headers=headers,
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    except (ValueError, httpx.HTTPError) as error:  # chromadb's "Could not connect" is a ValueError
+        raise _unreachable(settings, f"cannot be reached ({type(error).__name__})") from None
+    # chromadb 1.x builds its httpx session with no timeout and has no setting for one.
+    client._server._session.timeout = httpx.Timeout(settings.chroma_timeout_seconds)  # noqa: SLF001
+    return client
 
 
 class ServerStore:

@@ -7,7 +7,7 @@ Lookup order, first wins: command-line flags (applied by the commands), environm
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -66,6 +66,13 @@ class IndexSettings(BaseSettings):
     chroma_port: int = Field(
         8000, validation_alias=AliasChoices("CHROMA_PORT", "chroma_port"), ge=1, le=65535
     )
+    chroma_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Give up on a Chroma server request after this (a server that accepts "
+        "connections but never answers).",
+    )
     chroma_ssl: bool = Field(False, validation_alias=AliasChoices("CHROMA_SSL", "chroma_ssl"))
     chroma_auth_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("CHROMA_AUTH_TOKEN", "chroma_auth_token")
@@ -80,6 +87,13 @@ class IndexSettings(BaseSettings):
         pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$",
         description="Prefix of this deployment's collections on a shared Chroma server.",
     )
+
+    @field_validator("knowledge_dir", "data_dir")
+    @classmethod
+    def _not_a_file(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
 
     @property
     def models_dir(self) -> Path:

@@ -97,6 +97,16 @@ def parse_line(line: str) -> AskLine:
         raise ValueError(problems) from None
 
 
+def _stdin_lines():
+    """Standard input line by line, decoded one line at a time: a line that is not UTF-8 comes
+    back as bytes, to be reported, and the lines after it are still answered."""
+    for raw in sys.stdin.buffer:
+        try:
+            yield raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            yield raw.strip()
+
+
 def ask(
     question: Annotated[
         str,
@@ -113,13 +123,15 @@ def ask(
 ) -> None:
     """Answer a question from the knowledge base, with cited sources."""
     engine = _engine(knowledge_dir, data_dir)
-    lines = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    lines = _stdin_lines() if question == "-" else iter([question])
     first = True
     failed = False
     for number, text in enumerate(lines, start=1):
         if not text:
             continue
         try:
+            if isinstance(text, bytes):
+                raise ValueError(messages.not_utf8(text))
             asked = parse_line(text)
         except ValueError as error:
             failed = True

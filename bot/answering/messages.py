@@ -81,3 +81,11 @@ def bad_input_line(number: int, problem: str) -> str:
         f"line {number}: {problem}. Give a question, or a JSON object "
         '{"question": "...", "history": ["earlier question", ...]}.'
     )
+
+
+def not_utf8(line: bytes) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not valid UTF-8 text (byte {error.start}); save the input as UTF-8"
+    return "not valid UTF-8 text"

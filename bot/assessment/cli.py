@@ -74,6 +74,8 @@ def _read_answers(source: str, stderr: Console) -> IntakeAnswers:
         return parse_answers_json(text)
     except InvalidAnswersError as error:
         _fail(error.problems, stderr)
+    except RecursionError:  # json.loads of thousands of nested brackets
+        _fail([messages.answers_too_deep(source)], stderr)
 
 
 def _fail(problems: list[str], stderr: Console) -> NoReturn:
