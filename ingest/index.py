@@ -11,7 +11,7 @@ import threading
 from chromadb.errors import NotFoundError
 
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
-from ingest.records import ChunkRecord, SearchHit
+from ingest.records import KNOWLEDGE_METADATA, ChunkRecord, SearchHit
 from ingest.settings import IndexSettings
 from ingest.store import OpenVersion, open_store
 
@@ -95,8 +95,16 @@ class KnowledgeIndex:
             n_results=min(k, count),
             include=["documents", "metadatas", "distances"],
         )
+        # A hit carries the chunk's citation metadata; its knowledge model (sentences and
+        # claims, `chunks()`) is left unparsed: decoding it for every hit of every search
+        # would cost more than the search.
         return [
-            SearchHit(id=chunk_id, text=text, score=1.0 - distance, **metadata)
+            SearchHit(
+                id=chunk_id,
+                text=text,
+                score=1.0 - distance,
+                **{key: value for key, value in metadata.items() if key != KNOWLEDGE_METADATA},
+            )
             for chunk_id, text, metadata, distance in zip(
                 result["ids"][0],
                 result["documents"][0],

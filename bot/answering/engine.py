@@ -51,6 +51,7 @@ from bot.answering.wording import passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
+from bot.assessment.weights import load_weights
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 
@@ -67,6 +68,7 @@ SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
 # (calibrated: "Which approach is cheaper to get started with?" 0.53; "Which GPU should I buy
 # for gaming?" 0.19).
 WHICH_SUPPORT = 0.4
+EVIDENCE_CANDIDATES = 40  # passages closest to a factor's evidence query that are checked
 _CENTRAL = frozenset({Intent.definition, Intent.pros, Intent.cons, Intent.examples, Intent.howto})
 _EVALUATIVE = frozenset(
     """
@@ -94,9 +96,22 @@ class AnswerEngine:
         self.llm = LlmComposer(LlmOptions.from_settings(settings), model=chat_model)
 
     def warm_up(self) -> None:
-        """Load the model and prepare the current index version (BM25, passage vectors)."""
+        """Load the model and prepare the current index version (BM25, passage vectors) and
+        the evidence queries of the assessment's weights (for situations)."""
         self.index.embed_query("warm up")
         self.retriever.corpus().passage_vectors  # noqa: B018 - computed and cached on access
+        queries = sorted(
+            {
+                weight.evidence.query
+                for weighted in load_weights().factors.values()
+                for weight in weighted.values.values()
+                if weight.evidence is not None
+            }
+        )
+        vectors = self.index.embedder.embed(queries)
+        with self._evidence_lock:
+            for query, vector in zip(queries, vectors, strict=True):
+                self._evidence_vectors[query] = np.asarray(vector, dtype=np.float32)
 
     def retrieve(
         self, query: str, *, k: int = RETRIEVED_CHUNKS, mode: RetrievalMode = RetrievalMode.hybrid
@@ -144,7 +159,7 @@ class AnswerEngine:
                 retrieved=retrieved,
             )
         if situation:
-            answer = self._situation(corpus, question, statements, scored)
+            answer = self._situation(corpus, question, statements, scored, vector)
         else:
             answer = self._compose(
                 corpus, question=question, query=query, vector=vector, scored=scored, intent=intent
@@ -309,7 +324,12 @@ class AnswerEngine:
         )
 
     def _situation(
-        self, corpus: Corpus, question: str, statements, scored: list[ScoredPassage]
+        self,
+        corpus: Corpus,
+        question: str,
+        statements,
+        scored: list[ScoredPassage],
+        vector: Sequence[float],
     ) -> Answer | None:
         """The assessment's verdict on what the question states, the answers that decided it
         with their passages, what was not stated, and the offer of the full assessment."""
@@ -321,16 +341,20 @@ class AnswerEngine:
         factor_lines: list[str] = []
         lead_text: str | None = None
         if advice.outcome is Outcome.hybrid:
-            combined = combining_passages(corpus, scored)
+            combined = combining_passages(corpus, scored, corpus.passage_similarities(vector))
             if combined:
                 used += combined
                 cited = " ".join(passage_text(corpus, item.index) for item in combined)
                 n = sources.marker(combined[0].passage.chunk)
                 lead_text = messages.situation_lead(advice.outcome.value, f"{cited} [{n}]")
+        backed = []
         for deciding in advice.deciding:
             item = self._evidence_passage(corpus, deciding.weight.evidence)
-            if item is None or any(item.index == other.index for other in used):
-                continue
+            if item is not None and all(item.index != other.index for other in used):
+                backed.append((deciding, item))
+        # The verdict leads with a reason for it, not with a drawback it accepts.
+        backed.sort(key=lambda pair: pair[1].passage.polarity == "con")
+        for deciding, item in backed:
             used.append(item)
             n = sources.marker(item.passage.chunk)
             question_of = IntakeAnswers.question(deciding.field)
@@ -348,8 +372,13 @@ class AnswerEngine:
         if lead_text is None:
             return None
         on_point = next(
-            (item for item in scored[:3] if all(item.index != other.index for other in used)
-             and self._fits(corpus, item, advice.outcome)),
+            (
+                item
+                for item in scored[:3]
+                if all(item.index != other.index for other in used)
+                and item.passage.row is None
+                and self._fits(corpus, item, advice.outcome)
+            ),
             None,
         )
         paragraph = [lead_text]
@@ -384,9 +413,11 @@ class AnswerEngine:
             return None
         vector = self._evidence_vector(evidence.query)
         similarities = corpus.passage_similarities(vector)
+        usable = corpus.usable_passages
+        closest = usable[np.argsort(-similarities[usable], kind="stable")[:EVIDENCE_CANDIDATES]]
         best: tuple[tuple[int, float], int] | None = None
         groups_needed = len(evidence.key_terms)
-        for index in corpus.usable_passages.tolist():
+        for index in closest.tolist():
             passage = corpus.passages[index]
             own = groups_matched(passage.text, evidence)
             if not own or len(own | groups_matched(passage.heading, evidence)) < groups_needed:

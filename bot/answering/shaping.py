@@ -28,9 +28,8 @@ LIST_ITEMS = 5
 MIN_ITEMS = 2
 LIST_BAND = 0.3  # list items further than this below the best one are left out
 EXAMPLE_BONUS = 0.1
-_COMBINING = re.compile(
-    r"\b(?:combin\w*|together|hybrid|initially|start with|begin with|first)\b", re.IGNORECASE
-)
+_SEQUENCE = re.compile(r"\b(?:initially|start with|begin with|first)\b", re.IGNORECASE)
+_COMBINING = re.compile(r"\b(?:combin\w*|together|hybrid|both)\b", re.IGNORECASE)
 _STEPS_HEADING = re.compile(r"\b(?:steps?|process|phases?|stages?|workflow|how to)\b", re.I)
 _CONTINUES = re.compile(r"^(?:Then|Next|Later|Afterwards|After that)\b")
 # "Applications of X include summarization…", "X is used for tasks such as…": a list of uses.
@@ -195,19 +194,22 @@ def _unscored(corpus: Corpus, like: ScoredPassage, order: int) -> ScoredPassage:
     )
 
 
-def combining_passages(corpus: Corpus, scored: Sequence[ScoredPassage]) -> list[ScoredPassage]:
-    """The best passage on using both approaches in sequence ("Start with prompt engineering…
-    Then, identify…"), with the sentence that continues it ("Then, …") in its chunk."""
-    best = next(
-        (
-            item
-            for item in scored
-            if _COMBINING.search(item.passage.text) and approach_mentions(item.passage.text)
-        ),
-        None,
-    )
-    if best is None:
+def combining_passages(
+    corpus: Corpus, scored: Sequence[ScoredPassage], similarities: np.ndarray
+) -> list[ScoredPassage]:
+    """The best passage anywhere on using both approaches in sequence ("Start with prompt
+    engineering… Then, identify…"), with the sentence that continues it ("Then, …")."""
+
+    def matches(index: int, passage: Passage) -> bool:
+        named = {approach for _, approach in approach_mentions(passage.text)}
+        if _SEQUENCE.search(passage.text):
+            return bool(named)
+        return len(named) > 1 and bool(_COMBINING.search(passage.text))
+
+    pool = _pool(corpus, scored, similarities, matches)
+    if not pool:
         return []
+    best = pool[0]
     following = [
         passage
         for passage in _chunk_passages(corpus, best.passage.chunk)

@@ -20,7 +20,7 @@ person, or a team or organisation).
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +37,7 @@ _NEGATORS = frozenset(
     "haven't hasn't hardly nobody neither nor".split()
 )
 NEGATION_SCOPE = 3  # words before a cue that a negation reaches
+NUMBER_WEIGHT = 2.5  # a stated count outweighs a cue of one or two words
 _ABSENT = frozenset({"none", "no", "low"})
 _ABOUT_THE_ASKER = frozenset(
     """
@@ -53,6 +54,12 @@ _GENERIC_HELP = frozenset(
     production specialized accurate consistent sensitive
     """.split()
 )
+_ASKS_ADVICE = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|worth it|right choice|"
+    r"make sense|suitable|go with)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?\b", re.IGNORECASE)
 _GENERIC_SCALE = frozenset({"low", "medium", "high", "none", "some", "strong", "moderate"})
 
 
@@ -130,6 +137,9 @@ def extract(question: str) -> list[Statement]:
         stems = [stem(token) for token in tokens]
         hits = _longest_matches(stems)
         topics = {cue.field for cue, _ in hits if cue.value is None}
+        for field, value in _numbers(clause, topics):
+            if field not in found or found[field][0] < NUMBER_WEIGHT:
+                found[field] = (NUMBER_WEIGHT, Statement(field, value, clause.strip()))
         for cue, start in hits:
             negated = _negated(tokens, start)
             if cue.value is None:
@@ -142,7 +152,11 @@ def extract(question: str) -> list[Statement]:
                 if cue.needs_topic and cue.field not in topics:
                     continue
                 value = _opposite(cue.field, cue.value) if negated else cue.value
+            # A value cue that is also a topic word ("accurate") yields to a plain one
+            # ("critical") of the same length.
             weight = len(cue.stems) + (0.5 if cue.value is not None else 0.0)
+            if cue.value is not None and cue.stems in _topic_stems(cue.field):
+                weight -= 0.25
             if cue.field not in found or weight > found[cue.field][0]:
                 found[cue.field] = (weight, Statement(cue.field, value, clause.strip()))
     order = [question.field for question in IntakeAnswers.questions()]
@@ -150,8 +164,12 @@ def extract(question: str) -> list[Statement]:
 
 
 def is_situation(question: str, statements: Sequence[Statement]) -> bool:
-    """Whether the question describes the asker's own situation."""
-    return bool(statements) and bool(_ABOUT_THE_ASKER & set(words(question)))
+    """Whether the question describes a situation to advise on: it states an answer of the
+    intake and speaks of the asker or asks for advice, or it states several."""
+    if not statements:
+        return False
+    tokens = set(words(question))
+    return bool(_ABOUT_THE_ASKER & tokens or _ASKS_ADVICE.search(question)) or len(statements) > 1
 
 
 def _without_approach_names(text: str) -> str:
@@ -164,8 +182,14 @@ def _without_approach_names(text: str) -> str:
 def _longest_matches(stems: Sequence[str]) -> list[tuple[_Cue, int]]:
     """Cue matches, longest first, none overlapping a longer one ("data science" hides "data");
     a topic and a value cue of the same words both count."""
+    by_first = _cues_by_first_stem()
     hits = sorted(
-        ((cue, start) for cue in _cues() for start in _find(stems, cue.stems)),
+        (
+            (cue, start)
+            for start, first in enumerate(stems)
+            for cue in by_first.get(first, ())
+            if tuple(stems[start : start + len(cue.stems)]) == cue.stems
+        ),
         key=lambda hit: -len(hit[0].stems),
     )
     taken: dict[int, int] = {}  # token position -> length of the cue that holds it
@@ -184,13 +208,45 @@ def _clauses(text: str) -> list[str]:
     return [part for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
 
 
-def _find(stems: Sequence[str], phrase: tuple[str, ...]) -> Iterable[int]:
-    size = len(phrase)
-    return (
-        start
-        for start in range(len(stems) - size + 1)
-        if tuple(stems[start : start + size]) == phrase
-    )
+@cache
+def _topic_stems(field: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(cue.stems for cue in _cues() if cue.field == field and cue.value is None)
+
+
+@cache
+def _number_scales() -> dict[str, tuple[tuple[float, str], ...]]:
+    """Per field, the option a count stated beside its topic falls into (intake_cues.yaml)."""
+    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))["fields"]
+    return {
+        field: tuple(sorted((float(bound), str(value)) for bound, value in entry["numbers"]))
+        for field, entry in data.items()
+        if entry.get("numbers")
+    }
+
+
+def _numbers(clause: str, topics: set[str]) -> list[tuple[str, str]]:
+    """"50k labeled reports", "10,000 requests a day": a count beside a field's topic."""
+    found = []
+    for match in _NUMBER.finditer(clause):
+        count = float(match.group(1).replace(",", ""))
+        count *= {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(
+            (match.group(2) or "").lower(), 1
+        )
+        for field, scale in _number_scales().items():
+            if field in topics:
+                value = next((value for bound, value in reversed(scale) if count >= bound), None)
+                if value is not None:
+                    found.append((field, value))
+    return found
+
+
+@cache
+def _cues_by_first_stem() -> dict[str, tuple[_Cue, ...]]:
+    """The cues by their first stem: a question is scanned once, not once per cue."""
+    index: dict[str, list[_Cue]] = {}
+    for cue in _cues():
+        index.setdefault(cue.stems[0], []).append(cue)
+    return {first: tuple(cues) for first, cues in index.items()}
 
 
 def _negated(tokens: Sequence[str], start: int) -> bool:
