@@ -8,6 +8,8 @@ never reads a version that is still being written.
 
 import threading
 
+import numpy as np
+
 from chromadb.errors import NotFoundError
 
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
@@ -57,6 +59,11 @@ class KnowledgeIndex:
     def chunks(self) -> list[ChunkRecord]:
         """Every chunk of the current version, in document order (e.g. to build a BM25 index)."""
         return self._current().records()
+
+    def snapshot(self) -> tuple[str, list[ChunkRecord], np.ndarray | None]:
+        """The current version's name, chunks and sentence vectors, all of one version."""
+        version = self._current()
+        return version.name, version.records(), version.sentence_vectors()
 
     def _check_vectors(self, name: str) -> None:
         """Queries must be embedded in the space the index's vectors are in."""

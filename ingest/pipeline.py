@@ -230,13 +230,16 @@ def _write_version(
     current = store.current_name()
     records: list[ChunkRecord] = []
     vectors: list[np.ndarray] = []
+    sentences: list[np.ndarray | None] = []  # per record: its sentences' vectors, if known
     kept_old = [doc for doc in (manifest.documents if manifest else {}) if doc not in plan.deleted and doc not in new_chunks]
     if manifest is not None and kept_old:
         old_records, old_vectors = store.read_records(current)
+        old_sentences = _sentences_by_record(old_records, store.read_sentence_vectors(current))
         keep = set(kept_old)
         rows = [row for row, record in enumerate(old_records) if record.doc in keep]
         records += [old_records[row] for row in rows]
         vectors.append(old_vectors[rows])
+        sentences += [old_sentences[row] for row in rows]
         entries.update({doc: manifest.documents[doc] for doc in kept_old})
 
     fresh = [chunk for doc in sorted(new_chunks) for chunk in new_chunks[doc]]
@@ -247,11 +250,15 @@ def _write_version(
         vectors.append(embedder.embed(texts))
         progress.advance(len(texts))
     records += fresh
+    sentences += [None] * len(fresh)
     plan.embedded = len(fresh)
     dimension = embedder.dimension
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), np.float32)
     order = sorted(range(len(records)), key=lambda row: (records[row].doc, records[row].position))
     records, matrix = [records[row] for row in order], matrix[order]
+    sentence_matrix = _sentence_vectors(
+        records, [sentences[row] for row in order], embedder, progress
+    )
 
     progress.start("Writing index", len(records))
     manifest = Manifest(
@@ -261,10 +268,48 @@ def _write_version(
         created=now_iso(),
         chunk_count=len(records),
     )
-    store.write(build, records, matrix, manifest, progress)
+    store.write(build, records, matrix, manifest, progress, sentence_matrix)
     version = store.publish(build)
     store.collect_garbage()
     return version
+
+
+def _sentences_by_record(
+    records: list[ChunkRecord], matrix: np.ndarray | None
+) -> list[np.ndarray | None]:
+    """A version's sentence vectors cut per chunk (all None for a version without them)."""
+    counts = [len(record.sentences) for record in records]
+    if matrix is None or matrix.shape[0] != sum(counts):
+        return [None] * len(records)
+    bounds = np.cumsum([0, *counts])
+    return [matrix[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _sentence_vectors(
+    records: list[ChunkRecord],
+    known: list[np.ndarray | None],
+    embedder: "_EmbedOnce",
+    progress: BuildProgress,
+) -> np.ndarray:
+    """The vectors of every chunk's sentences, in order: copied where known, else embedded.
+
+    Computed here, once per version, so that no reader embeds them when it opens the version.
+    """
+    missing = [
+        sentence.embedding_text
+        for record, vectors in zip(records, known, strict=True)
+        if vectors is None
+        for sentence in record.sentences
+    ]
+    progress.start("Embedding sentences", len(missing))
+    fresh = iter(embedder.embed(missing))
+    progress.advance(len(missing))
+    blocks = [
+        vectors if vectors is not None else np.array([next(fresh) for _ in record.sentences])
+        for record, vectors in zip(records, known, strict=True)
+    ]
+    rows = [block.reshape(-1, embedder.dimension) for block in blocks]
+    return np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
 
 
 def _chunk_changed(

@@ -30,6 +30,15 @@ class Sentence(BaseModel):
         """Whether an answer may state it: not advertising, an instruction or a quotation."""
         return not (self.promotional or self.instruction or self.quoted)
 
+    @property
+    def embedding_text(self) -> str:
+        """The text the model embeds: the heading gives a sentence its context."""
+        return sentence_embedding_text(self.heading, self.text)
+
+
+def sentence_embedding_text(heading: str, text: str) -> str:
+    return f"{heading}: {text}" if heading else text
+
 
 class Claim(BaseModel):
     """A structured statement of a chunk about one approach.

@@ -104,6 +104,9 @@ class ServerStore:
             with_vectors=True,
         )
 
+    def read_sentence_vectors(self, name: str) -> None:
+        return None
+
     def ingest_lock(self):
         return self._local.ingest_lock()
 
@@ -117,7 +120,10 @@ class ServerStore:
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None:
+        # Sentence vectors stay with the local versions only: readers of a server version
+        # embed the sentences once per process (`bot.answering.retrieval` caches them on disk).
         collection = self.client.create_collection(
             self._collection_name(build),
             configuration={"hnsw": {"space": "cosine"}},
@@ -183,6 +189,9 @@ class ServerVersion:
         if self._records is None:
             self._records, _ = _read_collection(self.collection, with_vectors=False)
         return self._records
+
+    def sentence_vectors(self) -> None:
+        return None
 
     def close(self) -> None:
         pass

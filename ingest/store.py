@@ -17,6 +17,9 @@ Layout under `<data_dir>/index/`:
         chunks.jsonl        one ChunkRecord per line, in the order of the rows of vectors.npy
         vectors.npy         float32 embeddings; the next ingest copies unchanged documents'
                             vectors from here instead of opening a Chroma folder a reader holds
+        sentence_vectors.npy  float32 embeddings of every chunk's sentences, chunk by chunk in
+                            the order of chunks.jsonl: the answer engine reads them, never
+                            embeds them again
         manifest.json       build fingerprint and per-document hashes (see `Manifest`)
         reader.lock         shared-locked by every process reading this version
 """
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from ingest.settings import IndexSettings
 
 COLLECTION = "chunks"
+SENTENCE_VECTORS = "sentence_vectors.npy"
 BUILDING_SUFFIX = ".building"
 
 
@@ -88,6 +92,10 @@ class OpenVersion(Protocol):
 
     def records(self) -> list[ChunkRecord]: ...
 
+    def sentence_vectors(self) -> np.ndarray | None:
+        """Vectors of the chunks' sentences, in order, or None where the version has none."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -100,6 +108,8 @@ class Store(Protocol):
 
     def read_records(self, name: str) -> tuple[list[ChunkRecord], np.ndarray]: ...
 
+    def read_sentence_vectors(self, name: str) -> np.ndarray | None: ...
+
     def ingest_lock(self) -> AbstractContextManager[None]: ...
 
     def begin_build(self) -> object: ...
@@ -111,6 +121,7 @@ class Store(Protocol):
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None: ...
 
     def publish(self, build: object) -> str: ...
@@ -195,6 +206,9 @@ class VersionStore:
         vectors = np.load(folder / "vectors.npy")
         return records, vectors
 
+    def read_sentence_vectors(self, name: str) -> np.ndarray | None:
+        return _load_if_present(self.version_path(name) / SENTENCE_VECTORS)
+
     @contextmanager
     def ingest_lock(self) -> Iterator[None]:
         """Exclusive right to build a version; fails at once if another ingest runs."""
@@ -225,6 +239,7 @@ class VersionStore:
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None:
         """Write a complete version into its build folder; nothing reads it yet."""
         client = chroma_client(build / "chroma")
@@ -239,6 +254,7 @@ class VersionStore:
             for record in records:
                 out.write(record.model_dump_json() + "\n")
         np.save(build / "vectors.npy", vectors.astype(np.float32, copy=False))
+        np.save(build / SENTENCE_VECTORS, sentence_vectors.astype(np.float32, copy=False))
         (build / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
 
     def publish(self, build: Path) -> str:
@@ -330,9 +346,20 @@ class LocalVersion:
                 self._records = [ChunkRecord.model_validate_json(line) for line in lines]
         return self._records
 
+    def sentence_vectors(self) -> np.ndarray | None:
+        return _load_if_present(self._folder / SENTENCE_VECTORS)
+
     def close(self) -> None:
         self.client.close()
         self._lock_handle.close()
+
+
+def _load_if_present(path: Path) -> np.ndarray | None:
+    """A vectors file of a version, or None for a version written before it existed."""
+    try:
+        return np.load(path)
+    except FileNotFoundError:
+        return None
 
 
 def new_version_name() -> str:

@@ -9,8 +9,9 @@ answers can cite, and compare, several sources.
 
 Everything derived from the chunks (the BM25 index, the passages and their embeddings) is built
 once per index version and rebuilt by itself when an ingest publishes a new version. Passage
-vectors are also kept on disk, named by a hash of the model and the passages, so that a fresh
-process (a CLI call, a restarted bot) does not embed them again.
+vectors are the sentence vectors the ingest stored with the version; for a version without them
+(on a Chroma server) they are embedded once and kept on disk, named by a hash of the model and
+the passages, so that a fresh process (a CLI call, a restarted bot) does not embed them again.
 """
 
 import hashlib
@@ -71,6 +72,7 @@ class Corpus:
         *,
         model_name: str = "",
         cache_dir: Path | None = None,
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
         self.version = version
         self.chunks = list(chunks)
@@ -102,7 +104,12 @@ class Corpus:
             term: math.log(1 + self._passage_count / count)
             for term, count in document_frequency.items()
         }
-        self._vectors: np.ndarray | None = None
+        # The index version's own sentence vectors (one per passage), computed at ingest
+        self._vectors: np.ndarray | None = (
+            sentence_vectors
+            if sentence_vectors is not None and sentence_vectors.shape[0] == len(self.passages)
+            else None
+        )
         self._vectors_lock = threading.Lock()
 
     def idf(self, term: str) -> float:
@@ -167,12 +174,14 @@ class HybridRetriever:
         if corpus is None or corpus.version != version:
             with self._lock:
                 if self._corpus is None or self._corpus.version != version:
+                    version, chunks, sentence_vectors = self.index.snapshot()
                     self._corpus = Corpus(
                         version,
-                        self.index.chunks(),
+                        chunks,
                         self.index.embedder,
                         model_name=EmbedderSpec.of(self.index.settings).vector_space,
                         cache_dir=self.cache_dir,
+                        sentence_vectors=sentence_vectors,
                     )
                 corpus = self._corpus
         return corpus
