@@ -157,20 +157,36 @@ def export_model(
 ) -> None:
     """Export the embedding model to ONNX (once; `ask`, `search` and `serve` then run without torch)."""
     from ingest.embedding import resolve_model_path
-    from ingest.onnx_export import ExportManifest, ModelExportError, ensure_exported
+    from ingest.onnx_export import (
+        ExportManifest,
+        ModelExportError,
+        ModelIntegrityError,
+        ensure_exported,
+        verified_model,
+    )
 
     settings = settings_with(IndexSettings, None, data_dir)
     configure_logging()
     variant = settings.embedding_quantized if quantized is None else quantized
+    model_path = resolve_model_path(settings.embedding_model)
+
+    def export(again: bool) -> Path:
+        return ensure_exported(
+            model_path,
+            settings.models_dir,
+            model=settings.embedding_model,
+            quantized=variant,
+            force=again,
+        )
+
     try:
         with stderr.status("Exporting the embedding model to ONNX and checking it against torch…"):
-            folder = ensure_exported(
-                resolve_model_path(settings.embedding_model),
-                settings.models_dir,
-                model=settings.embedding_model,
-                quantized=variant,
-                force=force,
-            )
+            folder = export(force)
+            try:
+                verified_model(folder, ExportManifest.read(folder), always=True)
+            except ModelIntegrityError as error:
+                stderr.print(f"{error}: exporting it again")
+                folder = export(True)
     except (ModelExportError, OSError, RuntimeError) as error:
         stderr.print(f"[red]model export failed:[/red] {error}")
         raise typer.Exit(EXIT_FAILED) from None

@@ -27,7 +27,7 @@ from ingest.onnx_export import (
     ModelIntegrityError,
     ensure_exported,
     export_folder,
-    read_verified_model,
+    verified_model,
 )
 from ingest.pipeline import run_ingest
 
@@ -164,12 +164,12 @@ def test_a_corrupted_export_is_detected_by_its_checksum(indexed_settings, tmp_pa
     )
     copy = shutil.copytree(source, tmp_path / source.name)
     manifest = ExportManifest.read(copy)
-    assert read_verified_model(copy, manifest)  # intact: reads
+    assert verified_model(copy, manifest, always=True)  # intact
     data = bytearray((copy / "model.onnx").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (copy / "model.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelIntegrityError, match="model export --force"):
-        read_verified_model(copy, manifest)
+        verified_model(copy, manifest)
 
 
 @pytest.mark.slow

@@ -181,3 +181,9 @@ def evaluate(
         engine, load_questions(path), k=k, modes=retriever or tuple(RetrievalMode)
     )
     print(report_json(report) if as_json else "\n".join(report_lines(report)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ask` and `eval` to a typer application."""
+    app.command()(ask)
+    app.command("eval")(evaluate)

@@ -11,8 +11,9 @@ import threading
 import time
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from langchain_core.language_models import BaseChatModel
 
 from bot.answering import messages
 from bot.answering.advice import advise
@@ -55,6 +56,9 @@ from bot.assessment.weights import load_weights
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 
+if TYPE_CHECKING:  # LangChain is imported only when an LLM is configured
+    from langchain_core.language_models import BaseChatModel
+
 log = logging.getLogger("bot.answering")
 
 RETRIEVED_CHUNKS = 8
@@ -86,7 +90,7 @@ class AnswerEngine:
         settings: Settings,
         index: KnowledgeIndex | None = None,
         *,
-        chat_model: BaseChatModel | None = None,
+        chat_model: "BaseChatModel | None" = None,
     ) -> None:
         self.settings = settings
         self.index = index or KnowledgeIndex(settings)
