@@ -65,6 +65,13 @@ class KnowledgeIndex:
         version = self._current()
         return version.name, version.records(), version.sentence_vectors()
 
+    def chunk_vectors(self, version: str, chunk_ids: list[str]) -> np.ndarray:
+        """The stored vectors of these chunks of `version`, row for row: a reader that holds
+        every chunk scores them all in memory instead of asking the vector store for all."""
+        records, vectors = self._store.read_records(version)
+        row_of = {record.id: row for row, record in enumerate(records)}
+        return np.asarray(vectors, dtype=np.float32)[[row_of[chunk_id] for chunk_id in chunk_ids]]
+
     def _check_vectors(self, name: str) -> None:
         """Queries must be embedded in the space the index's vectors are in."""
         built = self._store.read_manifest(name).fingerprint.get("embedding_vectors")

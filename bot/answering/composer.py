@@ -115,12 +115,14 @@ def render_sentences(
     sources: Sources,
     *,
     first: str | None = None,
+    terms: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Each chosen passage followed by its marker (`first`: the approach a row names first)."""
+    """Each chosen passage followed by its marker (`first`: the approach a row names first;
+    else the cell with most of the question's `terms` leads)."""
     lines = []
     previous = None
     for item in chosen:
-        text = passage_text(corpus, item.index, after=previous, first=first)
+        text = passage_text(corpus, item.index, after=previous, first=first, terms=terms)
         lines.append(f"{text} [{sources.marker(item.passage.chunk)}]")
         previous = item.index
     return lines

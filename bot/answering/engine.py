@@ -261,7 +261,8 @@ class AnswerEngine:
         chosen = select(corpus, scored, keep_first=intent is Intent.definition)[:SHORT_ANSWER]
         if intent is Intent.fact:
             chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
-        text = " ".join(render_sentences(corpus, chosen, sources, first=focus))
+        terms = frozenset(question_terms(query))
+        text = " ".join(render_sentences(corpus, chosen, sources, first=focus, terms=terms))
         return self._answer(question, [text], sources, chosen)
 
     @staticmethod

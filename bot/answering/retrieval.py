@@ -95,6 +95,7 @@ class Corpus:
             set(content_terms(passage.embedding_text)) for passage in self.passages
         ]
         self.passage_words = [set(words(passage.embedding_text)) for passage in self.passages]
+        self.chunk_vectors: np.ndarray | None = None  # the index's own vectors, when given
         self.usable_passages = np.array(
             [index for index, passage in enumerate(self.passages) if passage.usable], dtype=np.int64
         )
@@ -151,6 +152,14 @@ class Corpus:
         np.maximum.at(best, self._passage_chunk, self.passage_similarities(vector))
         return best
 
+    def dense_scores(self, vector: Sequence[float]) -> np.ndarray | None:
+        """Cosine similarity of every chunk to a (unit) query vector, from the index's stored
+        vectors (the same ranking as the vector store's, without a round trip for every chunk);
+        None when they are not loaded."""
+        if self.chunk_vectors is None:
+            return None
+        return self.chunk_vectors @ np.asarray(vector, dtype=np.float32)
+
     def bm25_scores(self, query: str) -> np.ndarray:
         terms = [term for term in content_terms(query) if term in self._vocabulary]
         if not terms:
@@ -175,7 +184,7 @@ class HybridRetriever:
             with self._lock:
                 if self._corpus is None or self._corpus.version != version:
                     version, chunks, sentence_vectors = self.index.snapshot()
-                    self._corpus = Corpus(
+                    corpus = Corpus(
                         version,
                         chunks,
                         self.index.embedder,
@@ -183,6 +192,10 @@ class HybridRetriever:
                         cache_dir=self.cache_dir,
                         sentence_vectors=sentence_vectors,
                     )
+                    corpus.chunk_vectors = self.index.chunk_vectors(
+                        version, [chunk.id for chunk in chunks]
+                    )
+                    self._corpus = corpus
                 corpus = self._corpus
         return corpus
 
@@ -196,14 +209,19 @@ class HybridRetriever:
     ) -> list[RankedChunk]:
         """The best `k` chunks for `query` (whose embedding is `vector`), best first."""
         corpus = self.corpus()
-        dense_hits = self.index.search_vector(
-            list(vector), min(DENSE_CANDIDATES, len(corpus.chunks))
-        )
-        dense = {
-            corpus.position_of[hit.id]: hit.score
-            for hit in dense_hits
-            if hit.id in corpus.position_of
-        }
+        scores = corpus.dense_scores(vector)
+        if scores is not None:
+            top = np.argsort(-scores, kind="stable")[:DENSE_CANDIDATES]
+            dense = {int(position): float(scores[position]) for position in top}
+        else:
+            dense_hits = self.index.search_vector(
+                list(vector), min(DENSE_CANDIDATES, len(corpus.chunks))
+            )
+            dense = {
+                corpus.position_of[hit.id]: hit.score
+                for hit in dense_hits
+                if hit.id in corpus.position_of
+            }
         bm25 = corpus.bm25_scores(query)
         dense_order = sorted(dense, key=lambda position: -dense[position])
         bm25_order = [
