@@ -35,7 +35,7 @@ log = logging.getLogger("ingest")
 
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
-PIPELINE_VERSION = 5  # 3, 4: chunks carry their sentences and claims; 5: secrets redacted
+PIPELINE_VERSION = 6  # 3, 4: sentences and claims; 5: secrets redacted; 6: trust
 
 
 class SkippedFile(BaseModel):

@@ -73,6 +73,11 @@ class ChunkRecord(BaseModel):
     kind: str = Field(description="`text`, `list` or `table`: what the chunk is made of.")
     text: str
     url: str | None = None
+    trust: Literal["normal", "low"] = Field(
+        "normal",
+        description="An admin's `trust: low` in the front matter: shown beside the citation "
+        "and weighted down in retrieval.",
+    )
     hash: str = Field(description="sha256 of `text`.")
     sentences: tuple[Sentence, ...] = Field(
         (), description="The chunk's citable lines, in reading order (the knowledge model)."

@@ -52,7 +52,7 @@ def answer_json(answer: Answer) -> str:
             "verdict": answer.verdict.value if answer.verdict else None,
             "intake": answer.intake,
             "citations": [
-                citation.model_dump(include={"n", "doc", "title", "section", "text"})
+                citation.model_dump(include={"n", "doc", "title", "section", "text", "trust"})
                 for citation in answer.citations
             ],
         },
@@ -69,7 +69,9 @@ def answer_text(answer: Answer) -> str:
         lines += ["", "Sources:"]
         for citation in answer.citations:
             where = f"{citation.title} — {citation.section}" if citation.section else citation.title
-            lines.append(f"[{citation.n}] {where}" + (f" <{citation.url}>" if citation.url else ""))
+            link = f" <{citation.url}>" if citation.url else ""
+            trust = " (low trust)" if citation.trust == "low" else ""
+            lines.append(f"[{citation.n}] {where}{link}{trust}")
     return "\n".join(lines)
 
 

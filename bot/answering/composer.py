@@ -47,8 +47,9 @@ class Sources:
 def citation_for(corpus: Corpus, chunk_position: int, n: int) -> Citation:
     chunk = corpus.chunks[chunk_position]
     return Citation(
-        n=n, doc=chunk.doc, title=chunk.title, section=chunk.section, url=chunk.url, text=chunk.text
-    )
+        n=n, doc=chunk.doc, title=chunk.title, section=chunk.section, url=chunk.url,
+        text=chunk.text, trust=chunk.trust,
+    )  # fmt: skip
 
 
 def select(

@@ -162,7 +162,7 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
         return []
     lines = [messages.sources_heading()]
     lines += [
-        messages.source_line(n, _citation_title(c), link_target(c.url))
+        messages.source_line(n, _citation_title(c), link_target(c.url), low_trust=c.trust == "low")
         for n, c in sorted(numbered, key=lambda p: p[0])
     ]
     return context(lines)

@@ -43,9 +43,10 @@ def sources_heading() -> str:
     return "*Sources*"
 
 
-def source_line(n: int, title: str, target: str | None) -> str:
+def source_line(n: int, title: str, target: str | None, *, low_trust: bool = False) -> str:
     """`title` is escaped mrkdwn; `target` a safe link target (`mrkdwn.link_target`) or None."""
-    return f"[{n}] <{target}|{title}>" if target else f"[{n}] {title}"
+    line = f"[{n}] <{target}|{title}>" if target else f"[{n}] {title}"
+    return line + " _(low trust)_" if low_trust else line
 
 
 def comparison_heading() -> str:
