@@ -25,6 +25,11 @@ import pytest
 
 from bench.serve_process import ServeProcess, bot_environment, free_port, metric
 from bench.slack_latency import QUESTIONS
+from bot.slack.conversations import delivery_keys
+from bot.slack.engines import Engines
+from bot.slack.local import LocalSlack
+from bot.slack.server import EVENTS_PATH, ThreadedServer
+from bot.storage import Store
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
     JSON,
@@ -32,11 +37,6 @@ from slack_emulator.requests import (
     app_mention_event,
     event_body,
 )
-from bot.slack.engines import Engines
-from bot.slack.conversations import delivery_keys
-from bot.slack.local import LocalSlack
-from bot.slack.server import EVENTS_PATH, ThreadedServer
-from bot.storage import Store
 from tests.migration_checks import assert_upgraded_with_data_kept, create_old_database
 from tests.slack_helpers import (
     ALICE,

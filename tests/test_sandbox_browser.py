@@ -150,7 +150,7 @@ def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedb
     shot(page, "03-follow-up-in-thread")
 
     answer.get_by_role("button", name="👍 Helpful").click()
-    thanks = page.locator("#messages .message-ephemeral")
+    thanks = thread.locator(".message-ephemeral")  # in the answer's thread, where the click was
     expect(thanks).to_contain_text("Thanks")
     expect(thanks).to_contain_text("Only visible to you")
     shot(page, "04-feedback-thanks")
@@ -163,6 +163,33 @@ def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedb
     page.keyboard.press("Escape")
     expect(thread).to_be_hidden()
     expect(question.locator(".thread-link")).to_be_focused()
+
+
+def test_a_mention_part_way_through_a_thread_is_answered_from_the_thread(page, sandbox):
+    slack = sandbox.emulator
+    start = slack.user_says(
+        "U0ALICE", GENERAL, "We have 300 labeled support tickets. Should we fine-tune on them?"
+    )
+    slack.user_says(
+        "U0BOB", GENERAL, "Or write better prompts with a few examples?", thread_ts=start.ts
+    )
+    slack.user_says("U0ALICE", GENERAL, "bob, what would that cost us?", thread_ts=start.ts)
+    question = page.locator("#messages .message", has_text="300 labeled support tickets")
+    expect(question.locator(".thread-link")).to_contain_text("2 replies")
+    question.locator(".thread-link").click()
+    thread = page.locator("#thread")
+    expect(thread.locator(".message")).to_have_count(3)
+
+    send(page, "@ai-strategy what do you think?", composer="#thread-input")
+
+    expect(thread.locator(".message")).to_have_count(5, timeout=ANSWER_SECONDS)
+    answer = thread.locator(".message").nth(4)
+    expect(answer.locator(".message-author")).to_have_text("ai-strategy")
+    # Cited: the bot read what people wrote ("what do you think?" alone would be declined).
+    expect(answer.locator(".bk-context").first).to_contain_text("Sources")
+    expect(question.locator(".thread-link")).to_contain_text("4 replies")
+    shot(page, "04b-mid-thread-mention")
+    assert slack.calls("conversations.replies", where=lambda c: c.ok)
 
 
 def test_ai_strategy_walks_the_modal_to_a_recommendation_sent_by_dm(page, sandbox):
