@@ -48,16 +48,26 @@ def read_thread(
     except SlackApiError as error:
         slack_call_failed(metrics, "conversations.replies", error)
         return []
-    earlier = [m for m in messages if float(m.get("ts", 0)) < float(before_ts)]
+    before = _ts(before_ts)
+    earlier = [m for m in messages if isinstance(m, dict) and 0 < _ts(m.get("ts")) < before]
     return _newest_within_budget(_turns(earlier, bot_user_id=bot_user_id))
+
+
+def _ts(value: object) -> float:
+    """A message timestamp as a number (0 for one that is not: it is left out)."""
+    try:
+        return float(str(value))
+    except ValueError:
+        return 0.0
 
 
 def _turns(messages: list[dict], *, bot_user_id: str | None) -> list[Turn]:
     turns: list[Turn] = []
-    for message in sorted(messages, key=lambda m: float(m.get("ts", 0))):
+    for message in sorted(messages, key=lambda m: _ts(m.get("ts"))):
         if message.get("subtype") not in (None, "thread_broadcast", "file_share"):
             continue
-        text = from_slack(message.get("text", ""), bot_user_id=bot_user_id)[:MESSAGE_CHARACTERS]
+        text = from_slack(str(message.get("text") or ""), bot_user_id=bot_user_id)
+        text = text[:MESSAGE_CHARACTERS]
         if not text:
             continue
         if message.get("user") == bot_user_id:
