@@ -35,6 +35,7 @@ from typing import Self
 from bench.serve_process import ServeProcess, bot_environment, metric
 from bench.slack_latency import QUESTIONS
 from bot.slack.blocks import FEEDBACK_UP
+from bot.slack.server import EVENTS_PATH, ThreadedServer
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
     JSON,
@@ -44,7 +45,6 @@ from slack_emulator.requests import (
     message_event,
     rich_text,
 )
-from bot.slack.server import EVENTS_PATH, ThreadedServer
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from bot.slack.etiquette import ThreadReplies
 from ingest.logs import LogFormat
 from ingest.settings import IndexSettings
 
@@ -59,6 +60,11 @@ class Settings(IndexSettings):
         le=3600,
         description="How long a replica's claim on a Slack event holds without renewal; a "
         "retry after a crashed replica's lease lapsed is answered.",
+    )
+    thread_replies: ThreadReplies = Field(
+        "asker",
+        description="Untagged replies in a channel thread the bot answered: `asker` (only from "
+        "the person who asked it there), `anyone`, or `mentions` (never; tag the bot).",
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")

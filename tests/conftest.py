@@ -1,13 +1,20 @@
-"""Shared fixtures: an isolated environment and one real index of knowledge/ per test session."""
+"""Shared fixtures: an isolated environment, one real index of knowledge/ per test session, and
+the Slack end-to-end harness (the real bot over HTTP against the emulator) on its engines."""
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import AnswerEngine
+from bot.assessment import recommend
 from bot.settings import Settings
+from bot.slack.engines import Engines
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest
+from slack_emulator import DEFAULT_SCOPES
+from tests.slack_helpers import start_harness
 
 REPO = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = REPO / "knowledge"
@@ -51,3 +58,41 @@ def knowledge_index(indexed_settings):
     index = KnowledgeIndex(indexed_settings)
     yield index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def engines(indexed_settings, knowledge_index) -> Engines:
+    """The real engines over the session's index."""
+    engine = AnswerEngine(indexed_settings, knowledge_index)
+    return Engines(
+        answer=engine.answer,
+        recommend=lambda answers: recommend(answers, knowledge_index),
+        reindex=lambda: run_ingest(indexed_settings),
+    )
+
+
+@pytest.fixture
+def make_harness(indexed_settings, engines, tmp_path):
+    """Start an emulator + bot pair, some engines replaced if asked (and the token's `scopes`,
+    some `settings`); stopped after the test."""
+    started = []
+
+    def make(*, scopes=DEFAULT_SCOPES, settings=None, **replaced):
+        harness = start_harness(
+            indexed_settings,
+            replace(engines, **replaced),
+            data_dir=tmp_path / str(len(started)),
+            scopes=scopes,
+            **(settings or {}),
+        )
+        started.append(harness)
+        return harness
+
+    yield make
+    for harness in started:
+        harness.close()
+
+
+@pytest.fixture
+def harness(make_harness):
+    return make_harness()

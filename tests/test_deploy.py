@@ -105,6 +105,7 @@ def test_the_build_context_holds_every_file_the_dockerfile_copies():
         if line.startswith("COPY ") and "--from=" not in line:
             parts = [part for part in line.split()[1:] if not part.startswith("--")]
             copied |= set(parts[:-1])
-    assert copied == {"pyproject.toml", "README.md", "ingest", "bot", "knowledge"}
+    # slack_emulator: the `ai-strategy` CLI's sandbox command runs the bot against it.
+    assert copied == {"pyproject.toml", "README.md", "ingest", "bot", "slack_emulator", "knowledge"}
     assert copied <= allowed
     assert all((REPO / path).exists() for path in copied)

@@ -7,18 +7,18 @@ signed requests when the person on the page acts, and the page shows the emulato
 """
 
 import secrets
-from typing import Any, Self
+from typing import Self
 
 from pydantic import SecretStr
 
 from bot.sandbox.page import SandboxPage
-from bot.sandbox.snapshot import SET_STATUS, Person
+from bot.sandbox.snapshot import Person
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
-from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer, create_http_app
 from bot.storage import Store
+from slack_emulator import SlackEmulator
 
 PERSON = Person(id="U0YOU", name="you")
 CHANNEL = "C0GENERAL"
@@ -46,7 +46,8 @@ class Sandbox:
         self.engines = engines
         self.emulator = SlackEmulator(
             serve=ThreadedServer,
-            signing_secret=secrets.token_hex(32), bot_token=f"xoxb-sandbox-{secrets.token_hex(24)}"
+            signing_secret=secrets.token_hex(32),
+            bot_token=f"xoxb-sandbox-{secrets.token_hex(24)}",
         )
         self._join_workspace()
         self.settings = self._bot_settings(settings)
@@ -65,9 +66,6 @@ class Sandbox:
         ws.add_user(self.person.id, self.person.name)
         ws.channels[CHANNEL].members.add(self.person.id)
         ws.dm_with(self.person.id)
-        # Slack's assistant status, in case the app shows progress that way; the page shows
-        # the latest status of a thread from the call log.
-        self.emulator.web_api.methods.setdefault(SET_STATUS, _accept)
 
     def _bot_settings(self, settings: Settings) -> Settings:
         return settings.model_copy(
@@ -128,7 +126,3 @@ class Sandbox:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def _accept(_: dict[str, Any]) -> dict[str, Any]:
-    return {}

@@ -163,9 +163,14 @@ def create_app(
     metrics = Metrics()
     work = work or BackgroundWork()
     work.on_error = lambda: metrics.error("background")
-    Conversations(engines=engines, store=store, work=work, client=client, metrics=metrics).register(
-        app
-    )
+    Conversations(
+        engines=engines,
+        store=store,
+        work=work,
+        client=client,
+        metrics=metrics,
+        thread_replies=settings.thread_replies,
+    ).register(app)
     SlashCommand(
         settings=settings, engines=engines, store=store, work=work, client=client, metrics=metrics
     ).register(app)

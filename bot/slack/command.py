@@ -8,7 +8,6 @@ the background pool and reports through the command's `response_url` or a direct
 import json
 import logging
 import threading
-import time
 from typing import Any
 
 from slack_bolt import App
@@ -21,10 +20,11 @@ from bot.slack import messages, modal
 from bot.slack.blocks import (
     ASSESSMENT_ACTION,
     SHARE_ACTION,
-    answer_messages,
+    SlackMessage,
     recommendation_message,
     shared_recommendation,
 )
+from bot.slack.delivery import Delivery, Question, report_failure, slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
@@ -60,6 +60,7 @@ class SlashCommand:
         self.client = client
         self.name = name
         self.metrics = metrics or Metrics()
+        self.delivery = Delivery(engines=engines, store=store, metrics=self.metrics)
         self._reindexing = threading.Lock()
 
     def register(self, app: App) -> None:
@@ -90,7 +91,10 @@ class SlashCommand:
             ack(text=messages.usage())
         else:
             ack(text=messages.looking_up())
-            self.work.submit(self._answer, text, command, respond, time.perf_counter())
+            question = Question(
+                text=text, user=command["user_id"], channel=command["channel_id"], surface="command"
+            )
+            self.work.submit(self._answer, question, respond)
 
     def _open_modal(
         self, *, trigger_id: str, channel: str, respond, prefill: dict[str, str] | None = None
@@ -99,32 +103,16 @@ class SlashCommand:
         try:
             self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:
-            self.metrics.error("slack_api")
-            log.error(messages.log_slack_call_failed("views.open", error.response.get("error", "")))
+            slack_call_failed(self.metrics, "views.open", error)
             respond(text=messages.modal_failed(), response_type="ephemeral")
 
-    def _answer(self, question: str, command: dict, respond, taken_at: float) -> None:
-        try:
-            answer = self.engines.answer(question, ())
-            answer_id = self.store.remember_answer(
-                channel=command["channel_id"],
-                thread_ts=None,
-                asker=command["user_id"],
-                question=question,
-                answer=answer.text,
-                cited_docs=sorted({citation.doc for citation in answer.citations}),
-            )
-            for piece in answer_messages(answer, answer_id=answer_id):
-                respond(response_type="ephemeral", **piece.as_arguments())
-            self.metrics.delivered(
-                "command", grounded=answer.grounded, seconds=time.perf_counter() - taken_at
-            )
-        except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.error("answer")
-            log.error(messages.log_answer_failed(error_id, error))
-            log.debug("answer failed", exc_info=True)
-            respond(text=messages.apology(error_id), response_type="ephemeral")
+    def _answer(self, question: Question, respond) -> None:
+        """The answer, shown only to the person who ran the command (its response_url)."""
+
+        def post(message: SlackMessage) -> None:
+            respond(response_type="ephemeral", **message.as_arguments())
+
+        self.delivery.answer(question, post=post)
 
     def _reindex(self, respond) -> None:
         if not self._reindexing.acquire(blocking=False):
@@ -141,12 +129,14 @@ class SlashCommand:
             self.metrics.ingest_runs.labels("busy").inc()
             respond(text=messages.reindex_busy(), response_type="ephemeral")
         except Exception as error:
-            error_id = messages.new_error_id()
             self.metrics.ingest_runs.labels("failed").inc()
-            self.metrics.error("reindex")
-            log.error(messages.log_reindex_failed(error_id, error))
-            log.debug("reindex failed", exc_info=True)
-            respond(text=messages.reindex_failed(error_id), response_type="ephemeral")
+            report_failure(
+                self.metrics,
+                "reindex",
+                error,
+                notify=lambda text: respond(text=text, response_type="ephemeral"),
+                apology=messages.reindex_failed,
+            )
         else:
             self.metrics.ingest_runs.labels("ok").inc()
             log.info(messages.log_reindexed(summary.seconds, summary.chunks))
@@ -205,12 +195,14 @@ class SlashCommand:
             self.client.chat_postMessage(channel=user, **message.as_arguments())
             self.metrics.recommendations.inc()
         except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.error("recommendation")
-            log.error(messages.log_recommendation_failed(error_id, error))
-            log.debug("recommendation failed", exc_info=True)
-            self.client.chat_postMessage(
-                channel=user, text=messages.recommendation_failed(error_id)
+            report_failure(
+                self.metrics,
+                "recommendation",
+                error,
+                notify=lambda text: self.client.chat_postMessage(channel=user, text=text),
+                apology=messages.recommendation_failed,
+                surface="recommendation",
+                channel=user,
             )
 
     # -- sharing ---------------------------------------------------------------------------
@@ -226,8 +218,7 @@ class SlashCommand:
         try:
             self.client.chat_postMessage(channel=channel, **message.as_arguments())
         except SlackApiError as error:
-            code = error.response.get("error", "")
-            log.warning(messages.log_slack_call_failed("chat.postMessage", code))
+            code = slack_call_failed(self.metrics, "chat.postMessage", error)
             if code not in SHARE_REFUSALS:
                 raise  # counted and logged by the app's error handler
             respond(

@@ -300,34 +300,52 @@ def feedback_recent_heading() -> str:
 # -- logs (ids and counts only) ------------------------------------------------------------
 
 
-def log_answer_failed(error_id: str, error: BaseException) -> str:
-    return f"answer failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+def log_failed(kind: str, error_id: str, error: BaseException) -> str:
+    return f"{kind} failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
 
 
 def log_unexpected_error(error_id: str, error: BaseException) -> str:
     return f"unexpected error [error id {error_id}]: {type(error).__name__}: {_short(error)}"
 
 
-def log_recommendation_failed(error_id: str, error: BaseException) -> str:
-    return f"recommendation failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
-
-
-def log_reindex_failed(error_id: str, error: BaseException) -> str:
-    return f"reindex failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
-
-
-def log_answered(*, channel: str, pieces: int, citations: int, grounded: bool, ms: float) -> str:
+def log_answered(fields: dict) -> str:
     return (
-        f"answered channel={channel} messages={pieces} citations={citations} "
-        f"grounded={grounded} in {ms:.0f} ms"
+        f"answered surface={fields['surface']} channel={fields['channel']} "
+        f"messages={fields['messages']} citations={fields['citations']} "
+        f"grounded={fields['grounded']} history={fields['history_turns']} in {fields['ms']} ms"
     )
+
+
+def log_withdrawn() -> str:
+    return "not answered: the question was deleted meanwhile"
+
+
+def missing_scopes(scopes: Sequence[str], uses: Sequence[str]) -> str:
+    needed = "; ".join(f"{scope} ({use})" for scope, use in zip(scopes, uses, strict=True))
+    return (
+        f"the bot token lacks scopes: {needed}. Add them to the app's bot scopes "
+        "(deploy/manifest.yaml lists them) and reinstall the app"
+    )
+
+
+def log_missing_scopes(scopes: Sequence[str]) -> str:
+    return f"the bot token lacks scopes {', '.join(scopes)}: see /readyz"
+
+
+def log_left_alone(reason: str) -> str:
+    return f"left a thread reply alone: {reason}"
 
 
 def log_duplicate(key: str) -> str:
     return f"skipped duplicate delivery {key}"
 
 
-def log_slack_call_failed(method: str, code: str) -> str:
+def log_slack_call_failed(method: str, code: str, needed_scope: str | None = None) -> str:
+    if needed_scope:
+        return (
+            f"Slack {method} failed: missing_scope {needed_scope} (add it to the app's bot scopes, "
+            "as in deploy/manifest.yaml, and reinstall the app)"
+        )
     return f"Slack {method} failed: {code}"
 
 

@@ -287,6 +287,12 @@ class Store:
             except SQLAlchemyError as error:  # the database is away: try again next round
                 log.warning(messages.log_lease_renewal_failed(len(held), error))
 
+    def claimed(self, key: str) -> bool:
+        """Whether `key` was claimed (and not pruned yet), e.g. a deleted question's mark."""
+        query = select(processed_events.c.key).where(processed_events.c.key == key)
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
     @contextmanager
     def exclusively(self, name: str) -> Iterator[bool]:
         """Hold the lock `name` across every process sharing this database while the block runs;
@@ -365,8 +371,9 @@ class Store:
             rows = connection.execute(query).all()
         return [Turn(question=row.question, answer=row.answer) for row in reversed(rows)]
 
-    def has_answered_in(self, channel: str, thread_ts: str) -> bool:
-        """Whether the bot answered in this thread recently (so replies there are follow-ups)."""
+    def has_answered_in(self, channel: str, thread_ts: str, *, asker: str | None = None) -> bool:
+        """Whether the bot answered in this thread recently (so replies there may be
+        follow-ups); with `asker`, whether it answered that person there."""
         since = _now() - HISTORY_MAX_AGE
         query = (
             select(answers.c.id)
@@ -374,6 +381,8 @@ class Store:
             .where(answers.c.created_at >= since)
             .limit(1)
         )
+        if asker is not None:
+            query = query.where(answers.c.asker == asker)
         with self.engine.connect() as connection:
             return connection.execute(query).first() is not None
 
