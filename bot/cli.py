@@ -29,7 +29,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-ingest_cli.register(app)
+def _knowledge_checks(settings):
+    """The quality gate's checks (imported only when an ingest runs: it loads the engine)."""
+    from bot.admin.checks import knowledge_checks
+
+    return knowledge_checks(settings)
+
+
+ingest_cli.register(app, hooks=ingest_cli.CommandHooks(checks=_knowledge_checks))
 app.command()(ask)
 app.command("eval")(evaluate)
 app.command()(assess)

@@ -150,16 +150,7 @@ class SlashCommand:
         else:
             self.metrics.ingest_runs.labels("ok").inc()
             log.info(messages.log_reindexed(summary.seconds, summary.chunks))
-            report = messages.reindex_done(
-                added=summary.added,
-                updated=summary.updated,
-                deleted=summary.deleted,
-                unchanged=summary.unchanged,
-                skipped=summary.skipped,
-                chunks=summary.chunks,
-                seconds=summary.seconds,
-                skipped_files=[skipped.file for skipped in summary.skipped_files],
-            )
+            report = messages.reindex_done(summary)
             respond(text=report, response_type="ephemeral")
         finally:
             self._reindexing.release()

@@ -5,6 +5,12 @@ Log strings never contain message text, tokens or secrets: ids, counts and timin
 
 import secrets
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.slack.mrkdwn import escape
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestSummary
 
 COMMAND = "/ai-strategy"
 EXAMPLE_QUESTIONS = (
@@ -119,23 +125,43 @@ def reindex_busy() -> str:
     return "A re-index is already running; I will not start another one."
 
 
-def reindex_done(
-    *,
-    added: int,
-    updated: int,
-    deleted: int,
-    unchanged: int,
-    skipped: int,
-    chunks: int,
-    seconds: float,
-    skipped_files: Sequence[str],
-) -> str:
-    text = (
-        f":white_check_mark: Re-indexed in {seconds:.1f} s: {added} added, {updated} updated, "
-        f"{deleted} deleted, {unchanged} unchanged, {skipped} skipped; {chunks} chunks."
-    )
-    if skipped_files:
-        text += "\nSkipped: " + ", ".join(f"`{name}`" for name in skipped_files)
+def reindex_done(summary: "IngestSummary") -> str:
+    """What an ingest changed, by document title with chunk counts, and the quality gate."""
+    verdict = summary.gate
+    if summary.published:
+        text = (
+            f":white_check_mark: Re-indexed in {summary.seconds:.1f} s: {summary.added} added, "
+            f"{summary.updated} updated, {summary.deleted} deleted, {summary.unchanged} unchanged, "
+            f"{summary.skipped} skipped; {summary.chunks} chunks."
+        )
+    else:
+        text = (
+            ":warning: The new index version failed the quality gate and was kept aside; "
+            "the previous version still answers."
+        )
+    for document in summary.documents:
+        chunks = (
+            ""
+            if document.change == "deleted"
+            else f": {document.chunks} chunk{'s' if document.chunks != 1 else ''}"
+        )
+        text += f"\n• {document.change} *{escape(document.title)}*{chunks}"
+    if summary.skipped_files:
+        text += "\nSkipped: " + ", ".join(f"`{escape(skipped.file)}`" for skipped in summary.skipped_files)
+    if verdict is not None:
+        figures = (
+            f"citation hit rate {verdict.candidate.hit_rate:.2f} on {verdict.candidate.checks} "
+            f"checks" + (f" (was {verdict.previous.hit_rate:.2f})" if verdict.previous else "")
+        )
+        if verdict.passed:
+            text += f"\nQuality gate passed: {figures}."
+        else:
+            text += f"\nQuality gate {'overridden' if verdict.forced else 'failed'}: {figures}; "
+            text += "; ".join(verdict.reasons()) + "."
+            for check in verdict.newly_failed():
+                text += f"\n• failed check `{escape(check.id)}`: {escape(check.question)}"
+            if not verdict.published:
+                text += "\nFix the documents or `knowledge/checks.jsonl`, or run `ai-strategy ingest --force`."
     return text
 
 
