@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from bot import errors
 
+from bot.admin.hooks import command_hooks
 from bot.answering.cli import ask, evaluate
 from bot.assessment.cli import assess
 from bot.sandbox import cli as sandbox_cli
@@ -29,14 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-def _knowledge_checks(settings):
-    """The quality gate's checks (imported only when an ingest runs: it loads the engine)."""
-    from bot.admin.checks import knowledge_checks
-
-    return knowledge_checks(settings)
-
-
-ingest_cli.register(app, hooks=ingest_cli.CommandHooks(checks=_knowledge_checks))
+ingest_cli.register(app, hooks=command_hooks())
 app.command()(ask)
 app.command("eval")(evaluate)
 app.command()(assess)

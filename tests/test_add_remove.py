@@ -1,6 +1,7 @@
 """`ai-strategy add URL|FILE` and `remove DOC`: against a real HTTP server on loopback, the real
 model and a real index."""
 
+import json
 import re
 
 import frontmatter
@@ -191,3 +192,21 @@ def test_remove_unknown_document_names_close_matches(folders):
     assert result.exit_code == 1
     assert "no document 'prompting-note'" in result.output and "prompting-notes" in result.output
     assert documents(folders[0]) == ["prompting-notes.md"]
+
+
+def test_every_add_and_remove_is_in_the_history(folders, tmp_path):
+    source = tmp_path / "notes.md"
+    source.write_text("# Prompt notes\n\nPrompt engineering needs no training.\n", encoding="utf-8")
+    assert run("add", str(source), "--no-ingest", folders=folders).exit_code == 0
+    assert run("remove", "prompt-notes", "--no-ingest", folders=folders).exit_code == 0
+    history = run("ingest", "--history", "--json", folders=folders)
+    assert history.exit_code == 0, history.output
+    changes = json.loads(history.output)
+    assert [(c["action"], c["doc"], c["title"]) for c in changes] == [
+        ("remove", "prompt-notes", "Prompt notes"),
+        ("add", "prompt-notes", "Prompt notes"),
+    ]
+    assert all(c["who"].startswith("cli:") and not c["published"] for c in changes)
+    assert changes[1]["source"] == str(source)
+    lines = run("ingest", "--history", folders=folders).output.splitlines()
+    assert len(lines) == 2 and "remove" in lines[0] and "Prompt notes (prompt-notes)" in lines[0]

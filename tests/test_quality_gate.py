@@ -104,7 +104,7 @@ def test_an_off_topic_replacement_is_stopped_and_the_bot_keeps_the_previous_vers
     result = ingest(gated)
     assert result.exit_code == 4, result.output
     assert "Quality gate FAILED" in result.output and "kept aside" in result.output
-    assert "below the current version's 1.00" in result.output
+    assert "below the current version's" in result.output
     assert "failed check c04: What are the phases of the fine-tuning process?" in result.output
     assert current_version(gated) == before
     rejected = VersionStore(gated.index_dir).rejected_name()

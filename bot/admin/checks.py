@@ -9,8 +9,8 @@ chunk of one of its documents containing one of its evidence phrases, exactly as
 
 from pathlib import Path
 
+from bot.admin.hooks import bot_settings as bot_settings_for
 from bot.answering.evaluation import EvalQuestion, evaluate, load_questions
-from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 from ingest.quality_gate import CheckResults, CheckRunner, FailedCheck
 from ingest.settings import IndexSettings
@@ -26,7 +26,7 @@ def knowledge_checks(settings: IndexSettings) -> CheckRunner | None:
     if not path.is_file():
         return None
     questions = _load(path)
-    bot_settings = settings if isinstance(settings, Settings) else Settings(**_fields(settings))
+    bot_settings = bot_settings_for(settings)
 
     def run_checks(index: KnowledgeIndex, documents: set[str]) -> CheckResults:
         from bot.answering.engine import AnswerEngine
@@ -59,7 +59,3 @@ def _load(path: Path) -> list[EvalQuestion]:
         return load_questions(path)
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise InvalidChecks(f"{path}: not a valid checks file ({error})") from None
-
-
-def _fields(settings: IndexSettings) -> dict:
-    return {name: getattr(settings, name) for name in IndexSettings.model_fields}

@@ -98,7 +98,9 @@ def usage() -> str:
         "recommendation, sent to you privately\n"
         f"• `{COMMAND} <question>`: a cited answer only you can see\n"
         f"• `{COMMAND} help`: this help\n"
-        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)"
+        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)\n"
+        f"• `{COMMAND} add <url>` / `{COMMAND} remove <document>`: change the knowledge base "
+        "(admins only)"
     )
 
 
@@ -123,6 +125,40 @@ def reindex_started() -> str:
 
 def reindex_busy() -> str:
     return "A re-index is already running; I will not start another one."
+
+
+def knowledge_change_refused(verb: str) -> str:
+    return (
+        f"Only admins can {verb} knowledge base documents. Ask one of them, or your Slack admin "
+        "to add you to `AI_STRATEGY_ADMIN_USERS`."
+    )
+
+
+def knowledge_change_usage(verb: str) -> str:
+    what = "<url>" if verb == "add" else "<document id, file name or url>"
+    return f"Usage: `{COMMAND} {verb} {what}`"
+
+
+def knowledge_change_started(verb: str, argument: str) -> str:
+    doing = "Adding" if verb == "add" else "Removing"
+    return f":arrows_counterclockwise: {doing} `{escape(argument)}` and re-indexing; I will report back here."
+
+
+def knowledge_change_failed(reason: str) -> str:
+    return f":x: Nothing changed: {escape(reason)}"
+
+
+def knowledge_folder_unwritable(error: OSError) -> str:
+    return (
+        f":x: Nothing changed: the knowledge folder cannot be written here "
+        f"({escape(error.strerror or str(error))}); add documents where it is writable."
+    )
+
+
+def knowledge_changed(action: str, title: str, source: str | None) -> str:
+    verb = {"add": "Added", "update": "Updated", "remove": "Removed"}[action]
+    where = f" from {escape(source)}" if source and action != "remove" else ""
+    return f"{verb} *{escape(title)}*{where}."
 
 
 def reindex_done(summary: "IngestSummary") -> str:
