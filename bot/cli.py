@@ -23,6 +23,8 @@ from bot import errors
 # command name -> the module whose `register(app)` adds it
 _PART_OF = {
     "ingest": "ingest.cli",
+    "add": "ingest.cli",
+    "remove": "ingest.cli",
     "search": "ingest.cli",
     "model": "ingest.cli",
     "ask": "bot.answering.cli",
@@ -52,7 +54,13 @@ def build_app(parts: tuple[str, ...] = _PARTS) -> typer.Typer:
         """Decide between prompt engineering and fine-tuning, with cited answers."""
 
     for part in parts:
-        import_module(part).register(application)
+        module = import_module(part)
+        if part == "ingest.cli":  # with the bot's quality checks and history of changes
+            from bot.admin.hooks import command_hooks
+
+            module.register(application, hooks=command_hooks())
+        else:
+            module.register(application)
     return application
 
 

@@ -3,7 +3,8 @@
 A `KnowledgeIndex` follows the published version: before each search it reads the `CURRENT`
 pointer (a few microseconds) and, when an ingest has published a new version, opens it and
 releases the old one. A long-running bot therefore serves the new index without a restart, and
-never reads a version that is still being written.
+never reads a version that is still being written. A `KnowledgeIndex` pinned to a `version`
+reads that version only (the quality gate uses this to try a version before it is published).
 """
 
 import threading
@@ -25,8 +26,9 @@ class IndexMismatchError(RuntimeError):
 class KnowledgeIndex:
     """Search the current index version; thread-safe, and switches versions by itself."""
 
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: IndexSettings, *, version: str | None = None) -> None:
         self.settings = settings
+        self.pinned = version
         self._store = open_store(settings)
         self._lock = threading.Lock()
         self._open: OpenVersion | None = None
@@ -38,6 +40,10 @@ class KnowledgeIndex:
 
     def _current(self) -> OpenVersion:
         with self._lock:
+            if self.pinned is not None:
+                if self._open is None:
+                    self._open = self._store.open_version(self.pinned)
+                return self._open
             name = self._store.current_name()
             if self._open is None or self._open.name != name:
                 fresh = self._store.open_current()

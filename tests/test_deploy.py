@@ -35,7 +35,7 @@ def setting_names() -> set[str]:
 
 def test_compose_has_the_scaled_out_services():
     services = compose()["services"]
-    assert set(services) == {"chroma", "postgres", "ingest", "bot"}
+    assert set(services) == {"chroma", "postgres", "ingest", "ingest-watch", "bot"}
     bot, ingest = services["bot"], services["ingest"]
     assert bot["command"] == ["serve"] and ingest["command"][0] == "ingest"
     assert {"serve", "ingest"} <= commands()

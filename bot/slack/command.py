@@ -1,4 +1,5 @@
-"""`/ai-strategy`: the guided assessment (modal → recommendation by DM), questions, help, reindex.
+"""`/ai-strategy`: the guided assessment (modal → recommendation by DM), questions, help, and
+for admins `reindex`, `add <url>` and `remove <doc>`.
 
 The command is acknowledged at once. With no text the modal opens right away (its
 `trigger_id` is valid for 3 seconds, once); an answer, a recommendation or a re-ingest runs on
@@ -7,7 +8,10 @@ the background pool and reports through the command's `response_url` or a direct
 
 import json
 import logging
+import re
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -30,12 +34,22 @@ from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
+from ingest.fetching import FetchLimits, FetchRefused
+from ingest.knowledge_files import (
+    CannotAdd,
+    DocumentNotFound,
+    KnowledgeChange,
+    add_url,
+    remove_document,
+)
 from ingest.store import IndexBusyError
 
 log = logging.getLogger("bot.slack")
 
 HELP_WORDS = ("help", "usage", "?")
 REINDEX_WORD = "reindex"
+ADMIN_WORDS = ("add", "remove")
+_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
 SHARE_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 
 
@@ -87,6 +101,8 @@ class SlashCommand:
                 return
             ack(text=messages.reindex_started())
             self.work.submit(self._reindex, respond)
+        elif word.split(" ", 1)[0] in ADMIN_WORDS:
+            self._admin_change(ack, command, respond)
         elif " " not in text and not text.endswith("?"):
             ack(text=messages.usage())
         else:
@@ -114,7 +130,41 @@ class SlashCommand:
 
         self.delivery.answer(question, post=post)
 
-    def _reindex(self, respond) -> None:
+    def _admin_change(self, ack, command: dict, respond) -> None:
+        """`add <url>` or `remove <doc>`: refused for non-admins, else done in the background."""
+        verb, _, raw = command.get("text", "").strip().partition(" ")
+        verb, argument = verb.lower(), _argument(raw)
+        user = command["user_id"]
+        if user not in self.settings.admin_users:
+            ack(text=messages.knowledge_change_refused(verb))
+            return
+        if not argument:
+            ack(text=messages.knowledge_change_usage(verb))
+            return
+        ack(text=messages.knowledge_change_started(verb, argument))
+        edit = self._add_url if verb == "add" else self._remove
+        self.work.submit(self._reindex, respond, edit=lambda: edit(argument), user=user)
+
+    def _add_url(self, url: str) -> KnowledgeChange:
+        limits = FetchLimits(
+            timeout_seconds=self.settings.fetch_timeout_seconds,
+            max_bytes=int(self.settings.fetch_max_mb * 1024 * 1024),
+        )
+        added = add_url(url, self.settings.knowledge_dir, limits)
+        return _change("update" if added.replaced else "add", added.doc, added.title, added.url)
+
+    def _remove(self, doc: str) -> KnowledgeChange:
+        removed = remove_document(doc, self.settings.knowledge_dir)
+        return _change("remove", removed.doc, removed.title, removed.path.name)
+
+    def _reindex(
+        self,
+        respond,
+        *,
+        edit: Callable[[], KnowledgeChange] | None = None,
+        user: str | None = None,
+    ) -> None:
+        """Re-ingest (after an admin's edit of the knowledge folder, if given) and report."""
         if not self._reindexing.acquire(blocking=False):
             self.metrics.ingest_runs.labels("busy").inc()
             respond(text=messages.reindex_busy(), response_type="ephemeral")
@@ -124,7 +174,12 @@ class SlashCommand:
             with self.store.exclusively("reindex") as ours:
                 if not ours:
                     raise IndexBusyError("another replica is re-indexing")
+                change = edit() if edit else None
                 summary = self.engines.reindex()
+        except (FetchRefused, CannotAdd, DocumentNotFound) as refusal:
+            respond(text=messages.knowledge_change_failed(str(refusal)), response_type="ephemeral")
+        except OSError as error:
+            respond(text=messages.knowledge_folder_unwritable(error), response_type="ephemeral")
         except IndexBusyError:
             self.metrics.ingest_runs.labels("busy").inc()
             respond(text=messages.reindex_busy(), response_type="ephemeral")
@@ -140,16 +195,19 @@ class SlashCommand:
         else:
             self.metrics.ingest_runs.labels("ok").inc()
             log.info(messages.log_reindexed(summary.seconds, summary.chunks))
-            report = messages.reindex_done(
-                added=summary.added,
-                updated=summary.updated,
-                deleted=summary.deleted,
-                unchanged=summary.unchanged,
-                skipped=summary.skipped,
-                chunks=summary.chunks,
-                seconds=summary.seconds,
-                skipped_files=[skipped.file for skipped in summary.skipped_files],
-            )
+            report = messages.reindex_done(summary)
+            if change is not None:
+                indexed = next((d for d in summary.documents if d.doc == change.doc), None)
+                change = change.model_copy(
+                    update={
+                        "who": user or "",
+                        "chunks": indexed.chunks if indexed else None,
+                        "published": summary.published,
+                    }
+                )
+                self.store.record_change(change)
+                changed = messages.knowledge_changed(change.action, change.title, change.source)
+                report = f"{changed}\n{report}"
             respond(text=report, response_type="ephemeral")
         finally:
             self._reindexing.release()
@@ -228,3 +286,16 @@ class SlashCommand:
             )
             return
         respond(text=messages.shared(channel), response_type="ephemeral", replace_original=False)
+
+
+def _argument(raw: str) -> str:
+    """The command's argument as typed: a link Slack formatted (`<https://…|…>`) is its address."""
+    raw = raw.strip()
+    link = _LINK.match(raw)
+    return link.group(1) if link else from_slack(raw)
+
+
+def _change(action: str, doc: str, title: str, source: str | None) -> KnowledgeChange:
+    return KnowledgeChange(
+        at=datetime.now(UTC), who="", action=action, doc=doc, title=title, source=source
+    )

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Integer,
@@ -55,6 +56,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.answering.models import Turn
+from ingest.knowledge_files import KnowledgeChange
 from bot.storage import messages, schema
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,20 @@ feedback = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("answer_id", "user_id", name="one_vote_per_person"),
+)
+
+knowledge_changes = Table(
+    "knowledge_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("who", String(80), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("doc", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("source", Text, nullable=True),
+    Column("chunks", Integer, nullable=True),
+    Column("published", Boolean, nullable=False),
 )
 
 
@@ -460,6 +476,26 @@ class Store:
             documents=documents,
             recent_down=recent_down,
         )
+
+    # -- the knowledge base's history -------------------------------------------------------
+
+    def record_change(self, change: KnowledgeChange) -> None:
+        """Keep one add, update or remove of a document (kept for good: it is the audit trail)."""
+        with self.engine.begin() as connection:
+            connection.execute(insert(knowledge_changes).values(**change.model_dump()))
+
+    def knowledge_history(self, *, latest: int = 50) -> list[KnowledgeChange]:
+        """The latest changes, newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(knowledge_changes)
+                .order_by(knowledge_changes.c.at.desc(), knowledge_changes.c.id.desc())
+                .limit(latest)
+            ).all()
+        return [
+            KnowledgeChange(**{**row._mapping, "at": _aware(row.at)})
+            for row in rows
+        ]
 
     # -- housekeeping ----------------------------------------------------------------------
 
