@@ -23,7 +23,7 @@ import yaml
 
 from bot.cli import app
 from bot.settings import Settings
-from bot.slack.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 from bot.slack.server import EVENTS_PATH
 from ingest.parsing import is_candidate, parse_document
 from tests.conftest import KNOWLEDGE_DIR, REPO
