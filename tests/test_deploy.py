@@ -244,6 +244,10 @@ def test_image_runs_as_an_unprivileged_user_with_only_loopback(container):
     assert int(uid) != 0
     # What the test proves holds only if nothing else is reachable (make image-test's namespace).
     assert interfaces.strip() == "['lo']", "run with `make image-test`: it cuts the network off"
+    # The ONNX export was made at build time: the bot reads it and never writes the model.
+    export = container.run("ai-strategy", "model", "export")
+    assert export.returncode == 0 and export.stdout.startswith("sentence-transformers/"), export
+    assert "/opt/models/" in export.stdout
     # The build's pip configuration (a secret and bind mounts) left nothing in the image.
     clean = container.run("sh", "-c", "! ls /run/secrets /etc/pip.conf /opt/venv/pip.conf")
     assert clean.returncode == 0, clean.stdout
