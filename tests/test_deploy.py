@@ -15,6 +15,7 @@ import subprocess
 import time
 import tomllib
 import uuid
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -24,8 +25,9 @@ import yaml
 from bot.cli import app
 from bot.settings import Settings
 from slack_emulator import SlackEmulator
-from bot.slack.server import EVENTS_PATH
-from ingest.parsing import is_candidate, parse_document
+from bot.slack.server import EVENTS_PATH, ThreadedServer
+from ingest.discovery import discover
+from ingest.parsing import parse_document
 from tests.conftest import KNOWLEDGE_DIR, REPO
 from tests.slack_helpers import ALICE, BOT_TOKEN, GENERAL, SIGNING_SECRET, block_texts
 from tests.test_settings import documented_variables, environment_names
@@ -50,10 +52,11 @@ def setting_names() -> set[str]:
 # -- compose.yaml, resolved by docker-compose --------------------------------------------------
 
 
-@pytest.fixture
-def checkout(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
     """A copy of what compose reads (deploy/ and the folders it names), set up as the README says:
     `cp .env.example deploy/.env` with POSTGRES_PASSWORD filled in."""
+    tmp_path = tmp_path_factory.mktemp("checkout")
     (tmp_path / "deploy").mkdir()
     shutil.copy(DEPLOY / "compose.yaml", tmp_path / "deploy" / "compose.yaml")
     (tmp_path / "knowledge").mkdir()
@@ -79,8 +82,13 @@ def resolved(checkout: Path, **environment: str) -> dict:
     return yaml.safe_load(result.stdout)
 
 
-def test_compose_resolves_to_the_scaled_out_services(checkout):
-    config = resolved(checkout)
+@pytest.fixture(scope="module")
+def config(checkout) -> dict:
+    """compose.yaml as `docker compose up` would run it with the README's deploy/.env."""
+    return resolved(checkout)
+
+
+def test_compose_resolves_to_the_scaled_out_services(checkout, config):
     services = config["services"]
     assert set(services) == {"chroma", "postgres", "ingest", "bot"}
     bot, ingest = services["bot"], services["ingest"]
@@ -98,8 +106,8 @@ def test_compose_resolves_to_the_scaled_out_services(checkout):
     assert resolved(checkout, BOT_REPLICAS="4")["services"]["bot"]["deploy"]["replicas"] == 4
 
 
-def test_compose_settings_win_over_the_env_file_and_are_real_settings(checkout):
-    services = resolved(checkout)["services"]
+def test_compose_settings_win_over_the_env_file_and_are_real_settings(config):
+    services = config["services"]
     known = setting_names()
     for name in ("bot", "ingest"):
         environment = services[name]["environment"]
@@ -124,24 +132,22 @@ def test_compose_settings_win_over_the_env_file_and_are_real_settings(checkout):
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret-pw"
 
 
-def test_compose_refuses_to_start_without_a_database_password(checkout):
-    env_file = checkout / "deploy" / ".env"
-    env_file.write_text((REPO / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
-    result = compose_config(checkout)
+def test_compose_refuses_to_start_without_a_database_password(tmp_path):
+    shutil.copytree(DEPLOY, tmp_path / "deploy", ignore=shutil.ignore_patterns(".env"))
+    shutil.copy(REPO / ".env.example", tmp_path / "deploy" / ".env")
+    result = compose_config(tmp_path)
     assert result.returncode != 0
     assert "set POSTGRES_PASSWORD in deploy/.env" in result.stderr
 
 
-def test_compose_gives_the_drain_time_to_finish(checkout):
-    bot = resolved(checkout)["services"]["bot"]
+def test_compose_gives_the_drain_time_to_finish(config):
+    bot = config["services"]["bot"]
     grace = bot["stop_grace_period"]
     assert int(grace.removesuffix("s")) > Settings(_env_file=None).drain_seconds
 
 
-def test_the_chroma_server_matches_the_client(checkout):
-    from importlib.metadata import version
-
-    image = resolved(checkout)["services"]["chroma"]["image"]
+def test_the_chroma_server_matches_the_client(config):
+    image = config["services"]["chroma"]["image"]
     server = image.split(":")[1]
     assert server.split(".")[:2] == version("chromadb").split(".")[:2]
 
@@ -257,7 +263,7 @@ def test_image_runs_as_an_unprivileged_user_with_only_loopback(container):
 
 
 def documents() -> list[Path]:
-    return [path for path in sorted(KNOWLEDGE_DIR.rglob("*")) if is_candidate(path)]
+    return discover(KNOWLEDGE_DIR, max_bytes=Settings(_env_file=None).max_document_bytes).documents
 
 
 @pytest.mark.slow
@@ -271,7 +277,7 @@ def test_image_ingests_the_bundled_knowledge_base(container):
 
 @pytest.mark.slow
 def test_image_serves_probes_and_answers_a_signed_mention_with_citations(container, tmp_path):
-    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
     slack.start()
     port = free_port()
     env = {
