@@ -23,8 +23,8 @@ import httpx
 import psycopg
 import pytest
 
-from bench.serve_process import ServeProcess, bot_environment, free_port, metric
-from bench.slack_latency import QUESTIONS
+from tests.serve_process import ServeProcess, bot_environment, free_port, metric
+from tests.slack_helpers import QUESTIONS
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
     JSON,
