@@ -25,6 +25,17 @@ ALICE = "U0ALICE"
 BOB = "U0BOB"
 GENERAL = "C0GENERAL"
 RANDOM = "C0RANDOM"
+# Questions the knowledge base answers, for tests and benchmarks that ask many.
+QUESTIONS = (
+    "How much labeled data does fine-tuning need?",
+    "When is prompt engineering enough?",
+    "What does fine-tuning cost compared with prompting?",
+    "How long does fine-tuning take?",
+    "Is fine-tuning more accurate than prompt engineering?",
+    "What expertise does fine-tuning require?",
+    "How flexible is prompt engineering when requirements change?",
+    "Can I combine prompt engineering and fine-tuning?",
+)
 
 
 def harness_settings(base: Settings, *, data_dir: Path) -> Settings:

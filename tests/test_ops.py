@@ -15,7 +15,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bench.serve_process import ServeProcess, bot_environment, metric, parse_metrics
+from tests.serve_process import ServeProcess, bot_environment, metric, parse_metrics
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops

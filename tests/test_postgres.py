@@ -23,8 +23,8 @@ import httpx
 import psycopg
 import pytest
 
-from bench.serve_process import ServeProcess, bot_environment, free_port, metric
-from bench.slack_latency import QUESTIONS
+from tests.serve_process import ServeProcess, bot_environment, free_port, metric
+from tests.slack_helpers import QUESTIONS
 from bot.slack.conversations import delivery_keys
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
