@@ -28,6 +28,7 @@ Layout under `<data_dir>/index/`:
 import fcntl
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -35,14 +36,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
 from ingest.records import ChunkRecord
 
 if TYPE_CHECKING:
+    import chromadb
+
     from ingest.settings import IndexSettings
 
 COLLECTION = "chunks"
@@ -89,7 +90,7 @@ class OpenVersion(Protocol):
     """A version held open by a reader: searchable until `close()`."""
 
     name: str
-    collection: chromadb.Collection
+    collection: "chromadb.Collection"
 
     def records(self) -> list[ChunkRecord]: ...
 
@@ -157,16 +158,19 @@ def open_store(settings: "IndexSettings") -> Store:
     return VersionStore(settings.index_dir)
 
 
-def chroma_client(folder: Path) -> chromadb.ClientAPI:
+def chroma_client(folder: Path) -> "chromadb.ClientAPI":
     """An embedded Chroma client for one version folder, with telemetry off (no network)."""
+    import chromadb  # a second of imports: only what searches or writes Chroma pays for it
+    from chromadb.config import Settings as ChromaSettings
+
     return chromadb.PersistentClient(
         path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
     )
 
 
 def add_in_batches(
-    client: chromadb.ClientAPI,
-    collection: chromadb.Collection,
+    client: "chromadb.ClientAPI",
+    collection: "chromadb.Collection",
     records: list[ChunkRecord],
     vectors: np.ndarray,
     progress: BuildProgress,
@@ -383,19 +387,33 @@ class VersionStore:
 
 
 class LocalVersion:
-    """One version folder held open: its Chroma collection, its chunks, and the reader lock."""
+    """One version folder held open: its chunks, its Chroma collection, and the reader lock.
+
+    Chroma is opened on the first search: a reader that scores the chunks in memory (the answer
+    engine) never imports it, which is most of a cold `ask`'s start.
+    """
 
     def __init__(self, name: str, folder: Path, lock_handle) -> None:
         self.name = name
         self._folder = folder
         self._lock_handle = lock_handle
         self._records: list[ChunkRecord] | None = None
-        try:
-            self.client = chroma_client(folder / "chroma")
-            self.collection = self.client.get_collection(COLLECTION, embedding_function=None)
-        except BaseException:
-            lock_handle.close()
-            raise
+        self._client: "chromadb.ClientAPI | None" = None
+        self._collection: "chromadb.Collection | None" = None
+        self._opening = threading.Lock()
+
+    @property
+    def collection(self) -> "chromadb.Collection":
+        with self._opening:
+            if self._collection is None:
+                client = chroma_client(self._folder / "chroma")
+                try:
+                    self._collection = client.get_collection(COLLECTION, embedding_function=None)
+                except BaseException:
+                    client.close()
+                    raise
+                self._client = client
+            return self._collection
 
     def records(self) -> list[ChunkRecord]:
         if self._records is None:
@@ -407,7 +425,9 @@ class LocalVersion:
         return _load_if_present(self._folder / SENTENCE_VECTORS)
 
     def close(self) -> None:
-        self.client.close()
+        with self._opening:
+            if self._client is not None:
+                self._client.close()
         self._lock_handle.close()
 
 
