@@ -97,8 +97,7 @@ def test_ingest_skips_hostile_files_by_name_redacts_secrets_and_leaves_no_build(
     )
     settings = Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data", _env_file=None)
     first = run_ingest(settings)
-    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n" * 3)
-    (knowledge / "passwd.txt").symlink_to(tmp_path / "passwd")
+    (knowledge / "passwd.txt").symlink_to("/etc/passwd")
     (knowledge / "notes.md").write_text(
         "# Deployment notes\n\nThe bot token is xoxb-9999-8888-secretvalue for the workspace.\n"
     )
