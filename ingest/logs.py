@@ -21,7 +21,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ingest.redaction import REDACTED, redact_secrets
 
 LogFormat = Literal["text", "json"]
-NOISY_LOGGERS = ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s")
+# Libraries whose INFO and DEBUG lines are chatter to whoever runs a command ("setup plugin …",
+# "Building index from tokens"): only their warnings and errors are shown.
+NOISY_LOGGERS = (
+    "httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s", "alembic",
+)  # fmt: skip
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` (uvicorn's
 # `color_message` is its message again, with terminal colours).
@@ -67,6 +71,14 @@ class Redactor(logging.Filter):
         return True
 
 
+class QuietLibraries(logging.Filter):
+    """Drops the chatter of `NOISY_LOGGERS`, on the handler: setting their levels is not enough,
+    as some set their own on import (bm25s to DEBUG) and are imported after logging is set up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in NOISY_LOGGERS
+
+
 class JsonLinesFormatter(logging.Formatter):
     """One JSON object per record, on one line."""
 
@@ -99,6 +111,7 @@ def configure_logging(
 
         handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(QuietLibraries())
     handler.addFilter(Redactor(secrets))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True

@@ -522,3 +522,16 @@ def test_text_logs_stay_readable(capsys, restore_logging):
     logging.getLogger("bot.test").info("plain line with s3cret-value")
     err = capsys.readouterr().err
     assert "plain line with [redacted]" in err and not err.lstrip().startswith("{")
+
+
+def test_library_chatter_stays_out_of_a_command_s_output(capsys, restore_logging):
+    configure_logging(log_format="text")
+    chatty = logging.getLogger("bm25s")
+    chatty.setLevel(logging.DEBUG)  # as bm25s does on import, after logging is set up
+    chatty.debug("Building index from tokens")
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.types")
+    logging.getLogger("bm25s").warning("a warning still shows")
+    logging.getLogger("bot.test").info("our own line shows")
+    err = capsys.readouterr().err
+    assert "Building index" not in err and "setup plugin" not in err
+    assert "a warning still shows" in err and "our own line shows" in err
