@@ -13,7 +13,7 @@ from ingest.discovery import discover
 from ingest.index import KnowledgeIndex
 from ingest.parsing import text_blocks
 from ingest.pipeline import run_ingest
-from ingest.redaction import redact_secrets
+from common.redaction import redact_secrets
 from tests.slack_helpers import block_texts, cited_answer
 from tests.test_ingest import FINE_TUNING, PROMPTING, write_docs
 

@@ -22,7 +22,7 @@ from bot.slack import messages, ops
 from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer
-from ingest.logs import REDACTED, configure_logging
+from common.logs import REDACTED, configure_logging
 from ingest.pipeline import run_ingest
 from slack_emulator import SlackEmulator
 from tests.conftest import KNOWLEDGE_DIR
