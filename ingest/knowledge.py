@@ -144,7 +144,7 @@ class _Context:
 
     def claims_for(self, line: str, kind: str) -> list[Claim]:
         """An item claim for a line under a pros/cons/"when to use" heading or label."""
-        if not self.marks or kind == "row" and self.approach is None:
+        if not self.marks or (kind == "row" and self.approach is None):
             return []
         approach = self.approach or _subject(line)
         if approach is None:
@@ -181,8 +181,8 @@ def _lines(
             for sentence in sentences:
                 yield "sentence", sentence_case(sentence), [], own, label.group(1) if label else ""
         elif node.type in ("bullet_list", "ordered_list"):
-            for line, own, label in _list_lines(node, lead_in, context):
-                yield "item", line, [], own, label
+            for line, own, lead in _list_lines(node, lead_in, context):
+                yield "item", line, [], own, lead
             lead_in = None
         elif node.type == "table":
             for line, claims in _table_lines(node):
@@ -244,13 +244,13 @@ def _list_lines(
         own = _Context.of(label.group(1), context) if label else context
         # A label is cut off when the rest is a sentence of its own ("Definition: Fine tuning
         # refers to…") or the label says whose item it is ("Fine-tuning: Retrains…").
-        stripped = label and (
+        stripped = ""
+        if label and (
             approaches_in(label.group(1)) or own.marks or text[label.end() :][:1].isupper()
-        )
-        if stripped:
-            text = text[label.end() :]
+        ):
+            text, stripped = text[label.end() :], label.group(1)
         for sentence in split_sentences(text):
-            yield sentence_case(sentence), own, label.group(1) if stripped else ""
+            yield sentence_case(sentence), own, stripped
 
 
 def _table_lines(node: SyntaxTreeNode) -> Iterator[tuple[str, list[Claim]]]:
