@@ -23,8 +23,7 @@ def generate_corpus(knowledge: Path, folder: Path, count: int, seed: int = 7) ->
         sections = []
         for section in range(rng.randint(2, 4)):
             paragraphs = [
-                " ".join(rng.sample(sentences, rng.randint(2, 4)))
-                for _ in range(rng.randint(1, 3))
+                " ".join(rng.sample(sentences, rng.randint(2, 4))) for _ in range(rng.randint(1, 3))
             ]
             sections.append(f"## Part {section + 1}\n\n" + "\n\n".join(paragraphs))
         (folder / f"doc-{number:04d}.md").write_text(
