@@ -41,8 +41,9 @@ log = logging.getLogger("ingest")
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
 # 3, 4: chunks carry their sentences and claims; 5: secrets redacted; 6: trust; 7: cleaning
-# reads headings and completes the last section
-PIPELINE_VERSION = 7
+# reads headings and completes the last section; 8: a sentence framed as the article's point
+# keeps only its claim
+PIPELINE_VERSION = 8
 
 
 class SkippedFile(BaseModel):
