@@ -103,8 +103,8 @@ def _interview(stderr: Console) -> IntakeAnswers:
 
 
 def _recommend(intake: IntakeAnswers, settings: Settings, stderr: Console) -> Recommendation:
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     index = KnowledgeIndex(settings)
     try:

@@ -34,8 +34,8 @@ Port = Annotated[
 def ensure_index(settings: Settings) -> None:
     """Run the ingest, with its progress shown, when the knowledge folder has no index yet."""
     from ingest import cli as ingest_cli
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     index = KnowledgeIndex(settings)
     try:
