@@ -56,7 +56,7 @@ def assess(
             _require_index(settings, stderr)
         recommendation = _recommend(intake, settings, stderr)
     except (KeyboardInterrupt, EOFError):  # Ctrl-C anywhere, Ctrl-D in a select
-        stderr.print(f"\n{messages.cancelled()}")
+        stderr.print(f"\n{messages.CANCELLED}")
         raise typer.Exit(EXIT_CANCELLED) from None
     if as_json:
         print(json.dumps(recommendation.report(), ensure_ascii=False, indent=2))
