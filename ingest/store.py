@@ -39,6 +39,7 @@ from typing import IO, TYPE_CHECKING, Protocol, TypeVar, cast
 import numpy as np
 from pydantic import BaseModel, Field
 
+from ingest.errors import IndexBusyError, IndexNotBuiltError
 from ingest.records import ChunkRecord
 
 if TYPE_CHECKING:  # Chroma is imported where it is used: a second of a cold `ask` otherwise
@@ -48,14 +49,6 @@ if TYPE_CHECKING:  # Chroma is imported where it is used: a second of a cold `as
 COLLECTION = "chunks"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 BUILDING_SUFFIX = ".building"
-
-
-class IndexBusyError(RuntimeError):
-    """Another ingest holds the index lock: only one may build a new version at a time."""
-
-
-class IndexNotBuiltError(RuntimeError):
-    """There is no published index yet: run `ai-strategy ingest` first."""
 
 
 class DocumentEntry(BaseModel):
