@@ -124,25 +124,23 @@ def _read(
     )
 
 
-def download_file(
-    url: str, name: str, limits: FetchLimits, *, headers: dict[str, str]
-) -> bytes:
+def download_file(url: str, name: str, limits: FetchLimits, *, headers: dict[str, str]) -> bytes:
     """GET a file (e.g. one uploaded to Slack, with the bot's token in `headers`) within
     `limits`, following no redirect: a file host redirects only when it refuses the request
     (Slack sends an unauthorised download to its sign-in page). Raises FetchRefused."""
     check_scheme(url)
     deadline = time.monotonic() + limits.deadline_seconds
     try:
-        with httpx.Client(
-            timeout=httpx.Timeout(limits.timeout_seconds), follow_redirects=False
-        ) as client:
-            with client.stream("GET", url, headers={"User-Agent": USER_AGENT, **headers}) as response:
-                if response.is_redirect or response.status_code >= 400:
-                    raise FetchRefused(
-                        f"{name}: the download was refused ({response.status_code} "
-                        f"{response.reason_phrase}); can the app read files (scope files:read)?"
-                    )
-                return _body(response, name, limits, deadline, what="file")
+        with (
+            httpx.Client(timeout=httpx.Timeout(limits.timeout_seconds)) as client,
+            client.stream("GET", url, headers={"User-Agent": USER_AGENT, **headers}) as response,
+        ):
+            if response.is_redirect or response.status_code >= 400:
+                raise FetchRefused(
+                    f"{name}: the download was refused ({response.status_code} "
+                    f"{response.reason_phrase}); can the app read files (scope files:read)?"
+                )
+            return _body(response, name, limits, deadline, what="file")
     except httpx.TimeoutException:
         raise FetchRefused(
             f"{name}: no answer within {limits.timeout_seconds:g} s (timed out); try again later"
