@@ -13,6 +13,8 @@ from ingest.fetching import FetchLimits, FetchRefused, download_file
 from ingest.index import KnowledgeIndex
 from ingest.knowledge_files import CannotAdd, add_upload
 from ingest.settings import IndexSettings
+from tests.test_formats import ARTICLE as PDF_LINES
+from tests.test_formats import make_pdf
 from tests.web_pages import (
     ADVERT,
     ARTICLE_PARAGRAPHS,
@@ -23,6 +25,7 @@ from tests.web_pages import (
     SITE_NAME,
     V2_PARAGRAPH,
     PageServer,
+    article_html,
 )
 
 RUNNER = CliRunner()
@@ -243,3 +246,20 @@ def test_a_download_follows_no_redirect_and_keeps_to_its_limits(pages, route, me
     assert str(refused.value).startswith("notes.md: ") and message in str(refused.value)
     page = download_file(f"{pages.base_url}/article", "a.html", limits, headers={"X-A": "1"})
     assert ARTICLE_TITLE.encode() in page
+
+
+def test_add_file_converts_a_pdf_and_a_saved_html_page(folders, tmp_path):
+    pdf = tmp_path / "Tuning notes.pdf"
+    pdf.write_bytes(make_pdf(PDF_LINES))
+    page = tmp_path / "saved-article.html"
+    page.write_text(article_html(), encoding="utf-8")
+    for source in (pdf, page):
+        result = run("add", str(source), "--no-ingest", folders=folders)
+        assert result.exit_code == 0, result.output
+    written = {path.name: frontmatter.load(path) for path in folders[0].iterdir()}
+    html_doc = written[f"{SLUG}.md"]
+    assert html_doc["title"] == ARTICLE_TITLE and html_doc["source_file"] == page.name
+    assert ARTICLE_PARAGRAPHS[0][:40] in html_doc.content
+    assert ADVERT not in html_doc.content and FOOTER not in html_doc.content
+    (pdf_doc,) = (post for name, post in written.items() if name != f"{SLUG}.md")
+    assert pdf_doc["source_file"] == pdf.name and PDF_LINES[2] in " ".join(pdf_doc.content.split())
