@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from bot.answering.comparison import is_comparison
 from bot.answering.models import Intent
+from bot.answering.stance import ASPECT_FAMILIES, facet_of
 from bot.answering.text import approaches_in, stem, topic_terms, words
 
 
@@ -75,6 +76,11 @@ _WHICH = re.compile(
     r"should (?:i|we) use)\b",
     re.IGNORECASE,
 )
+_LEADING_WHICH = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
+    r"faster|easier|more|less))\b",
+    re.IGNORECASE,
+)
 # "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible".
 _COMPARATIVE = re.compile(
     r"\b(?:more|less|cheaper|faster|quicker|slower|easier|harder|safer|riskier|costlier|"
@@ -122,6 +128,15 @@ def _weighs_approaches(question: str, named: set[str]) -> bool:
     if len(named) == 2 and _EITHER_OR.search(question):
         return True
     return bool(named) and bool(_COMPARATIVE.search(question)) and "than" in words(question)
+
+
+def weighs_a_point(question: str) -> bool:
+    """A question that opens by asking which approach wins on a named point ("which is cheaper
+    per call once we have heavy traffic?"): what it says of the asker qualifies the point."""
+    if not _LEADING_WHICH.match(question):
+        return False
+    terms = set(topic_terms(question))
+    return facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
 
 
 def _extra_topic(question: str) -> bool:
