@@ -76,6 +76,12 @@ _SCENARIO = re.compile(
 _ADDRESSES_READER = re.compile(
     r"\b(?:imagine|let's|you're|you might|you could|you would)\b", re.IGNORECASE
 )
+# "The main point of this article is that X": the article speaking of itself; the claim is X.
+_SELF_REFERENCE = re.compile(
+    r"^(?:the|our|my) (?:main|key|central|whole|core) (?:point|idea|argument|takeaway|message|"
+    r"thesis) of (?:this|the) (?:article|post|blog|guide|piece|paper|page) is that\s+(?=\w)",
+    re.IGNORECASE,
+)
 MERGED_LIST_MAX_CHARS = 420
 MIN_WORDS = 4
 
@@ -96,6 +102,7 @@ def read_chunk(section: str, text: str) -> tuple[list[Sentence], list[Claim]]:
     ):
         if not _readable(line) or (kind == "sentence" and line[-1] not in '.!?"”)'):
             continue
+        line = _without_self_reference(line)
         position = len(sentences)
         named = approaches_in(label)
         sentences.append(
@@ -117,6 +124,15 @@ def read_chunk(section: str, text: str) -> tuple[list[Sentence], list[Claim]]:
             for claim in [*line_claims, *own_context.claims_for(line, kind)]:
                 claims.append(claim.model_copy(update={"sentence": position}))
     return sentences, claims
+
+
+def _without_self_reference(line: str) -> str:
+    """The claim of a sentence that frames it as the article's point."""
+    framed = _SELF_REFERENCE.match(line)
+    if framed is None:
+        return line
+    claim = line[framed.end() :]
+    return claim[:1].upper() + claim[1:]
 
 
 class _Context:

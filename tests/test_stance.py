@@ -4,7 +4,7 @@ Statements and labels written for this test, in the shape of the documents' tabl
 """
 
 from bot.answering.scoring import question_terms
-from bot.answering.stance import aspect_family, facet_of, stance_of
+from bot.answering.stance import aspect_family, asks_for_the_worse, facet_of, stance_of
 from bot.answering.text import FINE_TUNING, PROMPT_ENGINEERING
 
 
@@ -47,3 +47,15 @@ def test_response_speed_is_its_own_facet_of_speed():
     assert lean("Uses fewer tokens per call", question, subject=FINE_TUNING) == FINE_TUNING
     # deployment speed says nothing of how fast answers come back
     assert lean("Faster to deploy", question, subject=PROMPT_ENGINEERING) is None
+
+
+def test_a_question_can_ask_which_does_worse():
+    def worse(question: str) -> bool:
+        terms = question_terms(question)
+        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
+
+    assert worse("Which is more expensive to begin with?")
+    assert worse("Which one needs more training data?")
+    assert worse("Which is slower to deploy?")
+    assert not worse("Which is cheaper to begin with?")
+    assert not worse("Which is less prone to overfitting?")

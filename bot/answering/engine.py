@@ -50,12 +50,13 @@ from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
     aspect_family,
+    asks_for_the_worse,
     facet_of,
     find_disagreement,
     stance_of,
 )
 from bot.answering.text import APPROACH_NAMES, approaches_in, lower_first, words
-from bot.answering.verdict import favoured, lead_sentence
+from bot.answering.verdict import favoured, lead_sentence, the_worse
 from bot.answering.wording import claim_sentence, passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
@@ -265,7 +266,10 @@ class AnswerEngine:
             if len(items) >= MIN_LIST_ITEMS:
                 return self._answer(question, render_list(corpus, items, sources, focus=focus), sources, items)
         if intent is Intent.which:
-            verdict = favoured(corpus, scored, **_point_asked(query))
+            point = _point_asked(query)
+            verdict = favoured(corpus, scored, **point)
+            if verdict is not None and asks_for_the_worse(question, **point):
+                verdict = the_worse(corpus, verdict)
             if verdict is not None:
                 lead = lead_sentence(corpus, verdict, sources)
                 rest = self._supporting(corpus, verdict, scored, query)

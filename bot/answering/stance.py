@@ -28,7 +28,7 @@ _POSITIVE = frozenset(
     """
     better best higher greater superior excel excels outperform outperforms comparable
     improve improves improved enhance enhances stronger faster quicker cheaper easier
-    broader surpass surpasses more most easily high
+    broader surpass surpasses more most easily high choose ideal suited suitable
     """.split()
 )
 _NEGATIVE = frozenset(
@@ -76,11 +76,13 @@ class Facet:
 
 
 _COST, _SPEED = ASPECT_FAMILIES[2], ASPECT_FAMILIES[3]
-_RUNNING = "run running ongoing production inference volume scale scaled call calls requests"
+_RUNNING = "run running ongoing inference volume scale scaled call calls requests"
 _STARTING = "upfront initial initially start started starting begin beginning entry"
 _RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
 FACETS = (
-    Facet(_stemmed(_RUNNING), _stemmed(f"{_RUNNING} per usage token tokens"), _COST),
+    Facet(
+        _stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST
+    ),
     Facet(_stemmed(_STARTING), _stemmed(f"{_STARTING} setup training"), _COST),
     Facet(
         _stemmed(_RESPONDING), _stemmed(f"{_RESPONDING} response responses respond token"), _SPEED
@@ -102,6 +104,7 @@ _BURDENS = frozenset(
     cost costs expense expenses expensive resource resources time effort data overfitting
     forgetting risk risks prone token tokens computational compute power maintenance complexity
     intensive upfront rigid inflexible dependent investment training retraining storage
+    latency lag
     """.split()
 )
 _LEADING_CONTRAST = re.compile(r"^\s*(?:while|whereas|although|though)\b([^,]+),", re.IGNORECASE)
@@ -194,6 +197,15 @@ def stance_of(
     return Stance(score=score, on_aspect=on_aspect, comparative=comparative)
 
 
+def asks_for_the_worse(
+    question: str, *, aspect: Iterable[str], facet: Facet | None = None
+) -> bool:
+    """Whether a which-question asks which approach does worse on the point ("which is more
+    expensive?", "which needs more data?", "which is slower?"): its own cues lean against."""
+    lean, _ = _clause_lean(question, set(aspect), facet=facet, context=frozenset())
+    return lean < 0
+
+
 def _clauses(text: str) -> list[str]:
     """Clauses of a sentence: "While X …, Y …" gives two, so does "X …, whereas Y …"."""
     leading = _LEADING_CONTRAST.match(text)
@@ -223,9 +235,13 @@ def _clause_lean(
             continue
         if facet is not None and not facet.terms & (_up_to_next_cue(window) | context):
             continue  # a cue on the other side of the aspect ("low upfront" for running costs)
-        # "lower costs", or "lower" in a cell of the row "Ongoing Costs": less of a burden
-        if any(word in _BURDENS for word in window) or (
-            context & _BURDENS and token in _QUANTITIES
+        # "lower costs", "costs less", or "lower" in a cell of the row "Ongoing Costs": less
+        # of a burden
+        before = stem(tokens[index - 1]) if index else ""
+        if (
+            any(word in _BURDENS for word in window)
+            or (before in _BURDENS and token in _QUANTITIES)
+            or (context & _BURDENS and token in _QUANTITIES)
         ):
             direction = -direction
         lean += direction

@@ -72,6 +72,20 @@ def favoured(
     return Verdict(approach=approach, lead=items[0], supporting=tuple(items[1:]))
 
 
+def the_worse(corpus: Corpus, verdict: Verdict) -> Verdict | None:
+    """The answer to "which does worse on this?": the other approach of the statements that
+    favour the winner, led by the first that names it first (a table row names both)."""
+    for item in (verdict.lead, *verdict.supporting):
+        named = [claim.approach for claim in item.passage.claims if claim.kind == "cell"]
+        named += [approach for _, approach in approach_mentions(passage_text(corpus, item.index))]
+        other = next((approach for approach in named if approach != verdict.approach), None)
+        if other is None:
+            continue
+        rest = tuple(each for each in (verdict.lead, *verdict.supporting) if each is not item)
+        return Verdict(approach=other, lead=item, supporting=rest)
+    return None
+
+
 def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
     """The first sentence: the winner named first, with the marker of its source."""
     passage = verdict.lead.passage
