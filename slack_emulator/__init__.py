@@ -8,13 +8,21 @@ Used by the end-to-end tests, the benchmarks and the local sandbox (`SLACK_API_U
 """
 
 from slack_emulator.requests import Delivery, SignedSender
-from slack_emulator.slack import DEFAULT_BOT_EVENTS, Said, Server, ServerFactory, SlackEmulator
+from slack_emulator.slack import (
+    DEFAULT_BOT_EVENTS,
+    DEFAULT_SCOPES,
+    Said,
+    Server,
+    ServerFactory,
+    SlackEmulator,
+)
 from slack_emulator.validation import check_blocks, check_view, message_error
 from slack_emulator.web_api import CallLog, RecordedCall
 from slack_emulator.workspace import SlackError, Workspace
 
 __all__ = [
     "DEFAULT_BOT_EVENTS",
+    "DEFAULT_SCOPES",
     "CallLog",
     "Delivery",
     "RecordedCall",

@@ -155,8 +155,62 @@ def message_event(message: dict[str, Any], channel_id: str, channel_type: str) -
     return event
 
 
+def message_changed_event(
+    message: dict[str, Any], previous: dict[str, Any], channel_id: str, channel_type: str
+) -> dict[str, Any]:
+    """The `message` event (`subtype: message_changed`) for an edit of a stored message."""
+    event_ts = message["edited"]["ts"]
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "message": message,
+        "previous_message": previous,
+        "channel": channel_id,
+        "channel_type": channel_type,
+        "ts": event_ts,
+        "event_ts": event_ts,
+    }
+
+
+def message_deleted_event(
+    previous: dict[str, Any], channel_id: str, channel_type: str, event_ts: str
+) -> dict[str, Any]:
+    """The `message` event (`subtype: message_deleted`) for a deleted message."""
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "deleted_ts": previous["ts"],
+        "previous_message": previous,
+        "channel": channel_id,
+        "channel_type": channel_type,
+        "ts": event_ts,
+        "event_ts": event_ts,
+    }
+
+
+def file_object(ws: Workspace, user: str, name: str) -> dict[str, Any]:
+    """A file shared in a message, as Slack describes it (metadata only; no content)."""
+    file_id = ws.new_id("F")
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+    return {
+        "id": file_id,
+        "created": int(time.time()),
+        "name": name,
+        "title": name,
+        "filetype": extension,
+        "mimetype": "application/octet-stream",
+        "user": user,
+        "size": 1024,
+        "mode": "hosted",
+        "url_private": f"https://files.slack.com/files-pri/{ws.team_id}-{file_id}/{name}",
+    }
+
+
 def app_mention_event(message: dict[str, Any], channel_id: str) -> dict[str, Any]:
-    """The `app_mention` event for a stored message that mentions the bot."""
+    """The `app_mention` event for a stored message that mentions the bot (re-sent with
+    `edited` when an edit still mentions it)."""
     event = {
         key: message[key]
         for key in (
@@ -166,8 +220,10 @@ def app_mention_event(message: dict[str, Any], channel_id: str) -> dict[str, Any
             "client_msg_id",
             "team",
             "blocks",
+            "files",
             "thread_ts",
             "parent_user_id",
+            "edited",
         )
         if key in message
     }
@@ -254,6 +310,8 @@ def block_actions_payload(
             }
         ],
     }
+    if message.get("thread_ts"):
+        payload["container"]["thread_ts"] = message["thread_ts"]
     if not is_ephemeral:
         payload["message"] = message
     return payload

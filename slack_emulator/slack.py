@@ -9,6 +9,7 @@ in Slack. Tests, benchmarks and the sandbox page drive it through these methods 
 state (`workspace`) and call log (`calls`).
 """
 
+import copy
 import json
 import queue
 import re
@@ -29,7 +30,10 @@ from slack_emulator.requests import (
     app_mention_event,
     block_actions_payload,
     event_body,
+    file_object,
     interaction_body,
+    message_changed_event,
+    message_deleted_event,
     message_event,
     rich_text,
     slash_command_body,
@@ -40,13 +44,38 @@ from slack_emulator.validation import check_view
 from slack_emulator.web_api import RecordedCall, WebApi
 from slack_emulator.workspace import Channel, SlackError, Workspace
 
-# The bot events of deploy/manifest.yaml (a test keeps the two in step).
-DEFAULT_BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
+# The bot events and scopes of deploy/manifest.yaml (a test keeps them in step).
+DEFAULT_BOT_EVENTS = (
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "message.mpim",
+)
+DEFAULT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "mpim:history",
+    "chat:write",
+    "reactions:write",
+    "commands",
+)
 DEFAULT_COMMAND = "/ai-strategy"
 MESSAGE_EVENT_FOR_KIND = {
     "channel": "message.channels",
     "group": "message.groups",
     "im": "message.im",
+    "mpim": "message.mpim",
+}
+# The scope an event subscription needs: without it Slack does not send the event.
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "message.mpim": "mpim:history",
 }
 
 
@@ -90,6 +119,7 @@ class SlackEmulator:
         bot_token: str = "xoxb-emulated-bot-token",
         app_token: str = "xapp-emulated-app-token",
         bot_events: Iterable[str] = DEFAULT_BOT_EVENTS,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
         host: str = "127.0.0.1",
         port: int = 0,
         extra_routes: Iterable[BaseRoute] = (),
@@ -99,7 +129,7 @@ class SlackEmulator:
         self.app_token = app_token
         self.bot_events = set(bot_events)
         self.workspace = Workspace()
-        self.web_api = WebApi(self.workspace, token=bot_token, app_token=app_token)
+        self.web_api = WebApi(self.workspace, token=bot_token, scopes=scopes, app_token=app_token)
         self.socket_mode = SocketMode(app_id=self.workspace.app_id)
         self.web_api.app_methods["apps.connections.open"] = lambda args: {
             "url": self.socket_mode.issue_url(self.url)
@@ -211,9 +241,16 @@ class SlackEmulator:
         return re.sub(r"(?<![<\w])@([\w.-]+)", encode, text)
 
     def user_says(
-        self, user: str, channel: str, text: str, *, thread_ts: str | None = None
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        files: Iterable[str] = (),
     ) -> Said:
-        """A person posts a message: Slack stores it and sends the app the events it asked for."""
+        """A person posts a message (with `files` attached: their names): Slack stores it and
+        sends the app the events it subscribed to, for conversations the bot is in."""
         ws = self.workspace
         with ws.lock:
             target = ws.resolve_channel(channel)
@@ -221,18 +258,71 @@ class SlackEmulator:
             message = ws.add_message(target, user=user, text=text, thread_ts=thread_ts)
             message["client_msg_id"] = str(uuid.uuid4())
             message["blocks"] = rich_text(text)
+            names = list(files)
+            if names:
+                message.update(subtype="file_share", upload=False, display_as_bot=False)
+                message["files"] = [file_object(ws, user, name) for name in names]
             events = self._events_for(target, message)
         deliveries = [self.deliver_event(event) for event in events]
         return Said(message, target.id, deliveries)
 
-    def _events_for(self, channel: Channel, message: dict[str, Any]) -> list[dict[str, Any]]:
+    def user_edits(self, user: str, channel: str, ts: str, text: str) -> Said:
+        """A person edits their message: `message_changed`, and, when the edited text mentions
+        the bot, `app_mention` again with an `edited` field (a new event, the same `ts`)."""
         ws = self.workspace
+        with ws.lock:
+            target = ws.resolve_channel(channel)
+            text = self._encode_mentions(text)
+            previous = ws.edit_message(target.id, ts, user=user, text=text)
+            message = ws.find_message(target.id, ts)
+            message["blocks"] = rich_text(text)
+            edited = copy.deepcopy(message)
+            events = []
+            if self._subscribed_message_events(target):
+                events.append(message_changed_event(edited, previous, target.id, target.kind))
+            if self._mentions_bot(target, edited):
+                events.append(app_mention_event(edited, target.id))
+        deliveries = [self.deliver_event(event) for event in events]
+        return Said(edited, target.id, deliveries)
+
+    def user_deletes(self, user: str, channel: str, ts: str) -> Said:
+        """A person deletes their message: `message_deleted` with `deleted_ts`."""
+        ws = self.workspace
+        with ws.lock:
+            target = ws.resolve_channel(channel)
+            if ws.find_message(target.id, ts).get("user") != user:
+                raise SlackError("cant_delete_message")
+            previous = ws.delete_message(target.id, ts)
+            events = []
+            if self._subscribed_message_events(target):
+                events.append(message_deleted_event(previous, target.id, target.kind, ws.next_ts()))
+        deliveries = [self.deliver_event(event) for event in events]
+        return Said(previous, target.id, deliveries)
+
+    def _subscribed(self, event: str) -> bool:
+        """Slack sends an event when the app subscribed to it and holds the scope it needs."""
+        scope = EVENT_SCOPES.get(event)
+        return event in self.bot_events and (scope is None or scope in self.web_api.scopes)
+
+    def _subscribed_message_events(self, channel: Channel) -> bool:
+        bot_is_in = channel.kind == "im" or self.workspace.bot_user_id in channel.members
+        return bot_is_in and self._subscribed(MESSAGE_EVENT_FOR_KIND[channel.kind])
+
+    def _mentions_bot(self, channel: Channel, message: dict[str, Any]) -> bool:
+        """`app_mention` goes only to conversations the bot is a member of (never DMs)."""
+        ws = self.workspace
+        return (
+            channel.kind != "im"
+            and ws.bot_user_id in channel.members
+            and f"<@{ws.bot_user_id}>" in message.get("text", "")
+            and self._subscribed("app_mention")
+        )
+
+    def _events_for(self, channel: Channel, message: dict[str, Any]) -> list[dict[str, Any]]:
         events = []
-        bot_sees_channel = channel.kind == "im" or ws.bot_user_id in channel.members
-        if bot_sees_channel and MESSAGE_EVENT_FOR_KIND[channel.kind] in self.bot_events:
+        if self._subscribed_message_events(channel):
             events.append(message_event(message, channel.id, channel.kind))
-        mentioned = f"<@{ws.bot_user_id}>" in message.get("text", "")
-        if channel.kind != "im" and mentioned and "app_mention" in self.bot_events:
+        if self._mentions_bot(channel, message):
             events.append(app_mention_event(message, channel.id))
         return events
 
@@ -356,6 +446,18 @@ class SlackEmulator:
     def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """The replies of a thread (without its parent), oldest first."""
         return [m for m in self.workspace.thread(channel, thread_ts) if m["ts"] != thread_ts]
+
+    def assistant_thread(self, channel: str, thread_ts: str) -> dict[str, Any]:
+        """What the app set on an assistant thread: `status`, `prompts`, `title` (empty: none)."""
+        with self.workspace.lock:
+            channel_id = self.workspace.resolve_channel(channel).id
+            return copy.deepcopy(self.workspace.assistant_threads.get((channel_id, thread_ts), {}))
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The App Home tab the app published for `user` (None: never published)."""
+        with self.workspace.lock:
+            view_id = self.workspace.home_views.get(user)
+            return copy.deepcopy(self.workspace.views[view_id]) if view_id else None
 
     def ephemeral_for(self, user: str) -> list[dict[str, Any]]:
         with self.workspace.lock:

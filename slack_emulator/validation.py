@@ -29,6 +29,9 @@ SELECT_OPTIONS = 100
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 TEXT_OBJECT = 3000
+HOME_BLOCKS = 100
+ASSISTANT_PROMPTS = 4
+ASSISTANT_LOADING_MESSAGES = 10
 
 MESSAGE_BLOCK_TYPES = {
     "section",
@@ -180,11 +183,10 @@ def check_blocks(blocks: Any, *, surface: str = "message") -> list[str]:
     """Problems Slack reports as `invalid_blocks` for a message's (or a modal's) blocks."""
     if not isinstance(blocks, list):
         return ["must be an array [json-pointer:/blocks]"]
-    limit, allowed = (
-        (MODAL_BLOCKS, MODAL_BLOCK_TYPES)
-        if surface == "modal"
-        else (MESSAGE_BLOCKS, MESSAGE_BLOCK_TYPES)
-    )
+    limit, allowed = {
+        "modal": (MODAL_BLOCKS, MODAL_BLOCK_TYPES),
+        "home": (HOME_BLOCKS, MODAL_BLOCK_TYPES),
+    }.get(surface, (MESSAGE_BLOCKS, MESSAGE_BLOCK_TYPES))
     errors = []
     if len(blocks) > limit:
         errors.append(f"must have at most {limit} items [json-pointer:/blocks]")
@@ -215,10 +217,18 @@ def message_error(text: Any, blocks: Any) -> tuple[str, list[str]] | None:
     return None
 
 
-def check_view(view: Any) -> list[str]:
-    """Problems Slack reports as `invalid_arguments` for a modal view."""
-    if not isinstance(view, dict) or view.get("type") != "modal":
-        return ["must be a modal view [json-pointer:/view/type]"]
+def check_view(view: Any, *, surface: str = "modal") -> list[str]:
+    """Problems Slack reports as `invalid_arguments` for a view: a modal, or a Home tab
+    (`surface="home"`, no title or buttons, at most 100 blocks)."""
+    if not isinstance(view, dict) or view.get("type") != surface:
+        return [f"must be a {surface} view [json-pointer:/view/type]"]
+    if surface == "home":
+        errors = _length(view.get("private_metadata"), "/view/private_metadata", PRIVATE_METADATA)
+        errors += _length(view.get("callback_id"), "/view/callback_id", ID_LENGTH)
+        return errors + [
+            error.replace("json-pointer:/blocks", "json-pointer:/view/blocks")
+            for error in check_blocks(view.get("blocks", []), surface="home")
+        ]
     errors = _text_object(view.get("title"), "/view/title", limit=MODAL_TITLE, plain_only=True)
     for button in ("submit", "close"):
         if button in view:

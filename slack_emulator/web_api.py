@@ -4,13 +4,19 @@
 `token` argument); answers are `{"ok": true, ...}` or `{"ok": false, "error": code}` with HTTP
 200, 429 with `Retry-After` when rate limited. `POST /hooks/<token>` is a `response_url`.
 Every call is recorded, and the next calls of a method can be made to fail.
+
+The bot token holds the scopes it was installed with: a method called without one it needs
+answers `missing_scope` (with `needed` and `provided`), and every answer carries the token's
+scopes in `X-OAuth-Scopes`, as Slack's do. Conversations the bot is not in behave as in Slack:
+`not_in_channel` for public channels, `channel_not_found` for private ones and group DMs.
 """
 
+import base64
 import copy
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,16 +25,50 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from slack_emulator.validation import check_view, message_error
+from slack_emulator.validation import (
+    ASSISTANT_LOADING_MESSAGES,
+    ASSISTANT_PROMPTS,
+    check_view,
+    message_error,
+)
 from slack_emulator.workspace import (
     RESPONSE_URL_TTL_SECONDS,
     RESPONSE_URL_USES,
+    Channel,
     SlackError,
     Workspace,
 )
 
 RESPONSE_URL_METHOD = "response_url"
-JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata")
+JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata", "prompts", "loading_messages")
+REPLIES_PAGE_LIMIT = 1000
+# The bot scopes each method accepts (any one of them); methods not listed need none.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "reactions.add": ("reactions:write",),
+    "reactions.remove": ("reactions:write",),
+    "assistant.threads.setStatus": ("assistant:write", "chat:write"),
+    "assistant.threads.setSuggestedPrompts": ("assistant:write",),
+    "assistant.threads.setTitle": ("assistant:write",),
+}
+# conversations.* read scopes depend on the kind of conversation.
+HISTORY_SCOPE = {
+    "channel": "channels:history",
+    "group": "groups:history",
+    "im": "im:history",
+    "mpim": "mpim:history",
+}
+
+
+class MissingScope(SlackError):
+    """`missing_scope`: the token lacks `needed` (Slack lists what it has as `provided`)."""
+
+    def __init__(self, needed: str) -> None:
+        super().__init__("missing_scope")
+        self.needed = needed
 
 
 @dataclass(frozen=True)
@@ -131,9 +171,17 @@ class CallLog:
 class WebApi:
     """Slack's Web API over a `Workspace`, for one bot token (and one app-level token)."""
 
-    def __init__(self, workspace: Workspace, *, token: str, app_token: str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        token: str,
+        scopes: Iterable[str],
+        app_token: str | None = None,
+    ) -> None:
         self.workspace = workspace
         self.token = token
+        self.scopes = set(scopes)
         self.app_token = app_token
         self.calls = CallLog()
         self._failures: dict[str, _Failure] = {}
@@ -148,6 +196,11 @@ class WebApi:
             "views.open": lambda args: self.views_open(args, push=False),
             "views.push": lambda args: self.views_open(args, push=True),
             "views.update": self.views_update,
+            "views.publish": self.views_publish,
+            "conversations.replies": self.conversations_replies,
+            "assistant.threads.setStatus": self.assistant_set_status,
+            "assistant.threads.setSuggestedPrompts": self.assistant_set_suggested_prompts,
+            "assistant.threads.setTitle": self.assistant_set_title,
         }
         # Methods called with the app-level token (xapp-…) rather than the bot token.
         self.app_methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -233,13 +286,34 @@ class WebApi:
             handler = self.methods.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
+        headers = {"X-OAuth-Scopes": self.provided_scopes}
+        if method in METHOD_SCOPES:
+            headers["X-Accepted-OAuth-Scopes"] = ",".join(METHOD_SCOPES[method])
         try:
-            return 200, {"ok": True, **handler(args)}, {}
+            self.require_scope(*METHOD_SCOPES.get(method, ()))
+            return 200, {"ok": True, **handler(args)}, headers
+        except MissingScope as error:
+            payload = {
+                "ok": False,
+                "error": error.code,
+                "needed": error.needed,
+                "provided": self.provided_scopes,
+            }
+            return 200, payload, headers
         except SlackError as error:
-            payload: dict[str, Any] = {"ok": False, "error": error.code}
+            payload = {"ok": False, "error": error.code}
             if error.messages:
                 payload["response_metadata"] = {"messages": error.messages}
-            return 200, payload, {}
+            return 200, payload, headers
+
+    @property
+    def provided_scopes(self) -> str:
+        return ",".join(sorted(self.scopes))
+
+    def require_scope(self, *accepted: str) -> None:
+        """MissingScope unless the token holds one of `accepted` (nothing asked: fine)."""
+        if accepted and not self.scopes.intersection(accepted):
+            raise MissingScope(accepted[0])
 
     async def _response_url_endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -319,11 +393,16 @@ class WebApi:
         ):
             raise SlackError("invalid_metadata_format")
 
-    def _bot_can_post(self, channel_ref: str):
+    def _bot_can_post(self, channel_ref: str) -> Channel:
+        return self._member_channel(channel_ref)
+
+    def _member_channel(self, channel_ref: str) -> Channel:
+        """The conversation, if the bot is in it: a private one it is not in does not exist
+        for it (`channel_not_found`), a public one answers `not_in_channel`."""
         ws = self.workspace
         channel = ws.resolve_channel(channel_ref)
         if channel.kind != "im" and ws.bot_user_id not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
         return channel
 
     def chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -404,9 +483,12 @@ class WebApi:
             return {"view": copy.deepcopy(ws.open_view(trigger.user, args["view"], push=push))}
 
     def views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A modal or a Home tab replaced, by `view_id` or `external_id`; with `hash`, only if
+        nobody changed it since (`hash_conflict`)."""
         ws = self.workspace
         with ws.lock:
-            problems = check_view(args.get("view"))
+            current = ws.find_view(view_id=args.get("view_id"), external_id=args.get("external_id"))
+            problems = check_view(args.get("view"), surface=current["type"])
             if problems:
                 raise SlackError("invalid_arguments", problems)
             view = ws.update_view(
@@ -416,3 +498,133 @@ class WebApi:
                 hash_=args.get("hash"),
             )
             return {"view": copy.deepcopy(view)}
+
+    def views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A user's App Home tab (`hash` guards against publishing over a newer view)."""
+        ws = self.workspace
+        with ws.lock:
+            user = str(args.get("user_id", ""))
+            if user not in ws.users or ws.users[user].is_bot:
+                raise SlackError("user_not_found")
+            view = args.get("view")
+            problems = check_view(view, surface="home")
+            if problems:
+                raise SlackError("invalid_arguments", problems)
+            current = ws.views.get(ws.home_views.get(user, ""))
+            if current is not None:
+                stored = ws.update_view(view, view_id=current["id"], hash_=args.get("hash"))
+            else:
+                stored = ws.open_home(user, view)
+            return {"view": copy.deepcopy(stored)}
+
+    def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread, oldest first, in pages of `limit` (each page starts with the parent)."""
+        ws = self.workspace
+        with ws.lock:
+            channel = ws.resolve_channel(str(args.get("channel", "")))
+            self.require_scope(HISTORY_SCOPE[channel.kind])
+            self._member_channel(channel.id)
+            ts = str(args.get("ts", ""))
+            thread = ws.thread(channel.id, ts)
+            if not thread:
+                raise SlackError("thread_not_found")
+            try:
+                limit = int(args.get("limit") or REPLIES_PAGE_LIMIT)
+                start = _cursor_offset(args.get("cursor"))
+            except ValueError:
+                raise SlackError("invalid_cursor") from None
+            limit = min(max(limit, 2), REPLIES_PAGE_LIMIT)
+            parent, replies = thread[0], thread[1:]
+            page = replies[start : start + limit - 1]
+            end = start + len(page)
+            more = end < len(replies)
+            return {
+                "messages": copy.deepcopy([parent, *page]),
+                "has_more": more,
+                "response_metadata": {"next_cursor": _cursor(end) if more else ""},
+            }
+
+    def _assistant_thread(self, args: dict[str, Any], *, in_channels: bool) -> dict[str, Any]:
+        """The state of a thread the app shows progress, prompts or a title in: a thread of its
+        DM with a person (the assistant container), or with `in_channels` (setStatus under
+        `chat:write`, since 2026-03) a thread of a conversation it is in."""
+        ws = self.workspace
+        channel = ws.resolve_channel(str(args.get("channel_id", "")))
+        if channel.kind != "im" and not in_channels:
+            raise SlackError("channel_not_found")
+        self._member_channel(channel.id)
+        thread_ts = str(args.get("thread_ts", ""))
+        if not any(m["ts"] == thread_ts for m in channel.messages):
+            raise SlackError("invalid_thread_ts")
+        return ws.assistant_threads.setdefault((channel.id, thread_ts), {})
+
+    def assistant_set_status(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The "is thinking…" line of a thread; an empty status clears it."""
+        with self.workspace.lock:
+            thread = self._assistant_thread(args, in_channels=True)
+            loading = _list_argument(args.get("loading_messages"))
+            if len(loading) > ASSISTANT_LOADING_MESSAGES:
+                pointer = "[json-pointer:/loading_messages]"
+                raise SlackError(
+                    "invalid_arguments",
+                    [f"must have at most {ASSISTANT_LOADING_MESSAGES} items {pointer}"],
+                )
+            thread["status"] = str(args.get("status") or "")
+            thread["loading_messages"] = loading
+            return {}
+
+    def assistant_set_suggested_prompts(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self.workspace.lock:
+            thread = self._assistant_thread(args, in_channels=False)
+            prompts = _list_argument(args.get("prompts"))
+            if not 1 <= len(prompts) <= ASSISTANT_PROMPTS:
+                raise SlackError(
+                    "invalid_arguments",
+                    [f"must have 1 to {ASSISTANT_PROMPTS} items [json-pointer:/prompts]"],
+                )
+            for i, prompt in enumerate(prompts):
+                if not (isinstance(prompt, dict) and prompt.get("title") and prompt.get("message")):
+                    raise SlackError(
+                        "invalid_arguments",
+                        [f"must have a title and a message [json-pointer:/prompts/{i}]"],
+                    )
+            thread["prompts"] = copy.deepcopy(prompts)
+            if args.get("title"):
+                thread["prompts_title"] = str(args["title"])
+            return {}
+
+    def assistant_set_title(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self.workspace.lock:
+            thread = self._assistant_thread(args, in_channels=False)
+            if not args.get("title"):
+                raise SlackError("invalid_arguments", ["title is required"])
+            thread["title"] = str(args["title"])
+            return {}
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _cursor_offset(cursor: Any) -> int:
+    """Where a page starts (0 without a cursor); ValueError for a cursor not ours."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.b64decode(str(cursor), validate=True).decode()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError("not a cursor") from error
+    if not text.startswith("offset:"):
+        raise ValueError("not a cursor")
+    return int(text.removeprefix("offset:"))
+
+
+def _list_argument(value: Any) -> list[Any]:
+    """A list argument sent as JSON, or (as slack_sdk sends some) comma-separated."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [value]

@@ -40,7 +40,7 @@ class User:
 class Channel:
     id: str
     name: str
-    kind: str  # "channel" (public), "group" (private) or "im"
+    kind: str  # "channel" (public), "group" (private), "im" or "mpim" (a group DM)
     members: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -48,6 +48,11 @@ class Channel:
     def channel_type(self) -> str:
         """The `channel_type` Slack puts in message events."""
         return self.kind
+
+    @property
+    def is_private(self) -> bool:
+        """Private channels and group DMs do not exist for those outside them."""
+        return self.kind in ("group", "mpim")
 
 
 @dataclass
@@ -89,6 +94,9 @@ class Workspace:
         self.view_stacks: dict[str, list[str]] = {}  # user -> open view ids, root first
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
+        self.home_views: dict[str, str] = {}  # user -> the view id of their App Home tab
+        # (channel, thread_ts) of assistant threads -> their status, suggested prompts, title
+        self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self._counter = itertools.count(1)
         self._last_ts = 0.0
 
@@ -106,6 +114,14 @@ class Workspace:
         with self.lock:
             kind = "group" if private else "channel"
             channel = Channel(channel_id, name, kind, members=set(members))
+            self.channels[channel_id] = channel
+            return channel
+
+    def add_group_dm(self, channel_id: str, members: tuple[str, ...]) -> Channel:
+        """A group DM (`mpim`) between the given people (the bot is in it only when listed)."""
+        with self.lock:
+            names = "--".join(self.users[m].name if m in self.users else m for m in members)
+            channel = Channel(channel_id, f"mpdm-{names}-1", "mpim", members=set(members))
             self.channels[channel_id] = channel
             return channel
 
@@ -221,6 +237,25 @@ class Workspace:
             channel.messages.append(message)
             return message
 
+    def edit_message(self, channel_id: str, ts: str, *, user: str, text: str) -> dict[str, Any]:
+        """Change a message's text as its author does; returns the message before the edit."""
+        with self.lock:
+            message = self.find_message(channel_id, ts)
+            if message.get("user") != user:
+                raise SlackError("cant_update_message")
+            previous = copy.deepcopy(message)
+            message["text"] = text
+            message["edited"] = {"user": user, "ts": self.next_ts()}
+            return previous
+
+    def delete_message(self, channel_id: str, ts: str) -> dict[str, Any]:
+        """Remove a message (its thread's replies stay, as in Slack); returns what it was."""
+        with self.lock:
+            channel = self.resolve_channel(channel_id)
+            message = self.find_message(channel_id, ts)
+            channel.messages.remove(message)
+            return message
+
     def thread(self, channel_id: str, thread_ts: str) -> list[dict[str, Any]]:
         """The parent and replies of a thread, oldest first."""
         with self.lock:
@@ -275,13 +310,17 @@ class Workspace:
             stack.append(view_id)
             return stored
 
-    def update_view(
-        self,
-        view: dict[str, Any],
-        *,
-        view_id: str | None = None,
-        external_id: str | None = None,
-        hash_: str | None = None,
+    def open_home(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Publish a user's first App Home view."""
+        with self.lock:
+            stored = self._view_object(view, self.new_id("V"))
+            stored["root_view_id"] = stored["previous_view_id"] = None
+            self.views[stored["id"]] = stored
+            self.home_views[user] = stored["id"]
+            return stored
+
+    def find_view(
+        self, *, view_id: str | None = None, external_id: str | None = None
     ) -> dict[str, Any]:
         with self.lock:
             if view_id is None and external_id is not None:
@@ -292,6 +331,18 @@ class Workspace:
             current = self.views.get(view_id or "")
             if current is None:
                 raise SlackError("not_found")
+            return current
+
+    def update_view(
+        self,
+        view: dict[str, Any],
+        *,
+        view_id: str | None = None,
+        external_id: str | None = None,
+        hash_: str | None = None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            current = self.find_view(view_id=view_id, external_id=external_id)
             if hash_ is not None and hash_ != current["hash"]:
                 raise SlackError("hash_conflict")
             stored = self._view_object(view, current["id"])

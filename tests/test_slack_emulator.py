@@ -5,14 +5,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from bot.slack.server import ThreadedServer
-from slack_emulator import SlackEmulator
+from slack_emulator import SlackEmulator, SlackError
 from slack_emulator.workspace import RESPONSE_URL_USES, TRIGGER_TTL_SECONDS
 
 TOKEN = "xoxb-emulator-test"
@@ -278,3 +283,217 @@ def test_the_emulator_package_imports_nothing_of_the_bot():
     ).stdout))
     assert "slack_emulator" in loaded and "starlette" in loaded
     assert not loaded & {"bot", "ingest", "slack_sdk", "slack_bolt"}
+
+
+# -- what Slack does that a bot must not assume away -----------------------------------------
+
+
+class RecordingApp:
+    """An app's Request URL that acknowledges everything and keeps what Slack sent it."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.server = ThreadedServer(Starlette(routes=[Route("/", self._receive, methods=["POST"])]))
+
+    async def _receive(self, request: Request) -> Response:
+        body = await request.body()
+        if request.headers["content-type"].startswith("application/json"):
+            self.received.append(json.loads(body))
+        else:
+            self.received.append(json.loads(dict(parse_qsl(body.decode()))["payload"]))
+        return Response(status_code=200)
+
+    def events(self) -> list[dict]:
+        return [r["event"] for r in self.received if r.get("type") == "event_callback"]
+
+
+@pytest.fixture
+def connected(emulator):
+    """The module's emulator delivering to a recording app."""
+    app = RecordingApp()
+    app.server.start()
+    emulator.connect(app.server.url + "/")
+    yield emulator, app
+    app.server.stop()
+
+
+def test_a_method_without_its_scope_answers_missing_scope_with_needed_and_provided():
+    slack = SlackEmulator(serve=ThreadedServer, bot_token=TOKEN, scopes=["chat:write"])
+    slack.start()
+    try:
+        client = WebClient(token=TOKEN, base_url=slack.api_url, retry_handlers=[])
+        parent = client.chat_postMessage(channel="C0GENERAL", text="hi")
+        assert parent.headers["x-oauth-scopes"] == "chat:write"
+        with pytest.raises(SlackApiError) as raised:
+            client.reactions_add(channel="C0GENERAL", timestamp=parent["ts"], name="eyes")
+        answer = raised.value.response
+        assert answer["error"] == "missing_scope"
+        assert answer["needed"] == "reactions:write" and answer["provided"] == "chat:write"
+        with pytest.raises(SlackApiError) as raised:
+            client.conversations_replies(channel="C0GENERAL", ts=parent["ts"])
+        assert raised.value.response["needed"] == "channels:history"
+        # setStatus is accepted under chat:write; the assistant's prompts need assistant:write.
+        client.assistant_threads_setStatus(
+            channel_id="C0GENERAL", thread_ts=parent["ts"], status="is thinking…"
+        )
+    finally:
+        slack.stop()
+
+
+def test_conversations_the_bot_is_not_in(emulator, client, connected):
+    ws = emulator.workspace
+    ws.add_channel("G0SECRET", "secret", private=True, members=("U0ALICE",))
+    assert error_of(lambda: client.chat_postMessage(channel="C0RANDOM", text="x")) == (
+        "not_in_channel"
+    )
+    assert error_of(lambda: client.chat_postMessage(channel="G0SECRET", text="x")) == (
+        "channel_not_found"
+    )
+    said = emulator.user_says("U0ALICE", "C0RANDOM", "@ai-strategy are you here?")
+    assert said.deliveries == []  # no app_mention (nor message) where the bot is not a member
+    assert error_of(lambda: client.conversations_replies(channel="G0SECRET", ts=said.ts)) == (
+        "channel_not_found"
+    )
+
+
+def test_replies_are_oldest_first_in_pages_that_start_with_the_parent(emulator, client):
+    parent = client.chat_postMessage(channel="C0GENERAL", text="parent")
+    for n in range(5):
+        client.chat_postMessage(channel="C0GENERAL", text=f"reply {n}", thread_ts=parent["ts"])
+    pages, cursor = [], None
+    for _ in range(10):
+        page = client.conversations_replies(
+            channel="C0GENERAL", ts=parent["ts"], limit=3, cursor=cursor
+        )
+        pages.append([m["text"] for m in page["messages"]])
+        cursor = page["response_metadata"]["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert pages == [
+        ["parent", "reply 0", "reply 1"],
+        ["parent", "reply 2", "reply 3"],
+        ["parent", "reply 4"],
+    ]
+    assert not cursor
+    assert error_of(lambda: client.conversations_replies(channel="C0GENERAL", ts="1.0")) == (
+        "thread_not_found"
+    )
+
+
+def test_an_edit_is_message_changed_and_an_app_mention_again_with_edited(connected):
+    emulator, app = connected
+    said = emulator.user_says("U0ALICE", "C0GENERAL", "what about fine-tuning?")
+    edited = emulator.user_edits("U0ALICE", "C0GENERAL", said.ts, "@ai-strategy fine-tuning?")
+    events = app.events()
+    assert [e["type"] for e in events] == ["message", "message", "app_mention"]
+    changed, mention = events[1], events[2]
+    assert changed["subtype"] == "message_changed"
+    assert changed["message"]["ts"] == said.ts and "edited" in changed["message"]
+    assert changed["previous_message"]["text"] == "what about fine-tuning?"
+    assert mention["ts"] == said.ts and mention["edited"]["user"] == "U0ALICE"
+    envelopes = [r["event_id"] for r in app.received]
+    assert len(set(envelopes)) == 3  # each delivery is a new event
+    assert edited.message["text"].startswith("<@U0AIBOT>")
+
+    emulator.user_deletes("U0ALICE", "C0GENERAL", said.ts)
+    deleted = app.events()[-1]
+    assert deleted["subtype"] == "message_deleted" and deleted["deleted_ts"] == said.ts
+    with pytest.raises(SlackError):
+        emulator.workspace.find_message("C0GENERAL", said.ts)
+
+
+def test_a_message_with_a_file_is_file_share_with_its_text(connected):
+    emulator, app = connected
+    emulator.user_says("U0ALICE", "C0GENERAL", "@ai-strategy is this prompting?", files=["a.pdf"])
+    message, mention = app.events()
+    assert message["subtype"] == "file_share" and message["files"][0]["name"] == "a.pdf"
+    assert message["text"].endswith("is this prompting?")
+    assert mention["type"] == "app_mention" and mention["files"][0]["name"] == "a.pdf"
+
+
+def test_group_dms_deliver_like_channels_to_a_bot_in_them(connected):
+    emulator, app = connected
+    ws = emulator.workspace
+    ws.add_group_dm("G0MPIM", ("U0ALICE", "U0BOB", ws.bot_user_id))
+    said = emulator.user_says("U0ALICE", "G0MPIM", "@ai-strategy hello")
+    message, mention = app.events()
+    assert message["channel_type"] == "mpim" and mention["type"] == "app_mention"
+    assert emulator.web_api.handle(
+        "conversations.replies", {"channel": "G0MPIM", "ts": said.ts}, TOKEN
+    )[1]["ok"]
+
+
+def test_a_click_in_a_thread_carries_the_thread_in_its_container(connected, client):
+    emulator, app = connected
+    parent = client.chat_postMessage(channel="C0GENERAL", text="parent")
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "go"}
+    reply = client.chat_postMessage(
+        channel="C0GENERAL",
+        thread_ts=parent["ts"],
+        text="reply",
+        blocks=[{"type": "actions", "block_id": "b", "elements": [button]}],
+    )
+    emulator.click("U0ALICE", "C0GENERAL", reply["ts"], "go")
+    container = app.received[-1]["container"]
+    assert container["message_ts"] == reply["ts"] and container["thread_ts"] == parent["ts"]
+
+
+@pytest.fixture
+def assistant_scope(emulator):
+    """The module's emulator installed with `assistant:write` too (the assistant container)."""
+    emulator.web_api.scopes.add("assistant:write")
+    yield
+    emulator.web_api.scopes.discard("assistant:write")
+
+
+def test_assistant_threads_status_prompts_and_title(emulator, client, assistant_scope):
+    dm = emulator.workspace.dm_with("U0ALICE").id
+    thread = client.chat_postMessage(channel=dm, text="Hi, how can I help?")["ts"]
+    client.assistant_threads_setStatus(channel_id=dm, thread_ts=thread, status="is thinking…")
+    prompts = [{"title": f"Q{n}", "message": f"Question {n}?"} for n in range(4)]
+    client.assistant_threads_setSuggestedPrompts(channel_id=dm, thread_ts=thread, prompts=prompts)
+    client.assistant_threads_setTitle(channel_id=dm, thread_ts=thread, title="Fine-tuning data")
+    state = emulator.assistant_thread(dm, thread)
+    assert state["status"] == "is thinking…" and state["title"] == "Fine-tuning data"
+    assert [p["title"] for p in state["prompts"]] == ["Q0", "Q1", "Q2", "Q3"]
+
+    too_many = [*prompts, {"title": "Q4", "message": "?"}]
+    assert error_of(
+        lambda: client.assistant_threads_setSuggestedPrompts(
+            channel_id=dm, thread_ts=thread, prompts=too_many
+        )
+    ) == "invalid_arguments"
+    assert error_of(
+        lambda: client.assistant_threads_setTitle(channel_id="C0GENERAL", thread_ts=thread, title="x")
+    ) == "channel_not_found"
+    assert error_of(
+        lambda: client.assistant_threads_setStatus(channel_id=dm, thread_ts="1.0", status="x")
+    ) == "invalid_thread_ts"
+    assert error_of(
+        lambda: client.assistant_threads_setStatus(
+            channel_id=dm, thread_ts=thread, status="x", loading_messages=[str(n) for n in range(11)]
+        )
+    ) == "invalid_arguments"
+
+
+def test_the_home_tab_is_published_and_updated_only_from_its_current_hash(emulator, client):
+    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}]}
+    first = client.views_publish(user_id="U0ALICE", view=home)["view"]
+    assert emulator.home_view("U0ALICE")["id"] == first["id"]
+    home["blocks"][0]["text"]["text"] = "v2"
+    second = client.views_publish(user_id="U0ALICE", view=home, hash=first["hash"])["view"]
+    assert second["id"] == first["id"] and second["hash"] != first["hash"]
+    assert error_of(
+        lambda: client.views_publish(user_id="U0ALICE", view=home, hash=first["hash"])
+    ) == "hash_conflict"
+    assert error_of(
+        lambda: client.views_update(view_id=first["id"], view=home, hash=first["hash"])
+    ) == "hash_conflict"
+    client.views_update(view_id=first["id"], view=home, hash=second["hash"])
+    too_long = {"type": "home", "blocks": [{"type": "divider"}] * 101}
+    assert error_of(lambda: client.views_publish(user_id="U0ALICE", view=too_long)) == (
+        "invalid_arguments"
+    )
+    assert error_of(lambda: client.views_publish(user_id="U0NOBODY", view=home)) == (
+        "user_not_found"
+    )

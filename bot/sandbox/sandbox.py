@@ -7,12 +7,12 @@ signed requests when the person on the page acts, and the page shows the emulato
 """
 
 import secrets
-from typing import Any, Self
+from typing import Self
 
 from pydantic import SecretStr
 
 from bot.sandbox.page import SandboxPage
-from bot.sandbox.snapshot import SET_STATUS, Person
+from bot.sandbox.snapshot import Person
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
 from slack_emulator import SlackEmulator
@@ -65,9 +65,6 @@ class Sandbox:
         ws.add_user(self.person.id, self.person.name)
         ws.channels[CHANNEL].members.add(self.person.id)
         ws.dm_with(self.person.id)
-        # Slack's assistant status, in case the app shows progress that way; the page shows
-        # the latest status of a thread from the call log.
-        self.emulator.web_api.methods.setdefault(SET_STATUS, _accept)
 
     def _bot_settings(self, settings: Settings) -> Settings:
         return settings.model_copy(
@@ -128,7 +125,3 @@ class Sandbox:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def _accept(_: dict[str, Any]) -> dict[str, Any]:
-    return {}
