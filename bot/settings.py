@@ -5,7 +5,7 @@ Slack credentials use Slack's usual variable names (no prefix); everything else 
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -41,6 +41,12 @@ class Settings(IndexSettings):
     )
     admin_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Slack user ids allowed to run `/ai-strategy reindex`."
+    )
+    thread_replies: Literal["asker", "anyone", "mentions"] = Field(
+        "asker",
+        description="Which untagged replies in the bot's channel threads it answers: `asker` "
+        "(only the person who asked it there), `anyone`, or `mentions` (none: everyone tags "
+        "it). Admins override it per channel in the App Home.",
     )
     database_url: str | None = Field(
         None,

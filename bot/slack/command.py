@@ -7,7 +7,6 @@ the background pool and reports through the command's `response_url` or a direct
 
 import json
 import logging
-import threading
 import time
 from typing import Any
 
@@ -28,9 +27,9 @@ from bot.slack.blocks import (
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
+from bot.slack.reindex import Reindexer
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
-from ingest.store import IndexBusyError
 
 log = logging.getLogger("bot.slack")
 
@@ -52,6 +51,7 @@ class SlashCommand:
         client: WebClient,
         name: str = messages.COMMAND,
         metrics: Metrics | None = None,
+        reindexer: Reindexer | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -60,7 +60,7 @@ class SlashCommand:
         self.client = client
         self.name = name
         self.metrics = metrics or Metrics()
-        self._reindexing = threading.Lock()
+        self.reindexer = reindexer or Reindexer(engines=engines, store=store, metrics=self.metrics)
 
     def register(self, app: App) -> None:
         app.command(self.name)(self.on_command)
@@ -85,7 +85,9 @@ class SlashCommand:
                 ack(text=messages.reindex_refused())
                 return
             ack(text=messages.reindex_started())
-            self.work.submit(self._reindex, respond)
+            self.work.submit(
+                self.reindexer.run, lambda text: respond(text=text, response_type="ephemeral")
+            )
         elif " " not in text and not text.endswith("?"):
             ack(text=messages.usage())
         else:
@@ -125,44 +127,6 @@ class SlashCommand:
             log.error(messages.log_answer_failed(error_id, error))
             log.debug("answer failed", exc_info=True)
             respond(text=messages.apology(error_id), response_type="ephemeral")
-
-    def _reindex(self, respond) -> None:
-        if not self._reindexing.acquire(blocking=False):
-            self.metrics.ingest_runs.labels("busy").inc()
-            respond(text=messages.reindex_busy(), response_type="ephemeral")
-            return
-        try:
-            # Replicas sharing a database take turns (another replica's re-index: busy).
-            with self.store.exclusively("reindex") as ours:
-                if not ours:
-                    raise IndexBusyError("another replica is re-indexing")
-                summary = self.engines.reindex()
-        except IndexBusyError:
-            self.metrics.ingest_runs.labels("busy").inc()
-            respond(text=messages.reindex_busy(), response_type="ephemeral")
-        except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.ingest_runs.labels("failed").inc()
-            self.metrics.error("reindex")
-            log.error(messages.log_reindex_failed(error_id, error))
-            log.debug("reindex failed", exc_info=True)
-            respond(text=messages.reindex_failed(error_id), response_type="ephemeral")
-        else:
-            self.metrics.ingest_runs.labels("ok").inc()
-            log.info(messages.log_reindexed(summary.seconds, summary.chunks))
-            report = messages.reindex_done(
-                added=summary.added,
-                updated=summary.updated,
-                deleted=summary.deleted,
-                unchanged=summary.unchanged,
-                skipped=summary.skipped,
-                chunks=summary.chunks,
-                seconds=summary.seconds,
-                skipped_files=[skipped.file for skipped in summary.skipped_files],
-            )
-            respond(text=report, response_type="ephemeral")
-        finally:
-            self._reindexing.release()
 
     def on_assessment_offer(self, ack, body: dict, action: dict, respond) -> None:
         """"Run the full assessment" under an answer: the modal, prefilled with what the

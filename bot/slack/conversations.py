@@ -1,15 +1,17 @@
 """Questions in conversations: @mentions in channels, direct messages, replies in the bot's threads.
 
 Which messages are questions (answer `app_mention` in channels; `message` only in DMs and in
-threads the bot has answered; never edits, deletions, joins, bots or itself) is decided in the
-listeners, which return at once. The answer itself runs on the background pool: :eyes: on the
-question, the engine, the answer posted in the thread, the reaction removed.
+threads the bot has answered, as the channel's settings allow; never edits, deletions, joins,
+bots or itself) is decided in the listeners, which return at once. The answer itself runs on
+the background pool: progress shown (`bot.slack.progress`), the engine, the answer posted in
+the thread.
 """
 
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,18 +19,20 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.answering.models import Turn
 from bot.slack import messages
-from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP, answer_messages, text_message
+from bot.slack.blocks import SlackMessage, answer_messages, has_native_feedback, text_message
+from bot.slack.channel_settings import ChannelSettings
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
+from bot.slack.progress import Progress
 from bot.slack.work import BackgroundWork
-from bot.storage import Store
+from bot.storage import ChannelMode, Store
 from bot.storage.store import HISTORY_MAX_AGE
 
 log = logging.getLogger("bot.slack")
 
-WORKING_REACTION = "eyes"
 # A DM is one long conversation: only its recent turns are context for a follow-up.
 DM_HISTORY_MAX_AGE = timedelta(hours=1)
 # Replies in a bot's thread that only thank or acknowledge are not questions.
@@ -51,6 +55,17 @@ class Question:
     reply_in: str | None
     conversation: str
     taken_at: float = field(default_factory=time.perf_counter, compare=False)
+    # Turns from elsewhere that the question may lean on (the channel the person is viewing),
+    # read on the background pool, before the conversation's own turns.
+    background: Callable[[], Sequence[Turn]] | None = field(default=None, compare=False)
+
+    def with_background(self, background: Callable[[], Sequence[Turn]]) -> "Question":
+        return replace(self, background=background)
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A reply that only thanks or acknowledges (not a question)."""
+    return bool(_ACKNOWLEDGEMENT.match(text))
 
 
 def delivery_keys(body: dict[str, Any], event: dict[str, Any]) -> list[str]:
@@ -76,25 +91,32 @@ class Conversations:
         work: BackgroundWork,
         client: WebClient,
         metrics: Metrics | None = None,
+        channels: ChannelSettings | None = None,
     ) -> None:
         self.engines = engines
         self.store = store
         self.work = work
         self.client = client
         self.metrics = metrics or Metrics()
+        self.channels = channels or ChannelSettings(store=store, default=ChannelMode.ASKER)
+        self.progress = Progress(client=client, metrics=self.metrics)
+        # Slack's feedback_buttons element until a workspace refuses it (then classic buttons).
+        self.native_feedback = True
 
     def register(self, app: App) -> None:
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
-        app.action(FEEDBACK_UP)(self.on_feedback)
-        app.action(FEEDBACK_DOWN)(self.on_feedback)
 
     # -- listeners (quick: decide, claim, hand over) ---------------------------------------
 
     def on_mention(self, body: dict, event: dict, context: dict) -> None:
         """An @mention in a channel: answer in the thread of the question."""
         bot_user_id = context.get("bot_user_id")
-        if event.get("bot_id") or event.get("user") in (None, bot_user_id):
+        if (
+            event.get("bot_id")
+            or event.get("user") in (None, bot_user_id)
+            or not self.channels.answers_mentions(event["channel"])
+        ):
             return
         thread = event.get("thread_ts") or event["ts"]
         question = Question(
@@ -105,7 +127,7 @@ class Conversations:
             reply_in=thread,
             conversation=thread,
         )
-        self._take(body, event, question, bot_user_id=bot_user_id)
+        self.take(body, event, question, bot_user_id=bot_user_id)
 
     def on_message(self, body: dict, event: dict, context: dict) -> None:
         """A message: a question in a DM, or a follow-up in a thread the bot answered."""
@@ -124,23 +146,37 @@ class Conversations:
             thread
             and thread != event["ts"]
             and f"<@{bot_user_id}>" not in text  # the app_mention of the same message answers it
-            and self.store.has_answered_in(event["channel"], thread)
+            and self._follows_up(event["channel"], thread, event["user"])
         ):
             reply_in, conversation = thread, thread
         else:
             return
         plain = from_slack(text, bot_user_id=bot_user_id)
-        if not plain or _ACKNOWLEDGEMENT.match(plain):
+        if not plain or is_acknowledgement(plain):
             return
         question = Question(
             plain, event["user"], event["channel"], event["ts"], reply_in, conversation
         )
-        self._take(body, event, question, bot_user_id=bot_user_id)
+        self.take(body, event, question, bot_user_id=bot_user_id)
 
-    def _take(
-        self, body: dict, event: dict, question: Question, *, bot_user_id: str | None
+    def _follows_up(self, channel: str, thread: str, user: str) -> bool:
+        """An untagged reply in a thread the bot answered in, from whom the channel allows."""
+        if not self.store.has_answered_in(channel, thread):
+            return False
+        from_asker = self.store.has_answered_in(channel, thread, asker=user)
+        return self.channels.answers_follow_up(channel, from_asker=from_asker)
+
+    def take(
+        self,
+        body: dict,
+        event: dict,
+        question: Question,
+        *,
+        bot_user_id: str | None,
+        reply: SlackMessage | None = None,
     ) -> None:
-        """Claim the question (see `delivery_keys`), then answer it on the background pool."""
+        """Claim the question (see `delivery_keys`), then answer it on the background pool
+        (with `reply`: post that instead of an answer)."""
         claimed = []
         for key in delivery_keys(body, event):
             if not self.store.claim(key):
@@ -149,46 +185,36 @@ class Conversations:
                 log.info(messages.log_duplicate(key))
                 return
             claimed.append(key)
-        self.work.submit(self._handle_claimed, question, claimed, bot_user_id)
+        if reply is None and not question.text:
+            reply = text_message(messages.help_text(bot_user_id))
+        self.work.submit(self._handle_claimed, question, claimed, reply)
 
     def _handle_claimed(
-        self, question: Question, keys: list[str], bot_user_id: str | None
+        self, question: Question, keys: list[str], reply: SlackMessage | None
     ) -> None:
-        """Answer (or show help), then end the claims: only now is the event handled."""
+        """Answer (or post `reply`), then end the claims: only now is the event handled."""
         try:
-            if not question.text:
-                self._post_help(question, bot_user_id)
+            if reply is not None:
+                self._post(question, reply.as_arguments())
             else:
                 self.answer(question)
         finally:
             self.store.finish(keys)
 
-    def on_feedback(self, ack, body: dict, action: dict, respond) -> None:
-        """👍/👎 on an answer: store the vote (one per person; a second click changes it)."""
-        ack()
-        vote = 1 if action["action_id"] == FEEDBACK_UP else -1
-        answer_id = action.get("value")
-        stored = isinstance(answer_id, str) and self.store.record_vote(
-            answer_id=answer_id, user_id=body["user"]["id"], vote=vote
-        )
-        if stored:
-            self.metrics.feedback_votes.labels("up" if vote > 0 else "down").inc()
-        text = messages.feedback_thanks(vote) if stored else messages.feedback_expired()
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
     # -- background work -------------------------------------------------------------------
-
-    def _post_help(self, question: Question, bot_user_id: str | None) -> None:
-        message = text_message(messages.help_text(bot_user_id))
-        self._post(question, message.as_arguments())
 
     def answer(self, question: Question) -> None:
         """Answer one question where it was asked, with progress shown and failures reported."""
         started = time.perf_counter()
-        self._react(question, add=True)
+        shown = self.progress.start(
+            channel=question.channel, message_ts=question.ts, thread_ts=question.reply_in
+        )
+        replied = False
         try:
             max_age = HISTORY_MAX_AGE if question.conversation else DM_HISTORY_MAX_AGE
             history = self.store.history(question.channel, question.conversation, max_age=max_age)
+            if question.background is not None:
+                history = [*question.background(), *history]
             answer = self.engines.answer(question.text, history)
             answer_id = self.store.remember_answer(
                 channel=question.channel,
@@ -198,9 +224,12 @@ class Conversations:
                 answer=answer.text,
                 cited_docs=sorted({citation.doc for citation in answer.citations}),
             )
-            pieces = answer_messages(answer, answer_id=answer_id)
+            pieces = answer_messages(
+                answer, answer_id=answer_id, native_feedback=self.native_feedback
+            )
             for piece in pieces:
-                self._post(question, piece.as_arguments())
+                self._post_piece(question, piece, answer, answer_id)
+                replied = True
             self.metrics.delivered(
                 "conversation",
                 grounded=answer.grounded,
@@ -220,30 +249,37 @@ class Conversations:
             self.metrics.error("answer")
             log.error(messages.log_answer_failed(error_id, error))
             log.debug("answer failed", exc_info=True)
-            self._apologize(question, error_id)
+            replied = self._apologize(question, error_id)
         finally:
-            self._react(question, add=False)
+            self.progress.done(shown, replied=replied)
 
     def _post(self, question: Question, arguments: dict[str, Any]) -> None:
         self.client.chat_postMessage(
             channel=question.channel, thread_ts=question.reply_in, **arguments
         )
 
-    def _apologize(self, question: Question, error_id: str) -> None:
+    def _post_piece(self, question: Question, piece: SlackMessage, answer, answer_id: str) -> None:
+        """Post one message of an answer; a workspace that refuses the feedback_buttons
+        element gets the classic buttons, from now on."""
+        try:
+            self._post(question, piece.as_arguments())
+        except SlackApiError as error:
+            code = error.response.get("error", "")
+            if code != "invalid_blocks" or not has_native_feedback(piece.blocks):
+                raise
+            log.warning(messages.log_native_feedback_refused(code))
+            self.native_feedback = False
+            classic = answer_messages(answer, answer_id=answer_id, native_feedback=False)[-1]
+            self._post(question, classic.as_arguments())
+
+    def _apologize(self, question: Question, error_id: str) -> bool:
+        """Tell the asker the answer failed; False when even that could not be posted."""
         try:
             self._post(question, text_message(messages.apology(error_id)).as_arguments())
+            return True
         except SlackApiError as error:
             self.metrics.error("slack_api")
             log.error(
                 messages.log_slack_call_failed("chat.postMessage", error.response.get("error", ""))
             )
-
-    def _react(self, question: Question, *, add: bool) -> None:
-        """Show (or clear) work in progress on the question; not worth failing an answer for."""
-        method = self.client.reactions_add if add else self.client.reactions_remove
-        try:
-            method(channel=question.channel, timestamp=question.ts, name=WORKING_REACTION)
-        except SlackApiError as error:
-            code = error.response.get("error", "")
-            self.metrics.error("slack_api")
-            log.warning(messages.log_slack_call_failed(method.__name__, code))
+            return False
