@@ -31,6 +31,7 @@ from slack_emulator.requests import (
     block_actions_payload,
     event_body,
     file_object,
+    home_actions_payload,
     interaction_body,
     message_changed_event,
     message_deleted_event,
@@ -51,6 +52,9 @@ DEFAULT_BOT_EVENTS = (
     "message.groups",
     "message.im",
     "message.mpim",
+    "assistant_thread_started",
+    "assistant_thread_context_changed",
+    "app_home_opened",
 )
 DEFAULT_SCOPES = (
     "app_mentions:read",
@@ -61,6 +65,7 @@ DEFAULT_SCOPES = (
     "chat:write",
     "reactions:write",
     "commands",
+    "assistant:write",
 )
 DEFAULT_COMMAND = "/ai-strategy"
 MESSAGE_EVENT_FOR_KIND = {
@@ -76,6 +81,8 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "message.mpim": "mpim:history",
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
 }
 
 
@@ -361,8 +368,9 @@ class SlackEmulator:
             self.web_api.post_response(channel_id, user, answer)
         return delivery
 
-    def _response_url(self, channel_id: str, user: str) -> str:
-        return f"{self.url}/hooks/{self.workspace.issue_response_url(channel_id, user)}"
+    def _response_url(self, channel_id: str, user: str, *, message_ts: str | None = None) -> str:
+        token = self.workspace.issue_response_url(channel_id, user, message_ts=message_ts)
+        return f"{self.url}/hooks/{token}"
 
     def click(
         self, user: str, channel: str, message_ts: str, action_id: str, *, value: str | None = None
@@ -382,7 +390,7 @@ class SlackEmulator:
                 action=action,
                 block_id=block_id,
                 trigger_id=ws.issue_trigger(user),
-                response_url=self._response_url(channel_id, user),
+                response_url=self._response_url(channel_id, user, message_ts=message_ts),
             )
         return self._send("interaction", interaction_body(payload), FORM)
 
@@ -467,8 +475,48 @@ class SlackEmulator:
         return self.workspace.open_views(user)
 
 
+def _find_element(blocks: list[dict], action_id: str) -> tuple[dict, str]:
+    """The interactive element `action_id` in blocks, and its block's id."""
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        if block.get("accessory"):
+            elements = [block["accessory"]]
+        for element in elements:
+            if element.get("action_id") == action_id:
+                return element, block.get("block_id", "")
+    raise ValueError(f"no element {action_id!r} there")
+
+
+def _picked(element: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """The action of picking `value` in a select element, as Slack reports it."""
+    kind = element["type"]
+    action = {"action_id": element["action_id"], "type": kind}
+    if kind == "static_select":
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        if option is None:
+            raise ValueError(f"{value!r} is not an option of {element['action_id']!r}")
+        return action | {"selected_option": option}
+    if kind == "conversations_select":
+        return action | {"selected_conversation": value}
+    raise ValueError(f"{element['action_id']!r} is a {kind}, not a select")
+
+
 def _find_button(blocks: list[dict], action_id: str, value: str | None) -> tuple[dict, str]:
     for block in blocks:
+        if block.get("type") == "context_actions":
+            for element in block.get("elements", []):
+                if element.get("action_id") != action_id:
+                    continue
+                # feedback_buttons: the click is on one side; `value` says which.
+                for side in ("positive_button", "negative_button"):
+                    button = element.get(side) or {}
+                    if value is not None and button.get("value") == value:
+                        return {
+                            "type": element["type"],
+                            "action_id": action_id,
+                            "text": button.get("text"),
+                            "value": button["value"],
+                        }, block.get("block_id", "")
         elements = block.get("elements", []) if block.get("type") == "actions" else []
         if block.get("type") == "section" and block.get("accessory"):
             elements = [block["accessory"]]

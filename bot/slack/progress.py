@@ -21,7 +21,14 @@ log = logging.getLogger("bot.slack")
 WORKING_REACTION = "eyes"
 # Answers meaning the status cannot be shown in this workspace or with this token at all.
 STATUS_UNAVAILABLE = frozenset(
-    {"missing_scope", "unknown_method", "not_allowed_token_type", "no_permission", "not_allowed"}
+    {
+        "missing_scope",
+        "unknown_method",
+        "not_allowed_token_type",
+        "no_permission",
+        "access_denied",
+        "feature_not_enabled",
+    }
 )
 
 
