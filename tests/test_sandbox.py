@@ -209,14 +209,15 @@ def test_a_thread_status_shows_until_the_app_replies_in_that_thread():
 
 
 def test_the_emulator_answers_the_assistant_status_method(sandbox):
+    thread = sandbox.emulator.user_says(PERSON.id, GENERAL, "a thread").ts
     answer = httpx.post(
         sandbox.emulator.api_url + SET_STATUS,
         headers={"Authorization": f"Bearer {sandbox.emulator.bot_token}"},
-        json={"channel_id": GENERAL, "thread_ts": "1.1", "status": "is thinking…"},
+        json={"channel_id": GENERAL, "thread_ts": thread, "status": "is thinking…"},
     )
     assert answer.json() == {"ok": True}
     assert state(sandbox)["statuses"] == [
-        {"channel": GENERAL, "thread_ts": "1.1", "status": "is thinking…"}
+        {"channel": GENERAL, "thread_ts": thread, "status": "is thinking…"}
     ]
 
 
