@@ -386,8 +386,12 @@ def test_socket_mode_serves_readyz_and_metrics_on_the_port(slack, indexed_settin
         said = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
         post = slack.calls.wait("chat.postMessage", where=lambda c: c.ok, timeout=60)[0]
         assert post.args["thread_ts"] == said.ts
-        slack.calls.wait("assistant.threads.setStatus")
-        samples = bot.metrics()
+        # Counted once the answer is posted: the count can trail the post by a moment.
+        for _ in range(100):
+            samples = bot.metrics()
+            if metric(samples, "ai_strategy_answers_total", surface="conversation"):
+                break
+            time.sleep(0.05)
         assert metric(samples, "ai_strategy_answers_total", surface="conversation") == 1
         assert bot.stop() == 0
     finally:

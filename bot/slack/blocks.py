@@ -3,9 +3,9 @@
 An answer becomes one or more messages: its text in mrkdwn sections (each under 3000
 characters), the comparison table, notes, then a "Sources" context and feedback on the last
 one: Slack's `feedback_buttons` element in a `context_actions` block, or classic 👍/👎 buttons
-where a workspace does not take that block. A long answer is split into several messages (at most `MESSAGE_BLOCKS` blocks and
-`MESSAGE_TEXT_BUDGET` characters each) rather than rejected by Slack with `msg_too_long`,
-`msg_blocks_too_long` or `invalid_blocks`.
+where a workspace does not take that block. A long answer is split into several messages
+(at most `MESSAGE_BLOCKS` blocks and `MESSAGE_TEXT_BUDGET` characters each) rather than
+rejected by Slack with `msg_too_long`, `msg_blocks_too_long` or `invalid_blocks`.
 """
 
 import json
@@ -181,7 +181,7 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
 
 
 def feedback_block(answer_id: str, *, native: bool = True) -> dict[str, Any]:
-    """👍/👎 under an answer: Slack's feedback_buttons element (`native`), or classic buttons."""
+    """👍/👎 under an answer: Slack's feedback_buttons element (`native`), or classic ones."""
     if native:
         block = ContextActionsBlock(
             block_id=FEEDBACK_BLOCK,

@@ -62,7 +62,8 @@ def reason_label(reason: FeedbackReason | str | None) -> str | None:
 
 
 def _reason_options() -> list[Option]:
-    return [Option(value=key, text=label) for key, label in messages.feedback_reason_labels().items()]
+    labels = messages.feedback_reason_labels()
+    return [Option(value=key, text=label) for key, label in labels.items()]
 
 
 def reason_prompt(answer_id: str) -> list[dict[str, Any]]:

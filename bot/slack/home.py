@@ -78,7 +78,8 @@ def _knowledge(published: PublishedVersion | None) -> list[dict[str, Any]]:
 
 
 def _feedback(summary: FeedbackSummary) -> list[dict[str, Any]]:
-    text = f"{messages.home_feedback_heading()}\n{messages.feedback_totals(summary.up, summary.down)}"
+    totals = messages.feedback_totals(summary.up, summary.down)
+    text = f"{messages.home_feedback_heading()}\n{totals}"
     if summary.reasons:
         text += "\n" + "\n".join(
             messages.home_reason_line(reason_label(reason) or reason, count)

@@ -1,4 +1,4 @@
-"""The bot's shared state (handled events, answers, feedback, channel settings) in one SQL database."""
+"""The bot's shared state (events, answers, feedback, channel settings) in one SQL database."""
 
 from bot.storage.store import (
     ChannelMode,

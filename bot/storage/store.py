@@ -139,6 +139,7 @@ assistant_threads = Table(
 
 # Longest comment kept with a 👎 (the modal's input allows no more).
 COMMENT_MAX_CHARS = 1000
+_NO_REASON = {"reason": None, "comment": None}
 
 
 class ChannelMode(StrEnum):
@@ -458,7 +459,7 @@ class Store:
                 update(feedback)
                 .where(feedback.c.answer_id == answer_id, feedback.c.user_id == user_id)
                 # A 👍 after a 👎 takes back what was said against the answer.
-                .values(vote=vote, updated_at=now, **({"reason": None, "comment": None} if vote > 0 else {}))
+                .values(vote=vote, updated_at=now, **(_NO_REASON if vote > 0 else {}))
             )
             if changed.rowcount:
                 return True
@@ -580,11 +581,16 @@ class Store:
     def set_channel_mode(self, channel: str, mode: ChannelMode | None, *, by: str) -> None:
         """Set (or with None, remove) the setting of a channel."""
         with self.engine.begin() as connection:
-            connection.execute(delete(channel_settings).where(channel_settings.c.channel == channel))
+            connection.execute(
+                delete(channel_settings).where(channel_settings.c.channel == channel)
+            )
             if mode is not None:
                 connection.execute(
                     insert(channel_settings).values(
-                        channel=channel, mode=ChannelMode(mode).value, updated_by=by, updated_at=_now()
+                        channel=channel,
+                        mode=ChannelMode(mode).value,
+                        updated_by=by,
+                        updated_at=_now(),
                     )
                 )
 
