@@ -34,7 +34,7 @@ from typing import Self
 
 from bench.serve_process import ServeProcess, bot_environment, metric
 from bench.slack_latency import QUESTIONS
-from bot.slack.blocks import FEEDBACK_UP
+from bot.slack.blocks import FEEDBACK_BLOCK
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
     JSON,
@@ -196,7 +196,7 @@ def answer_posts(slack: SlackEmulator) -> dict[str, list]:
 
 
 def has_feedback_buttons(call) -> bool:
-    return FEEDBACK_UP in json.dumps(call.args.get("blocks") or [])
+    return any(block.get("block_id") == FEEDBACK_BLOCK for block in call.args.get("blocks") or [])
 
 
 def burst(

@@ -371,7 +371,7 @@ def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim
     database_url, indexed_settings, tmp_path
 ):
     lease = 2.0
-    slack = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
     slack.start()
     env = bot_environment(
         slack,
