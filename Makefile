@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test bench install
+.PHONY: run test bench install image image-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,16 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.answer_bench
 	$(VENV)/bin/python -m bench.slack_latency
 	$(VENV)/bin/python -m bench.load_test
+
+# The container image (deploy/README.md): `docker build` where a Docker engine runs, else
+# buildah on a Debian base made from Debian's packages; pip's configuration of this machine is
+# used for the build and not kept in the image.
+IMAGE ?= ai-strategy
+image:
+	IMAGE=$(IMAGE) deploy/build-image.sh
+
+# Smoke-runs the built image (buildah run) with no network but loopback: a network namespace
+# of its own (root, or `unshare` allowed), in which the test starts the Slack emulator.
+image-test: $(VENV)/.installed
+	AI_STRATEGY_TEST_IMAGE=$(IMAGE) unshare --net sh -c \
+		'ip link set lo up && exec $(VENV)/bin/pytest -q -m slow tests/test_deploy.py -k image'

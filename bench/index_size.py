@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.serve_process import ChromaServer, ServeProcess, bot_environment
+from tests.serve_process import ChromaServer, ServeProcess, bot_environment
 from bot.settings import Settings
 from bot.slack.server import ThreadedServer
 from ingest.pipeline import run_ingest

@@ -29,20 +29,11 @@ from bot.settings import Settings
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
 from ingest.pipeline import run_ingest
+from tests.slack_helpers import QUESTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 USER, CHANNEL = "U0ALICE", "C0GENERAL"
-QUESTIONS = (
-    "How much labeled data does fine-tuning need?",
-    "When is prompt engineering enough?",
-    "What does fine-tuning cost compared with prompting?",
-    "How long does fine-tuning take?",
-    "Is fine-tuning more accurate than prompt engineering?",
-    "What expertise does fine-tuning require?",
-    "How flexible is prompt engineering when requirements change?",
-    "Can I combine prompt engineering and fine-tuning?",
-)
 
 
 def percentile(values: list[float], share: float) -> float:

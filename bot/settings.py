@@ -5,11 +5,12 @@ Slack credentials use Slack's usual variable names (no prefix); everything else 
 """
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from bot.slack.etiquette import ThreadReplies
 from ingest.logs import LogFormat
 from ingest.settings import IndexSettings
 
@@ -40,13 +41,9 @@ class Settings(IndexSettings):
         False, description="Read the LLM's reply as a stream (for gateways that only stream)."
     )
     admin_users: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Slack user ids allowed to run `/ai-strategy reindex`."
-    )
-    thread_replies: Literal["asker", "anyone", "mentions"] = Field(
-        "asker",
-        description="Which untagged replies in the bot's channel threads it answers: `asker` "
-        "(only the person who asked it there), `anyone`, or `mentions` (none: everyone tags "
-        "it). Admins override it per channel in the App Home.",
+        default_factory=list,
+        description="Slack user ids allowed to run `/ai-strategy reindex`, `add` and `remove`, "
+        "and to change the channel settings in the App Home.",
     )
     database_url: str | None = Field(
         None,
@@ -65,6 +62,12 @@ class Settings(IndexSettings):
         le=3600,
         description="How long a replica's claim on a Slack event holds without renewal; a "
         "retry after a crashed replica's lease lapsed is answered.",
+    )
+    thread_replies: ThreadReplies = Field(
+        "asker",
+        description="Untagged replies in a channel thread the bot answered: `asker` (only from "
+        "the person who asked it there), `anyone`, or `mentions` (never; tag the bot). Admins "
+        "override it per channel in the App Home.",
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")

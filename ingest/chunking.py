@@ -29,6 +29,11 @@ class ChunkingLimits:
     overlap_tokens: int = 0
 
 
+def document_trust(metadata: dict[str, str]) -> str:
+    """`low` when the front matter says `trust: low` (any case); `normal` otherwise."""
+    return "low" if metadata.get("trust", "").strip().lower() == "low" else "normal"
+
+
 def chunk_document(
     document: ParsedDocument,
     blocks: list[Block],
@@ -52,6 +57,7 @@ def chunk_document(
                 kind=kind,
                 text=text,
                 url=document.url,
+                trust=document_trust(document.metadata),
                 hash=digest,
                 sentences=tuple(sentences),
                 claims=tuple(claims),

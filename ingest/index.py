@@ -3,11 +3,14 @@
 A `KnowledgeIndex` follows the published version: before each search it reads the `CURRENT`
 pointer (a few microseconds) and, when an ingest has published a new version, opens it and
 releases the old one. A long-running bot therefore serves the new index without a restart, and
-never reads a version that is still being written.
+never reads a version that is still being written. A `KnowledgeIndex` pinned to a `version`
+reads that version only (the quality gate uses this to try a version before it is published).
 """
 
 import threading
 from dataclasses import dataclass
+
+import numpy as np
 
 from chromadb.errors import NotFoundError
 
@@ -32,8 +35,9 @@ class IndexMismatchError(RuntimeError):
 class KnowledgeIndex:
     """Search the current index version; thread-safe, and switches versions by itself."""
 
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: IndexSettings, *, version: str | None = None) -> None:
         self.settings = settings
+        self.pinned = version
         self._store = open_store(settings)
         self._lock = threading.Lock()
         self._open: OpenVersion | None = None
@@ -45,6 +49,10 @@ class KnowledgeIndex:
 
     def _current(self) -> OpenVersion:
         with self._lock:
+            if self.pinned is not None:
+                if self._open is None:
+                    self._open = self._store.open_version(self.pinned)
+                return self._open
             name = self._store.current_name()
             if self._open is None or self._open.name != name:
                 fresh = self._store.open_current()
@@ -72,6 +80,18 @@ class KnowledgeIndex:
     def chunks(self) -> list[ChunkRecord]:
         """Every chunk of the current version, in document order (e.g. to build a BM25 index)."""
         return self._current().records()
+
+    def snapshot(self) -> tuple[str, list[ChunkRecord], np.ndarray | None]:
+        """The current version's name, chunks and sentence vectors, all of one version."""
+        version = self._current()
+        return version.name, version.records(), version.sentence_vectors()
+
+    def chunk_vectors(self, version: str, chunk_ids: list[str]) -> np.ndarray:
+        """The stored vectors of these chunks of `version`, row for row: a reader that holds
+        every chunk scores them all in memory instead of asking the vector store for all."""
+        records, vectors = self._store.read_records(version)
+        row_of = {record.id: row for row, record in enumerate(records)}
+        return np.asarray(vectors, dtype=np.float32)[[row_of[chunk_id] for chunk_id in chunk_ids]]
 
     def _check_vectors(self, name: str) -> None:
         """Queries must be embedded in the space the index's vectors are in."""

@@ -14,7 +14,7 @@ import onnxruntime
 from tokenizers import Tokenizer
 
 from ingest.embedding import QUERY_THREADS, EmbedderSpec, length_sorted_batches
-from ingest.onnx_export import ExportManifest, read_verified_model
+from ingest.onnx_export import ExportManifest, verified_model
 
 # The smallest norm `torch.nn.functional.normalize` divides by (sentence-transformers' Normalize).
 NORM_EPSILON = 1e-12
@@ -42,9 +42,11 @@ class OnnxEmbedder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Without the arena, the memory of a large batch (an ingest inside the bot) is given
+        # back afterwards instead of staying reserved for the life of the process.
+        options.enable_cpu_mem_arena = False
         self._session = onnxruntime.InferenceSession(
-            read_verified_model(folder, manifest), options, providers=["CPUExecutionProvider"]
+            str(verified_model(folder, manifest)), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {item.name for item in self._session.get_inputs()}
 

@@ -73,6 +73,7 @@ class ExportManifest(BaseModel):
     source: dict[str, list[int]]  # weight file -> [size, mtime_ns]: re-export when it changes
     sha256: str
     size: int
+    written_ns: int  # model.onnx's modification time when its checksum was taken
     dimension: int
     max_seq_length: int
     pad_token_id: int
@@ -119,15 +120,25 @@ def is_current(folder: Path, model_path: Path) -> bool:
     )
 
 
-def read_verified_model(folder: Path, manifest: ExportManifest) -> bytes:
-    """The model file's bytes, after checking them against the recorded checksum."""
-    data = (folder / "model.onnx").read_bytes()
-    if hashlib.sha256(data).hexdigest() != manifest.sha256:
-        raise ModelIntegrityError(
-            f"{folder / 'model.onnx'} does not match its checksum in export.json; "
-            "run `ai-strategy model export --force`"
-        )
-    return data
+def verified_model(folder: Path, manifest: ExportManifest, *, always: bool = False) -> Path:
+    """The model file, checked against its recorded checksum.
+
+    The file is hashed whenever it is not the one the checksum was taken of (another size or
+    modification time), or when `always`; an untouched file is not read twice per start.
+    """
+    path = folder / "model.onnx"
+    status = path.stat()
+    if always or (status.st_size, status.st_mtime_ns) != (manifest.size, manifest.written_ns):
+        digest = hashlib.sha256()
+        with path.open("rb") as model:
+            while block := model.read(1 << 20):
+                digest.update(block)
+        if digest.hexdigest() != manifest.sha256:
+            raise ModelIntegrityError(
+                f"{path} does not match its checksum in export.json; "
+                "run `ai-strategy model export --force`"
+            )
+    return path
 
 
 def ensure_exported(
@@ -177,6 +188,7 @@ def _write_export(folder: Path, produce, model_path: Path, model: str, quantized
             source=source_identity(model_path),
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
+            written_ns=(building / "model.onnx").stat().st_mtime_ns,
             dimension=config["dimension"],
             max_seq_length=config["max_seq_length"],
             pad_token_id=config["pad_token_id"],

@@ -19,7 +19,8 @@ from markdown_it.tree import SyntaxTreeNode
 from ingest.redaction import redact_secrets
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
-IGNORED_NAMES = {"readme.md"}  # knowledge/README.md is for admins, not knowledge
+# knowledge/README.md is for admins, checks.jsonl is the quality gate's questions: not knowledge
+IGNORED_NAMES = {"readme.md", "checks.jsonl"}
 
 
 class UnreadableDocumentError(ValueError):
@@ -40,6 +41,7 @@ class ParsedDocument:
     blocks: list[Block]
     url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    keep: str | list[str] | None = None  # front matter `keep`: "all" or headings (see cleaning)
 
 
 def redact_document(document: ParsedDocument) -> int:
@@ -117,6 +119,20 @@ def _parse_markdown_file(doc_id: str, text: str) -> ParsedDocument:
         blocks=markdown_blocks(post.content),
         url=metadata.get("url"),
         metadata=metadata,
+        keep=_keep_setting(post.metadata.get("keep")),
+    )
+
+
+def _keep_setting(value: object) -> str | list[str] | None:
+    """Front matter `keep`: `all`, one heading, or a list of headings."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return "all" if value.strip().lower() == "all" else [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise UnreadableDocumentError(
+        f"front matter `keep` must be `all` or a list of headings, not {value!r}"
     )
 
 
@@ -170,26 +186,15 @@ def _inline_text(token: Token) -> str:
 
 
 def _parse_html(doc_id: str, html: str) -> ParsedDocument:
-    import trafilatura
+    from ingest.extraction import NoMainText, extract_page
 
-    markdown = trafilatura.extract(
-        html, output_format="markdown", include_tables=True, include_links=False, favor_recall=True
-    )
-    if not markdown:
-        raise UnreadableDocumentError("no main text found in the HTML page")
-    meta = trafilatura.extract_metadata(html)
-    metadata = {
-        key: value
-        for key, value in {
-            "title": meta and meta.title,
-            "url": meta and meta.url,
-            "date": meta and meta.date,
-            "publisher": meta and meta.sitename,
-        }.items()
-        if value
-    }
+    try:
+        page = extract_page(html)
+    except NoMainText as error:
+        raise UnreadableDocumentError(str(error)) from None
+    metadata = page.metadata
     return ParsedDocument(
-        doc_id, metadata.get("title", ""), markdown_blocks(markdown), metadata.get("url"), metadata
+        doc_id, metadata.get("title", ""), markdown_blocks(page.markdown), metadata.get("url"), metadata
     )
 
 

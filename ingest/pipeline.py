@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
@@ -27,6 +27,8 @@ from ingest.parsing import (
     redact_document,
 )
 from ingest.discovery import discover
+from ingest.index import KnowledgeIndex
+from ingest.quality_gate import CheckRunner, GateVerdict, ResultCache, judge
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
 from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso, open_store
@@ -35,12 +37,23 @@ log = logging.getLogger("ingest")
 
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
-PIPELINE_VERSION = 5  # 3, 4: chunks carry their sentences and claims; 5: secrets redacted
+# 3, 4: chunks carry their sentences and claims; 5: secrets redacted; 6: trust; 7: cleaning
+# reads headings and completes the last section
+PIPELINE_VERSION = 7
 
 
 class SkippedFile(BaseModel):
     file: str
     reason: str
+
+
+class DocumentChange(BaseModel):
+    """One document added, updated or deleted by a run, as an admin recognises it."""
+
+    change: str  # added | updated | deleted
+    doc: str
+    title: str
+    chunks: int = Field(description="Chunks of the document in the new version (0 if deleted).")
 
 
 class IngestSummary(BaseModel):
@@ -59,6 +72,13 @@ class IngestSummary(BaseModel):
     version: str | None = None
     skipped_files: list[SkippedFile] = []
     changes: dict[str, list[str]] = {}
+    documents: list[DocumentChange] = []
+    gate: GateVerdict | None = Field(
+        None, description="The quality gate's verdict on the new version (None: no checks ran)."
+    )
+    published: bool = Field(
+        True, description="False when the gate kept the new version aside: nothing changed."
+    )
 
 
 @dataclass
@@ -113,8 +133,14 @@ def run_ingest(
     rebuild: bool = False,
     dry_run: bool = False,
     progress: BuildProgress | None = None,
+    checks: CheckRunner | None = None,
+    force: bool = False,
 ) -> IngestSummary:
-    """Bring the index up to date with knowledge/; raises IndexBusyError if an ingest runs."""
+    """Bring the index up to date with knowledge/; raises IndexBusyError if an ingest runs.
+
+    With `checks`, a new version becomes current only if it passes the quality gate (see
+    `ingest.quality_gate`), or if `force` is set; a refused version is kept aside.
+    """
     started = time.perf_counter()
     progress = progress or _NoProgress()
     store = open_store(settings)
@@ -139,9 +165,11 @@ def run_ingest(
         if rebuilt and manifest is not None:
             plan.updated += [doc for doc in plan.added if doc in manifest.documents]
             plan.added = [doc for doc in plan.added if doc not in manifest.documents]
-        version = current
+        version, verdict, entries = current, None, {}
         if not dry_run and (plan.to_embed or plan.deleted or rebuilt or manifest is None):
-            version = _build(settings, store, plan, None if rebuilt else manifest, progress)
+            version, verdict, entries = _build(
+                settings, store, plan, None if rebuilt else manifest, progress, checks, force
+            )
         for skipped in plan.skipped:
             log.warning("skipped %s: %s", skipped.file, skipped.reason)
         total = store.read_manifest(version).chunk_count if version else 0
@@ -159,7 +187,29 @@ def run_ingest(
             version=version,
             skipped_files=plan.skipped,
             changes={"added": plan.added, "updated": plan.updated, "deleted": plan.deleted},
+            documents=_document_changes(plan, entries, manifest),
+            gate=verdict,
+            published=verdict is None or verdict.published,
         )
+
+
+def _document_changes(
+    plan: _Plan, entries: dict[str, DocumentEntry], manifest: Manifest | None
+) -> list[DocumentChange]:
+    known = manifest.documents if manifest else {}
+    changes = []
+    for change, docs in (("added", plan.added), ("updated", plan.updated), ("deleted", plan.deleted)):
+        for doc in docs:
+            entry = entries.get(doc) if change != "deleted" else known.get(doc)
+            changes.append(
+                DocumentChange(
+                    change=change,
+                    doc=doc,
+                    title=entry.title if entry else doc,
+                    chunks=entry.chunks if entry and change != "deleted" else 0,
+                )
+            )
+    return changes
 
 
 def _plan(knowledge_dir: Path, manifest: Manifest | None, *, max_bytes: int) -> _Plan:
@@ -200,20 +250,62 @@ def _build(
     plan: _Plan,
     manifest: Manifest | None,
     progress: BuildProgress,
-) -> str | None:
-    """Write and publish a new version; returns the version searches read afterwards."""
+    checks: CheckRunner | None,
+    force: bool,
+) -> tuple[str | None, GateVerdict | None, dict[str, DocumentEntry]]:
+    """Write a new version and publish it unless the quality gate refuses it.
+
+    Returns the version searches read afterwards, the gate's verdict, and the new documents.
+    """
     embedder = _EmbedOnce(load_embedder(settings), threads=ingest_threads(settings))
     new_chunks, entries = _chunk_changed(settings, plan, manifest, embedder, progress)
     current = store.current_name()
     if manifest is not None and not new_chunks and not plan.deleted:
-        return current  # every change was an unreadable file: the current version stands
+        return current, None, {}  # every change was an unreadable file: the current version stands
+    changed = dict(entries)
 
     build = store.begin_build()
     try:
-        return _write_version(settings, store, build, plan, manifest, new_chunks, entries, embedder, progress)
+        candidate = _write_version(
+            settings, store, build, plan, manifest, new_chunks, entries, embedder, progress
+        )
     except BaseException:
         store.collect_garbage()  # no half-built version is left; the current one stands
         raise
+    verdict = None
+    if checks is not None:
+        progress.start("Running the quality checks", 1)
+        documents = set(store.read_manifest(candidate).documents)
+        verdict = judge(
+            checks,
+            index_for=lambda name: KnowledgeIndex(settings, version=name),
+            candidate=candidate,
+            current=current,
+            documents=documents,
+            floor=settings.gate_floor,
+            force=force,
+            cache=_check_cache(settings, documents),
+        )
+        progress.advance()
+    if verdict is None or verdict.published:
+        store.point_to(candidate)
+        version = candidate
+    else:
+        store.set_aside(candidate)
+        version = current
+        log.warning(
+            "quality gate: version %s kept aside (%s)", candidate, "; ".join(verdict.reasons())
+        )
+    store.collect_garbage()
+    return version, verdict, changed
+
+
+def _check_cache(settings: IndexSettings, documents: set[str]) -> ResultCache | None:
+    try:
+        checks = settings.resolved_checks_file.read_bytes()
+    except OSError:
+        return None
+    return ResultCache(settings.data_dir / "gate", checks=checks, documents=documents)
 
 
 def _write_version(
@@ -227,16 +319,21 @@ def _write_version(
     embedder: "_EmbedOnce",
     progress: BuildProgress,
 ) -> str:
+    """Write a complete version and seal it (openable by name, not yet current)."""
     current = store.current_name()
     records: list[ChunkRecord] = []
     vectors: list[np.ndarray] = []
-    kept_old = [doc for doc in (manifest.documents if manifest else {}) if doc not in plan.deleted and doc not in new_chunks]
+    sentences: list[np.ndarray | None] = []  # per record: its sentences' vectors, if known
+    known = manifest.documents if manifest else {}
+    kept_old = [doc for doc in known if doc not in plan.deleted and doc not in new_chunks]
     if manifest is not None and kept_old:
         old_records, old_vectors = store.read_records(current)
+        old_sentences = _sentences_by_record(old_records, store.read_sentence_vectors(current))
         keep = set(kept_old)
         rows = [row for row, record in enumerate(old_records) if record.doc in keep]
         records += [old_records[row] for row in rows]
         vectors.append(old_vectors[rows])
+        sentences += [old_sentences[row] for row in rows]
         entries.update({doc: manifest.documents[doc] for doc in kept_old})
 
     fresh = [chunk for doc in sorted(new_chunks) for chunk in new_chunks[doc]]
@@ -247,11 +344,15 @@ def _write_version(
         vectors.append(embedder.embed(texts))
         progress.advance(len(texts))
     records += fresh
+    sentences += [None] * len(fresh)
     plan.embedded = len(fresh)
     dimension = embedder.dimension
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), np.float32)
     order = sorted(range(len(records)), key=lambda row: (records[row].doc, records[row].position))
     records, matrix = [records[row] for row in order], matrix[order]
+    sentence_matrix = _sentence_vectors(
+        records, [sentences[row] for row in order], embedder, progress
+    )
 
     progress.start("Writing index", len(records))
     manifest = Manifest(
@@ -261,10 +362,46 @@ def _write_version(
         created=now_iso(),
         chunk_count=len(records),
     )
-    store.write(build, records, matrix, manifest, progress)
-    version = store.publish(build)
-    store.collect_garbage()
-    return version
+    store.write(build, records, matrix, manifest, progress, sentence_matrix)
+    return store.seal(build)
+
+
+def _sentences_by_record(
+    records: list[ChunkRecord], matrix: np.ndarray | None
+) -> list[np.ndarray | None]:
+    """A version's sentence vectors cut per chunk (all None for a version without them)."""
+    counts = [len(record.sentences) for record in records]
+    if matrix is None or matrix.shape[0] != sum(counts):
+        return [None] * len(records)
+    bounds = np.cumsum([0, *counts])
+    return [matrix[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _sentence_vectors(
+    records: list[ChunkRecord],
+    known: list[np.ndarray | None],
+    embedder: "_EmbedOnce",
+    progress: BuildProgress,
+) -> np.ndarray:
+    """The vectors of every chunk's sentences, in order: copied where known, else embedded.
+
+    Computed here, once per version, so that no reader embeds them when it opens the version.
+    """
+    missing = [
+        sentence.embedding_text
+        for record, vectors in zip(records, known, strict=True)
+        if vectors is None
+        for sentence in record.sentences
+    ]
+    progress.start("Embedding sentences", len(missing))
+    fresh = iter(embedder.embed(missing))
+    progress.advance(len(missing))
+    blocks = [
+        vectors if vectors is not None else np.array([next(fresh) for _ in record.sentences])
+        for record, vectors in zip(records, known, strict=True)
+    ]
+    rows = [block.reshape(-1, embedder.dimension) for block in blocks]
+    return np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
 
 
 def _chunk_changed(
@@ -294,7 +431,9 @@ def _chunk_changed(
                     "redacted %d secret(s) in %s: credentials do not belong in knowledge/",
                     redacted, path,
                 )  # fmt: skip
-            cleaned = remove_boilerplate(document.blocks, embedder.embed)
+            cleaned = remove_boilerplate(
+                document.blocks, embedder.embed, title=document.title, keep=document.keep
+            )
             chunks = chunk_document(document, cleaned.kept, embedder.count_tokens, limits)
             if not chunks:
                 raise UnreadableDocumentError("nothing left after removing boilerplate")
@@ -307,6 +446,11 @@ def _chunk_changed(
             )
         progress.advance()
     return new_chunks, entries
+
+
+def cleaning_embedder(settings: IndexSettings) -> Callable[[list[str]], np.ndarray]:
+    """The embedding function cleaning uses, as an ingest builds it (for `--explain`)."""
+    return _EmbedOnce(load_embedder(settings), threads=ingest_threads(settings)).embed
 
 
 def ingest_threads(settings: IndexSettings) -> int:

@@ -30,6 +30,15 @@ class Sentence(BaseModel):
         """Whether an answer may state it: not advertising, an instruction or a quotation."""
         return not (self.promotional or self.instruction or self.quoted)
 
+    @property
+    def embedding_text(self) -> str:
+        """The text the model embeds: the heading gives a sentence its context."""
+        return sentence_embedding_text(self.heading, self.text)
+
+
+def sentence_embedding_text(heading: str, text: str) -> str:
+    return f"{heading}: {text}" if heading else text
+
 
 class Claim(BaseModel):
     """A structured statement of a chunk about one approach.
@@ -64,6 +73,11 @@ class ChunkRecord(BaseModel):
     kind: str = Field(description="`text`, `list` or `table`: what the chunk is made of.")
     text: str
     url: str | None = None
+    trust: Literal["normal", "low"] = Field(
+        "normal",
+        description="An admin's `trust: low` in the front matter: shown beside the citation "
+        "and weighted down in retrieval.",
+    )
     hash: str = Field(description="sha256 of `text`.")
     sentences: tuple[Sentence, ...] = Field(
         (), description="The chunk's citable lines, in reading order (the knowledge model)."

@@ -27,6 +27,7 @@ from ingest.store import (
 )
 
 POINTER_ID = "pointer"
+REJECTED_ID = "rejected"
 PAGE = 1000
 
 
@@ -104,6 +105,9 @@ class ServerStore:
             with_vectors=True,
         )
 
+    def read_sentence_vectors(self, name: str) -> None:
+        return None
+
     def ingest_lock(self):
         return self._local.ingest_lock()
 
@@ -117,7 +121,10 @@ class ServerStore:
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None:
+        # Sentence vectors stay with the local versions only: readers of a server version
+        # embed the sentences once per process (`bot.answering.retrieval` caches them on disk).
         collection = self.client.create_collection(
             self._collection_name(build),
             configuration={"hnsw": {"space": "cosine"}},
@@ -128,13 +135,29 @@ class ServerStore:
             ids=[f"manifest:{build}"], documents=[manifest.model_dump_json()], embeddings=[[0.0]]
         )
 
+    def seal(self, build: str) -> str:
+        return build  # the collection and its manifest are complete once written
+
+    def point_to(self, name: str) -> None:
+        self._meta().upsert(ids=[POINTER_ID], documents=[name], embeddings=[[0.0]])
+        self._meta().delete(ids=[REJECTED_ID])
+
     def publish(self, build: str) -> str:
-        self._meta().upsert(ids=[POINTER_ID], documents=[build], embeddings=[[0.0]])
+        self.point_to(self.seal(build))
         return build
 
+    def set_aside(self, name: str) -> None:
+        self._meta().upsert(ids=[REJECTED_ID], documents=[name], embeddings=[[0.0]])
+
+    def rejected_name(self) -> str | None:
+        documents = self._meta().get(ids=[REJECTED_ID], include=["documents"])["documents"]
+        return documents[0] if documents else None
+
     def collect_garbage(self) -> list[str]:
-        """Delete versions older than the previous one, and builds never published."""
+        """Delete versions older than the previous one, and builds never published (except the
+        version the quality gate set aside last)."""
         current = self.current_name()
+        rejected = self.rejected_name()
         marker = f"{self.prefix}__v"
         versions = sorted(
             name.removeprefix(f"{self.prefix}__")
@@ -143,8 +166,8 @@ class ServerStore:
         )
         if current is None:
             return []
-        older = [version for version in versions if version < current]
-        keep = {current, *older[-1:]}
+        older = [version for version in versions if version < current and version != rejected]
+        keep = {current, rejected, *older[-1:]}
         removed = []
         for version in versions:
             if version not in keep and version <= current:
@@ -162,13 +185,14 @@ class ServerStore:
                     "run `ai-strategy ingest` first"
                 )
             try:
-                collection = self.client.get_collection(
-                    self._collection_name(name), embedding_function=None
-                )
+                return self.open_version(name)
             except NotFoundError:
                 continue  # collected between reading the pointer and opening it
-            return ServerVersion(name, collection)
         raise IndexNotBuiltError("the index on the Chroma server keeps changing; try again")
+
+    def open_version(self, name: str) -> "ServerVersion":
+        collection = self.client.get_collection(self._collection_name(name), embedding_function=None)
+        return ServerVersion(name, collection)
 
 
 class ServerVersion:
@@ -183,6 +207,9 @@ class ServerVersion:
         if self._records is None:
             self._records, _ = _read_collection(self.collection, with_vectors=False)
         return self._records
+
+    def sentence_vectors(self) -> None:
+        return None
 
     def close(self) -> None:
         pass

@@ -57,6 +57,21 @@ class IndexSettings(BaseSettings):
     ingest_threads: int = Field(
         0, ge=0, le=64, description="Threads an ingest embeds with; 0: one per core."
     )
+    checks_file: Path | None = Field(
+        None,
+        description="Quality-gate questions (eval format); default `checks.jsonl` in the "
+        "knowledge folder. No file: no gate.",
+    )
+    gate_floor: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Least citation hit rate on the checks for a new index version to go live.",
+    )
+    fetch_timeout_seconds: float = Field(
+        15.0, gt=0, le=300, description="`add URL`: connect and read timeout."
+    )
+    fetch_max_mb: float = Field(10.0, gt=0, le=200, description="`add URL`: largest page accepted.")
 
     chroma_host: str | None = Field(
         None,
@@ -99,6 +114,10 @@ class IndexSettings(BaseSettings):
     def models_dir(self) -> Path:
         """The folder of exported ONNX models (one subfolder per model and variant)."""
         return self.model_dir or self.data_dir / "models"
+
+    @property
+    def resolved_checks_file(self) -> Path:
+        return self.checks_file or self.knowledge_dir / "checks.jsonl"
 
     @property
     def index_dir(self) -> Path:

@@ -11,12 +11,16 @@ removes: the published index is never half-written.
 Layout under `<data_dir>/index/`:
 
     CURRENT                 name of the published version
+    REJECTED                name of the latest version the quality gate kept aside (if any)
     ingest.lock             held by the one running ingest
     versions/<name>/
         chroma/             Chroma PersistentClient folder, collection `chunks` (cosine)
         chunks.jsonl        one ChunkRecord per line, in the order of the rows of vectors.npy
         vectors.npy         float32 embeddings; the next ingest copies unchanged documents'
                             vectors from here instead of opening a Chroma folder a reader holds
+        sentence_vectors.npy  float32 embeddings of every chunk's sentences, chunk by chunk in
+                            the order of chunks.jsonl: the answer engine reads them, never
+                            embeds them again
         manifest.json       build fingerprint and per-document hashes (see `Manifest`)
         reader.lock         shared-locked by every process reading this version
 """
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from ingest.settings import IndexSettings
 
 COLLECTION = "chunks"
+SENTENCE_VECTORS = "sentence_vectors.npy"
 BUILDING_SUFFIX = ".building"
 
 
@@ -88,6 +93,10 @@ class OpenVersion(Protocol):
 
     def records(self) -> list[ChunkRecord]: ...
 
+    def sentence_vectors(self) -> np.ndarray | None:
+        """Vectors of the chunks' sentences, in order, or None where the version has none."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -100,6 +109,8 @@ class Store(Protocol):
 
     def read_records(self, name: str) -> tuple[list[ChunkRecord], np.ndarray]: ...
 
+    def read_sentence_vectors(self, name: str) -> np.ndarray | None: ...
+
     def ingest_lock(self) -> AbstractContextManager[None]: ...
 
     def begin_build(self) -> object: ...
@@ -111,13 +122,30 @@ class Store(Protocol):
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None: ...
 
+    def seal(self, build: object) -> str:
+        """Turn a written build into a complete version, openable by name but not current."""
+        ...
+
+    def point_to(self, name: str) -> None:
+        """Make a sealed version the current one (atomically)."""
+        ...
+
     def publish(self, build: object) -> str: ...
+
+    def set_aside(self, name: str) -> None:
+        """Keep a sealed version that must not become current (the quality gate refused it)."""
+        ...
+
+    def rejected_name(self) -> str | None: ...
 
     def collect_garbage(self) -> list[str]: ...
 
     def open_current(self) -> OpenVersion: ...
+
+    def open_version(self, name: str) -> OpenVersion: ...
 
 
 def open_store(settings: "IndexSettings") -> Store:
@@ -195,6 +223,9 @@ class VersionStore:
         vectors = np.load(folder / "vectors.npy")
         return records, vectors
 
+    def read_sentence_vectors(self, name: str) -> np.ndarray | None:
+        return _load_if_present(self.version_path(name) / SENTENCE_VECTORS)
+
     @contextmanager
     def ingest_lock(self) -> Iterator[None]:
         """Exclusive right to build a version; fails at once if another ingest runs."""
@@ -225,6 +256,7 @@ class VersionStore:
         vectors: np.ndarray,
         manifest: Manifest,
         progress: BuildProgress,
+        sentence_vectors: np.ndarray,
     ) -> None:
         """Write a complete version into its build folder; nothing reads it yet."""
         client = chroma_client(build / "chroma")
@@ -239,30 +271,58 @@ class VersionStore:
             for record in records:
                 out.write(record.model_dump_json() + "\n")
         np.save(build / "vectors.npy", vectors.astype(np.float32, copy=False))
+        np.save(build / SENTENCE_VECTORS, sentence_vectors.astype(np.float32, copy=False))
         (build / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
 
-    def publish(self, build: Path) -> str:
-        """Make a completed build the current version; readers switch on their next search."""
+    def seal(self, build: Path) -> str:
+        """Rename a completed build to its version name; nothing reads it until `point_to`."""
         name = build.name.removesuffix(BUILDING_SUFFIX)
         build.rename(build.with_name(name))
         _fsync_dir(self.versions_dir)
-        tmp = self.pointer.with_name(f"CURRENT.{uuid.uuid4().hex}.tmp")
+        return name
+
+    def point_to(self, name: str) -> None:
+        """Make a sealed version current; readers switch on their next search."""
+        self._write_pointer(self.pointer, name)
+        self.rejected_pointer.unlink(missing_ok=True)
+
+    def publish(self, build: Path) -> str:
+        """Seal a completed build and make it the current version."""
+        name = self.seal(build)
+        self.point_to(name)
+        return name
+
+    def set_aside(self, name: str) -> None:
+        """Remember a refused version (kept until the next one is published or refused)."""
+        self._write_pointer(self.rejected_pointer, name)
+
+    def rejected_name(self) -> str | None:
+        try:
+            return self.rejected_pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    @property
+    def rejected_pointer(self) -> Path:
+        return self.index_dir / "REJECTED"
+
+    def _write_pointer(self, pointer: Path, name: str) -> None:
+        tmp = pointer.with_name(f"{pointer.name}.{uuid.uuid4().hex}.tmp")
         with tmp.open("w", encoding="utf-8") as out:
             out.write(name)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, self.pointer)
+        os.replace(tmp, pointer)
         _fsync_dir(self.index_dir)
-        return name
 
     def collect_garbage(self) -> list[str]:
         """Delete unfinished builds and old versions no reader holds (call with the ingest lock)."""
         if not self.versions_dir.is_dir():
             return []
-        current = self.current_name()
+        keep = {self.current_name(), self.rejected_name()}
         removed = []
         for folder in sorted(self.versions_dir.iterdir()):
-            if folder.name == current or not folder.is_dir():
+            if folder.name in keep or not folder.is_dir():
                 continue
             if folder.name.endswith(BUILDING_SUFFIX) or self._unused(folder):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -297,16 +357,29 @@ class VersionStore:
                 raise IndexNotBuiltError(
                     f"no index in {self.index_dir}: run `ai-strategy ingest` first"
                 )
-            folder = self.version_path(name)
-            try:
-                handle = (folder / "reader.lock").open("r")
-            except FileNotFoundError:
-                continue  # replaced and collected between reading the pointer and opening it
-            fcntl.flock(handle, fcntl.LOCK_SH)
-            if folder.is_dir():
-                return LocalVersion(name, folder, handle)
-            handle.close()
+            version = self._try_open(name)
+            if version is not None:
+                return version
         raise IndexNotBuiltError(f"the index in {self.index_dir} keeps changing; try again")
+
+    def open_version(self, name: str) -> "LocalVersion":
+        """Open one version by name (e.g. a candidate the quality gate checks)."""
+        version = self._try_open(name)
+        if version is None:
+            raise IndexNotBuiltError(f"index version {name} does not exist in {self.index_dir}")
+        return version
+
+    def _try_open(self, name: str) -> "LocalVersion | None":
+        folder = self.version_path(name)
+        try:
+            handle = (folder / "reader.lock").open("r")
+        except FileNotFoundError:
+            return None  # replaced and collected between reading the pointer and opening it
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        if folder.is_dir():
+            return LocalVersion(name, folder, handle)
+        handle.close()
+        return None
 
 
 class LocalVersion:
@@ -330,9 +403,20 @@ class LocalVersion:
                 self._records = [ChunkRecord.model_validate_json(line) for line in lines]
         return self._records
 
+    def sentence_vectors(self) -> np.ndarray | None:
+        return _load_if_present(self._folder / SENTENCE_VECTORS)
+
     def close(self) -> None:
         self.client.close()
         self._lock_handle.close()
+
+
+def _load_if_present(path: Path) -> np.ndarray | None:
+    """A vectors file of a version, or None for a version written before it existed."""
+    try:
+        return np.load(path)
+    except FileNotFoundError:
+        return None
 
 
 def new_version_name() -> str:

@@ -184,6 +184,9 @@ class SlackEmulator:
 
     def stop(self) -> None:
         self._echoes.put(None)
+        # Echoes on their way go out before their sender closes.
+        if self._echo_thread.is_alive():
+            self._echo_thread.join(timeout=10)
         self.socket_mode.close()
         self._server.stop()
         if self._sender is not None:

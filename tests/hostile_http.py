@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import generate_latest
 
-from bench.serve_process import parse_metrics
+from tests.serve_process import parse_metrics
 from bot.settings import Settings
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH

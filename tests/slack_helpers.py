@@ -5,17 +5,18 @@ port, connected) with helpers for tests: a test acts as people in Slack do
 (`harness.slack.user_says(...)`) and reads what the bot did from the emulator's call log.
 """
 
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.models import Answer, Citation, Turn
 from bot.settings import Settings
-from slack_emulator import RecordedCall, SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
 from bot.slack.server import ThreadedServer
+from slack_emulator import DEFAULT_SCOPES, RecordedCall, SlackEmulator
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-bot-token"
@@ -24,6 +25,17 @@ ALICE = "U0ALICE"
 BOB = "U0BOB"
 GENERAL = "C0GENERAL"
 RANDOM = "C0RANDOM"
+# Questions the knowledge base answers, for tests and benchmarks that ask many.
+QUESTIONS = (
+    "How much labeled data does fine-tuning need?",
+    "When is prompt engineering enough?",
+    "What does fine-tuning cost compared with prompting?",
+    "How long does fine-tuning take?",
+    "Is fine-tuning more accurate than prompt engineering?",
+    "What expertise does fine-tuning require?",
+    "How flexible is prompt engineering when requirements change?",
+    "Can I combine prompt engineering and fine-tuning?",
+)
 
 
 def harness_settings(base: Settings, *, data_dir: Path) -> Settings:
@@ -56,15 +68,23 @@ class SlackHarness(LocalSlack):
         return self.slack.calls("chat.postMessage", where=matches)
 
 
-def start_harness(base: Settings, engines: Engines, *, data_dir: Path) -> SlackHarness:
-    """Start the emulator, then the bot over HTTP pointed at it, and connect the two."""
+def start_harness(
+    base: Settings,
+    engines: Engines,
+    *,
+    data_dir: Path,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
+    **settings: object,
+) -> SlackHarness:
+    """Start the emulator (its token holding `scopes`), then the bot over HTTP pointed at it
+    (`settings` changed as given), and connect the two."""
     data_dir.mkdir(parents=True, exist_ok=True)
     emulator = SlackEmulator(
-        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, scopes=scopes
     )
     emulator.start()
-    settings = harness_settings(base, data_dir=data_dir)
-    return SlackHarness.start(settings, engines=engines, emulator=emulator)
+    bot_settings = harness_settings(base, data_dir=data_dir).model_copy(update=settings)
+    return SlackHarness.start(bot_settings, engines=engines, emulator=emulator)
 
 
 def cited_answer(question: str, text: str | None = None, *, citations: int = 2) -> Answer:
@@ -97,6 +117,21 @@ class RecordingAnswerer:
 
     def __call__(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         self.asked.append((question, list(history)))
+        return self.answer(question, history)
+
+
+@dataclass
+class HeldAnswerer:
+    """Wraps an answer function and holds each answer until `release` is set (`started` says
+    one is being prepared): for what happens while an answer is on its way."""
+
+    answer: Callable[[str, Sequence[Turn]], Answer]
+    started: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        self.started.set()
+        self.release.wait(30)
         return self.answer(question, history)
 
 

@@ -23,7 +23,7 @@ def test_ask_json_prints_one_object_with_the_documented_keys(indexed_settings):
     assert set(answer) == {"answer", "grounded", "citations", "intent", "verdict", "intake"}
     assert answer["intent"] == "fact" and answer["verdict"] is None and answer["intake"] == {}
     assert answer["grounded"] and answer["citations"]
-    assert set(answer["citations"][0]) == {"n", "doc", "title", "section", "text"}
+    assert set(answer["citations"][0]) == {"n", "doc", "title", "section", "text", "trust"}
 
 
 def test_ask_reads_questions_from_stdin_one_json_line_each(indexed_settings):

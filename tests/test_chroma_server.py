@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.serve_process import ChromaServer
+from tests.serve_process import ChromaServer
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest

@@ -27,7 +27,7 @@ from ingest.onnx_export import (
     ModelIntegrityError,
     ensure_exported,
     export_folder,
-    read_verified_model,
+    verified_model,
 )
 from ingest.pipeline import run_ingest
 
@@ -164,12 +164,12 @@ def test_a_corrupted_export_is_detected_by_its_checksum(indexed_settings, tmp_pa
     )
     copy = shutil.copytree(source, tmp_path / source.name)
     manifest = ExportManifest.read(copy)
-    assert read_verified_model(copy, manifest)  # intact: reads
+    assert verified_model(copy, manifest, always=True)  # intact
     data = bytearray((copy / "model.onnx").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (copy / "model.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelIntegrityError, match="model export --force"):
-        read_verified_model(copy, manifest)
+        verified_model(copy, manifest)
 
 
 @pytest.mark.slow
@@ -192,3 +192,39 @@ def test_an_export_that_does_not_match_torch_is_refused(indexed_settings, tmp_pa
         ensure_exported(resolve_model_path(spec.model), models, model=spec.model, quantized=False)
     assert [path.name for path in models.iterdir()] == [".export.lock"]  # nothing kept
     assert good.is_dir()
+
+
+def test_sentence_vectors_are_stored_with_the_version_and_read_not_embedded(tmp_path, monkeypatch):
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "a.md").write_text(
+        "# A\n\nFew-shot prompts show examples. They cost context length.\n", encoding="utf-8"
+    )
+    (knowledge / "b.md").write_text(
+        "# B\n\nFine-tuning trains the weights. It needs labelled data.\n", encoding="utf-8"
+    )
+    settings = Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data", _env_file=None)
+    first = run_ingest(settings)
+    (knowledge / "b.md").write_text(
+        "# B\n\nFine-tuning trains the weights on labelled data.\n", encoding="utf-8"
+    )
+    second = run_ingest(settings)
+    assert second.updated == 1 and second.unchanged == 1
+    index = KnowledgeIndex(settings)
+    version, chunks, stored = index.snapshot()
+    assert version == second.version
+    texts = [sentence.embedding_text for chunk in chunks for sentence in chunk.sentences]
+    assert stored.shape == (len(texts), 384)
+    # a's rows were copied from the first version, b's embedded anew: both match the model
+    assert worst_cosine(stored, index.embedder.embed(texts)) >= 0.9999
+
+    from bot.answering.retrieval import HybridRetriever
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("a reader embedded the sentences again")
+
+    retriever = HybridRetriever(index, cache_dir=None)
+    monkeypatch.setattr(type(index.embedder), "embed", no_embedding)
+    assert (retriever.corpus().passage_vectors == stored).all()
+    index.close()
+    assert first.version != second.version

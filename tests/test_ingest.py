@@ -130,6 +130,7 @@ def test_every_chunk_fits_the_model_and_carries_its_metadata(knowledge_index):
     assert all(sorted(p) == list(range(len(p))) for p in positions.values())
 
 
+@pytest.mark.integration  # what the cleaning keeps depends on the model's similarities
 def test_tables_keep_their_header_and_lists_keep_whole_items(small_settings):
     small_settings = small_settings.model_copy(update={"chunk_tokens": 40})
     run_ingest(small_settings)
@@ -161,6 +162,7 @@ def test_rerun_embeds_nothing_and_writes_nothing(small_settings):
     assert sorted(p.name for p in (small_settings.index_dir / "versions").iterdir()) == versions
 
 
+@pytest.mark.integration  # what the cleaning keeps depends on the model's similarities
 def test_edited_document_is_the_only_one_reembedded(small_settings):
     run_ingest(small_settings)
     before = chunk_ids(small_settings)
@@ -236,7 +238,8 @@ def test_failure_midway_keeps_the_previous_index(small_settings, monkeypatch):
     store = VersionStore(small_settings.index_dir)
     assert store.current_name() == first.version
     index = KnowledgeIndex(small_settings)
-    assert index.search("labeled examples", 1)[0].doc == "fine_tuning"
+    served = {hit.doc for hit in index.search("Prompt chaining splits a task into steps.", 10)}
+    assert served and "extra" not in served  # the previous version, whole, without the new file
     index.close()
     monkeypatch.undo()
     recovered = run_ingest(small_settings)

@@ -7,7 +7,7 @@ with 200 within 3 seconds, every mention answered exactly once, no errors, memor
 
 import pytest
 
-from bench.load_test import ACK_LIMIT_SECONDS, run_load
+from tests.load_generator import ACK_LIMIT_SECONDS, run_load
 
 MiB = 1024 * 1024
 MENTIONS = 200

@@ -15,16 +15,16 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bench.serve_process import ServeProcess, bot_environment, metric, parse_metrics
+from tests.serve_process import ServeProcess, bot_environment, metric, parse_metrics
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops
 from bot.slack.blocks import FEEDBACK_ACTION
-from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer
 from ingest.logs import REDACTED, configure_logging
 from ingest.pipeline import run_ingest
+from slack_emulator import SlackEmulator
 from tests.conftest import KNOWLEDGE_DIR
 from tests.slack_helpers import (
     ADMIN,
@@ -336,7 +336,11 @@ def test_sigterm_turns_readyz_503_at_once_and_finishes_the_answer_in_flight_with
         assert secret not in text
     assert "Nightingale" not in text and "prompt engineering enough" not in text
     said_messages = [r["message"] for r in records]
-    assert any(m.startswith("answered channel=C0GENERAL") for m in said_messages)
+    answered = [r for r in records if r["message"].startswith("answered")]
+    # Structured fields, for a log collector.
+    assert [(r["surface"], r["channel"], type(r["grounded"])) for r in answered] == [
+        ("conversation", "C0GENERAL", bool)
+    ]
     assert messages.log_draining() in said_messages
     assert said_messages[-1] == messages.log_stopped()
     assert any("invalid signature" in m for m in said_messages)

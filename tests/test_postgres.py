@@ -23,8 +23,13 @@ import httpx
 import psycopg
 import pytest
 
-from bench.serve_process import ServeProcess, bot_environment, free_port, metric
-from bench.slack_latency import QUESTIONS
+from tests.serve_process import ServeProcess, bot_environment, free_port, metric
+from tests.slack_helpers import QUESTIONS
+from bot.slack.conversations import delivery_keys
+from bot.slack.engines import Engines
+from bot.slack.local import LocalSlack
+from bot.slack.server import EVENTS_PATH, ThreadedServer
+from bot.storage import Store
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
     JSON,
@@ -32,11 +37,6 @@ from slack_emulator.requests import (
     app_mention_event,
     event_body,
 )
-from bot.slack.engines import Engines
-from bot.slack.conversations import delivery_keys
-from bot.slack.local import LocalSlack
-from bot.slack.server import EVENTS_PATH, ThreadedServer
-from bot.storage import Store
 from tests.migration_checks import assert_upgraded_with_data_kept, create_old_database
 from tests.slack_helpers import (
     ALICE,
@@ -371,7 +371,9 @@ def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim
     database_url, indexed_settings, tmp_path
 ):
     lease = 2.0
-    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    slack = SlackEmulator(
+        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    )
     slack.start()
     env = bot_environment(
         slack,

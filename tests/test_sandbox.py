@@ -18,9 +18,9 @@ from bot.sandbox import cli as sandbox_cli
 from bot.sandbox.page import STATIC_DIR
 from bot.sandbox.snapshot import SET_STATUS, statuses
 from bot.settings import Settings
-from slack_emulator import RecordedCall
 from bot.slack.engines import Engines
 from bot.slack.modal import questions_of
+from slack_emulator import RecordedCall
 from tests.slack_helpers import cited_answer
 
 GENERAL = "C0GENERAL"
@@ -208,8 +208,9 @@ def test_a_thread_status_shows_until_the_app_replies_in_that_thread():
     assert statuses([set_status, cleared]) == []
 
 
-def test_the_emulator_answers_the_assistant_status_method(sandbox):
-    thread = sandbox.emulator.user_says(PERSON.id, GENERAL, "a thread").ts
+def test_the_page_shows_the_status_the_app_sets_in_a_thread(sandbox):
+    ws = sandbox.emulator.workspace
+    thread = ws.add_message(ws.channels[GENERAL], user=PERSON.id, text="a question")["ts"]
     answer = httpx.post(
         sandbox.emulator.api_url + SET_STATUS,
         headers={"Authorization": f"Bearer {sandbox.emulator.bot_token}"},

@@ -121,6 +121,15 @@ def send(page, text: str, *, composer: str = "#composer-input") -> None:
     page.press(composer, "Enter")
 
 
+def expect_cited_reply(thread, question, *, nth: int) -> None:
+    """Message `nth` of the open thread is the bot's, with sources; the thread link counts it."""
+    expect(thread.locator(".message")).to_have_count(nth + 1, timeout=ANSWER_SECONDS)
+    reply = thread.locator(".message").nth(nth)
+    expect(reply.locator(".message-author")).to_have_text("ai-strategy")
+    expect(reply.locator(".bk-context").first).to_contain_text("Sources")
+    expect(question.locator(".thread-link")).to_contain_text(f"{nth} replies")
+
+
 def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedback(
     page, database_url
 ):
@@ -144,16 +153,12 @@ def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedb
     shot(page, "02-cited-answer")
 
     send(page, FOLLOW_UP, composer="#thread-input")
-    expect(thread.locator(".message")).to_have_count(4, timeout=ANSWER_SECONDS)
-    follow_up = thread.locator(".message").nth(3)
-    expect(follow_up.locator(".message-author")).to_have_text("ai-strategy")
     # Cited: the bot read the thread's first turn (alone, "What about the cost?" is declined).
-    expect(follow_up.locator(".bk-context").first).to_contain_text("Sources")
-    expect(question.locator(".thread-link")).to_contain_text("3 replies")
+    expect_cited_reply(thread, question, nth=3)
     shot(page, "03-follow-up-in-thread")
 
     answer.get_by_role("button", name="This answer was helpful").click()
-    thanks = page.locator("#thread .message-ephemeral")  # in the answer's thread
+    thanks = thread.locator(".message-ephemeral")  # in the answer's thread, where the click was
     expect(thanks).to_contain_text("Thanks")
     expect(thanks).to_contain_text("Only visible to you")
     shot(page, "04-feedback-thanks")
@@ -166,6 +171,29 @@ def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedb
     page.keyboard.press("Escape")
     expect(thread).to_be_hidden()
     expect(question.locator(".thread-link")).to_be_focused()
+
+
+def test_a_mention_part_way_through_a_thread_is_answered_from_the_thread(page, sandbox):
+    slack = sandbox.emulator
+    start = slack.user_says(
+        "U0ALICE", GENERAL, "We have 300 labeled support tickets. Should we fine-tune on them?"
+    )
+    slack.user_says(
+        "U0BOB", GENERAL, "Or write better prompts with a few examples?", thread_ts=start.ts
+    )
+    slack.user_says("U0ALICE", GENERAL, "bob, what would that cost us?", thread_ts=start.ts)
+    question = page.locator("#messages .message", has_text="300 labeled support tickets")
+    expect(question.locator(".thread-link")).to_contain_text("2 replies")
+    question.locator(".thread-link").click()
+    thread = page.locator("#thread")
+    expect(thread.locator(".message")).to_have_count(3)
+
+    send(page, "@ai-strategy what do you think?", composer="#thread-input")
+
+    # Cited: the bot read what people wrote ("what do you think?" alone would be declined).
+    expect_cited_reply(thread, question, nth=4)
+    shot(page, "04b-mid-thread-mention")
+    assert slack.calls("conversations.replies", where=lambda c: c.ok)
 
 
 def test_ai_strategy_walks_the_modal_to_a_recommendation_sent_by_dm(page, sandbox):

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from bot.slack import messages
 from bot.slack.blocks import ASSESSMENT_ACTION, FEEDBACK_ACTION, FEEDBACK_DOWN, FEEDBACK_UP
-from bot.slack.engines import Engines
 from bot.slack.feedback import COMMENT_ACTION, COMMENT_BLOCK, REASON_ACTION, REASON_BLOCK
 from bot.slack.home import CHANNEL_ACTION, MODE_ACTION, REINDEX_ACTION
 from bot.storage import ChannelMode, FeedbackReason
@@ -27,7 +26,6 @@ from tests.slack_helpers import (
     RecordingAnswerer,
     block_texts,
     cited_answer,
-    start_harness,
 )
 
 QUESTION = "How much labeled data does fine-tuning need?"
@@ -44,31 +42,20 @@ def reindexed() -> list[int]:
 
 
 @pytest.fixture
-def make_harness(indexed_settings, knowledge_index, recorder, reindexed, tmp_path):
-    """The bot with a recorded answerer and the session's real index behind the App Home."""
-    started = []
+def make_harness(make_harness, recorder, reindexed):
+    """The bot with a recorded answerer and the session's real index behind the App Home (in
+    a workspace with Slack's AI features, or without)."""
 
     def reindex() -> IngestSummary:
         reindexed.append(1)
         return IngestSummary(unchanged=3, chunks=42, seconds=0.5)
 
     def make(*, ai_features: bool = True):
-        engines = Engines(
-            answer=recorder,
-            recommend=lambda answers: None,
-            reindex=reindex,
-            published=knowledge_index.published,
-        )
-        harness = start_harness(
-            indexed_settings, engines, data_dir=tmp_path / str(len(started))
-        )
+        harness = make_harness(answer=recorder, reindex=reindex)
         harness.slack.workspace.ai_features = ai_features
-        started.append(harness)
         return harness
 
-    yield make
-    for harness in started:
-        harness.close()
+    return make
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from bot.answering.engine import AnswerEngine
 from bot.assessment import IntakeAnswers, recommend
 from bot.assessment.intake import partial_answers
 from bot.slack import messages
@@ -106,6 +107,37 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     assert dm.args["metadata"]["event_payload"]["recommendation"] == (
         expected.report()["recommendation"]
     )
+
+
+def test_the_real_engines_situation_answer_opens_the_modal_with_what_it_extracted(
+    indexed_settings, knowledge_index, tmp_path
+):
+    engine = AnswerEngine(indexed_settings, knowledge_index)
+    question = (
+        "Small agency, two devs, no data science background, tight deadline for a client "
+        "FAQ bot. What do you recommend?"
+    )
+    extracted = engine.answer(question).intake
+    assert extracted.get("ml_expertise") == "none"  # what the question says, as an option value
+    engines = Engines(
+        answer=engine.answer,
+        recommend=lambda answers: recommend(answers, knowledge_index),
+        reindex=lambda: None,
+    )
+    harness = start_harness(indexed_settings, engines, data_dir=tmp_path / "real")
+    try:
+        slack = harness.slack
+        slack.user_says(ALICE, GENERAL, f"@ai-strategy {question}")
+        post = slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
+        slack.click(ALICE, GENERAL, post.response["ts"], ASSESSMENT_ACTION)
+        assert slack.calls.wait("views.open")[0].ok
+        (view,) = slack.open_views(ALICE)
+        for field, value in shown(view).items():
+            assert value == extracted.get(field, IntakeAnswers.question(field).default)
+        metadata = json.loads(view["private_metadata"])
+        assert metadata["answers"] == extracted and metadata["channel"] == GENERAL
+    finally:
+        harness.close()
 
 
 def test_an_ephemeral_answer_to_the_command_offers_it_too(harness):

@@ -13,8 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
-from slack_emulator import DEFAULT_BOT_EVENTS, DEFAULT_SCOPES, SlackEmulator
 from bot.slack.server import EVENTS_PATH, ThreadedServer, bind_socket
+from slack_emulator import DEFAULT_BOT_EVENTS, DEFAULT_SCOPES, SlackEmulator
 from tests.slack_helpers import ALICE, BOT_TOKEN, GENERAL, SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[1]

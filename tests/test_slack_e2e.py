@@ -7,29 +7,25 @@ engine and the real recommendation over the session's index of knowledge/.
 
 import json
 import logging
-import threading
 import time
-from dataclasses import replace
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.answering.engine import AnswerEngine
 from bot.assessment import IntakeAnswers, recommend
 from bot.slack import messages
 from bot.slack.blocks import FEEDBACK_ACTION, RECOMMENDATION_EVENT, SHARE_ACTION
 from bot.slack.conversations import delivery_keys
-from bot.slack.engines import Engines
 from bot.slack.modal import LAST_STEP, questions_of
 from bot.slack.server import EVENTS_PATH
-from ingest.pipeline import run_ingest
 from tests.slack_helpers import (
     ADMIN,
     ALICE,
     BOB,
     GENERAL,
     RANDOM,
+    HeldAnswerer,
     RecordingAnswerer,
     block_texts,
     cited_answer,
@@ -37,39 +33,6 @@ from tests.slack_helpers import (
 )
 
 QUESTION = "How much labeled data does fine-tuning need?"
-
-
-@pytest.fixture(scope="module")
-def engines(indexed_settings, knowledge_index) -> Engines:
-    """The real engines over the session's index."""
-    engine = AnswerEngine(indexed_settings, knowledge_index)
-    return Engines(
-        answer=engine.answer,
-        recommend=lambda answers: recommend(answers, knowledge_index),
-        reindex=lambda: run_ingest(indexed_settings),
-    )
-
-
-@pytest.fixture
-def make_harness(indexed_settings, engines, tmp_path):
-    """Start an emulator + bot pair, some engines replaced if asked; stopped after the test."""
-    started = []
-
-    def make(**replaced):
-        harness = start_harness(
-            indexed_settings, replace(engines, **replaced), data_dir=tmp_path / str(len(started))
-        )
-        started.append(harness)
-        return harness
-
-    yield make
-    for harness in started:
-        harness.close()
-
-
-@pytest.fixture
-def harness(make_harness):
-    return make_harness()
 
 
 def event_type(delivery) -> str:
@@ -122,7 +85,7 @@ def test_direct_message_is_answered_in_the_dm(harness):
     assert "*Sources*" in block_texts(post.args["blocks"])
 
 
-def test_reply_in_the_bots_thread_is_a_follow_up_with_the_threads_history(make_harness, engines):
+def test_the_askers_reply_in_the_bots_thread_is_a_follow_up_with_its_history(make_harness, engines):
     recorder = RecordingAnswerer(engines.answer)
     harness = make_harness(answer=recorder)
     slack = harness.slack
@@ -215,23 +178,17 @@ def test_a_bare_mention_gets_help(harness):
 
 
 def test_a_retry_arriving_while_the_first_attempt_runs_is_not_answered_twice(make_harness, engines):
-    started, release = threading.Event(), threading.Event()
-
-    def slow_answer(question, history=()):
-        started.set()
-        release.wait(20)
-        return engines.answer(question, history)
-
-    harness = make_harness(answer=slow_answer)
+    held = HeldAnswerer(engines.answer)
+    harness = make_harness(answer=held)
     slack = harness.slack
     said = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
     mention = next(d for d in said.deliveries if event_type(d) == "app_mention")
-    assert started.wait(20)
+    assert held.started.wait(60)
 
     retries = [slack.redeliver(mention, retry_num=n, reason="http_timeout") for n in (1, 2, 3)]
     assert [r.status for r in retries] == [200, 200, 200]
     assert max(r.seconds for r in retries) < 3
-    release.set()
+    held.release.set()
     slack.calls.wait("chat.postMessage", where=lambda c: c.ok)
     harness.settle()
     assert len(harness.posts(GENERAL)) == 1

@@ -13,7 +13,6 @@ from bot.answering.models import Answer, Citation, ComparisonRow
 from bot.assessment import IntakeAnswers
 from bot.assessment.intake import USE_CASE_MAX_CHARS
 from bot.slack.blocks import answer_messages, context, text_message
-from slack_emulator import check_view, message_error
 from bot.slack.modal import (
     LAST_STEP,
     completed_answers,
@@ -24,6 +23,7 @@ from bot.slack.modal import (
     step_view,
 )
 from bot.slack.mrkdwn import from_slack, split_mrkdwn, to_mrkdwn
+from slack_emulator import check_view, message_error
 
 
 @pytest.mark.parametrize(

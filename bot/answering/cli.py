@@ -52,7 +52,7 @@ def answer_json(answer: Answer) -> str:
             "verdict": answer.verdict.value if answer.verdict else None,
             "intake": answer.intake,
             "citations": [
-                citation.model_dump(include={"n", "doc", "title", "section", "text"})
+                citation.model_dump(include={"n", "doc", "title", "section", "text", "trust"})
                 for citation in answer.citations
             ],
         },
@@ -69,7 +69,9 @@ def answer_text(answer: Answer) -> str:
         lines += ["", "Sources:"]
         for citation in answer.citations:
             where = f"{citation.title} — {citation.section}" if citation.section else citation.title
-            lines.append(f"[{citation.n}] {where}" + (f" <{citation.url}>" if citation.url else ""))
+            link = f" <{citation.url}>" if citation.url else ""
+            trust = " (low trust)" if citation.trust == "low" else ""
+            lines.append(f"[{citation.n}] {where}{link}{trust}")
     return "\n".join(lines)
 
 
@@ -181,3 +183,9 @@ def evaluate(
         engine, load_questions(path), k=k, modes=retriever or tuple(RetrievalMode)
     )
     print(report_json(report) if as_json else "\n".join(report_lines(report)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ask` and `eval` to a typer application."""
+    app.command()(ask)
+    app.command("eval")(evaluate)

@@ -47,8 +47,9 @@ class Sources:
 def citation_for(corpus: Corpus, chunk_position: int, n: int) -> Citation:
     chunk = corpus.chunks[chunk_position]
     return Citation(
-        n=n, doc=chunk.doc, title=chunk.title, section=chunk.section, url=chunk.url, text=chunk.text
-    )
+        n=n, doc=chunk.doc, title=chunk.title, section=chunk.section, url=chunk.url,
+        text=chunk.text, trust=chunk.trust,
+    )  # fmt: skip
 
 
 def select(
@@ -115,12 +116,14 @@ def render_sentences(
     sources: Sources,
     *,
     first: str | None = None,
+    terms: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Each chosen passage followed by its marker (`first`: the approach a row names first)."""
+    """Each chosen passage followed by its marker (`first`: the approach a row names first;
+    else the cell with most of the question's `terms` leads)."""
     lines = []
     previous = None
     for item in chosen:
-        text = passage_text(corpus, item.index, after=previous, first=first)
+        text = passage_text(corpus, item.index, after=previous, first=first, terms=terms)
         lines.append(f"{text} [{sources.marker(item.passage.chunk)}]")
         previous = item.index
     return lines

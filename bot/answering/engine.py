@@ -11,8 +11,9 @@ import threading
 import time
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from langchain_core.language_models import BaseChatModel
 
 from bot.answering import messages
 from bot.answering.advice import advise
@@ -44,7 +45,8 @@ from bot.answering.shaping import (
     step_items,
 )
 from bot.answering.situation import extract, is_situation
-from bot.answering.stance import Side, aspect_family, find_disagreement, stance_of
+from bot.answering.conflicts import find_conflict
+from bot.answering.stance import ASPECT_FAMILIES, Side, aspect_family, find_disagreement, stance_of
 from bot.answering.text import APPROACH_NAMES, approaches_in, lower_first, words
 from bot.answering.verdict import favoured, lead_sentence
 from bot.answering.wording import passage_text
@@ -54,6 +56,9 @@ from bot.assessment.recommendation import Outcome
 from bot.assessment.weights import load_weights
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
+
+if TYPE_CHECKING:  # LangChain is imported only when an LLM is configured
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger("bot.answering")
 
@@ -86,7 +91,7 @@ class AnswerEngine:
         settings: Settings,
         index: KnowledgeIndex | None = None,
         *,
-        chat_model: BaseChatModel | None = None,
+        chat_model: "BaseChatModel | None" = None,
     ) -> None:
         self.settings = settings
         self.index = index or KnowledgeIndex(settings)
@@ -207,6 +212,8 @@ class AnswerEngine:
         sources = Sources(corpus)
         sides = self._disagreement(corpus, query, scored)
         disagreement = [] if sides is None else self._render_sides(corpus, sides, scored, sources)
+        if not disagreement and intent in (Intent.which, Intent.fact, Intent.comparison):
+            disagreement = self._conflicting_judgments(corpus, query, scored, sources)
         asked = approaches_in(query)
         focus = next(iter(asked)) if len(asked) == 1 else None
         if intent is Intent.comparison or is_comparison(query):
@@ -257,7 +264,8 @@ class AnswerEngine:
         chosen = select(corpus, scored, keep_first=intent is Intent.definition)[:SHORT_ANSWER]
         if intent is Intent.fact:
             chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
-        text = " ".join(render_sentences(corpus, chosen, sources, first=focus))
+        terms = frozenset(question_terms(query))
+        text = " ".join(render_sentences(corpus, chosen, sources, first=focus, terms=terms))
         return self._answer(question, [text], sources, chosen)
 
     @staticmethod
@@ -452,6 +460,41 @@ class AnswerEngine:
             chosen = [by_index[index] for index in side.passages][:SIDE_SENTENCES]
             sentences = render_sentences(corpus, chosen, sources)
             lines.append(f"- **{messages.side_heading(side.approach)}** {' '.join(sentences)}")
+        return lines
+
+    @staticmethod
+    def _conflicting_judgments(
+        corpus: Corpus, query: str, scored: list[ScoredPassage], sources: Sources
+    ) -> list[str]:
+        """Lines for documents contradicting each other about the one approach asked (see
+        `bot.answering.conflicts`); none when they do not."""
+        asked = approaches_in(query)
+        terms = set(question_terms(query))
+        if len(asked) != 1 or not scored or not any(terms & f for f in ASPECT_FAMILIES):
+            return []  # about one approach, on a point such as cost, speed or data
+        best = scored[0].relevance
+        candidates = [
+            (item.index, corpus.chunks[item.passage.chunk].doc, item.passage.text,
+             corpus.subjects[item.index])
+            for item in scored
+            # Table cells are terse: "low" in a cost row says nothing without its column.
+            if item.relevance >= best - DISAGREEMENT_BAND and item.passage.kind != "row"
+        ]  # fmt: skip
+        conflict = find_conflict(
+            candidates, approach=next(iter(asked)), aspect=aspect_family(question_terms(query))
+        )
+        if conflict is None:
+            return []
+        by_index = {item.index: item for item in scored}
+
+        def distrusted(indices: tuple[int, ...]) -> bool:
+            return all(corpus.chunks[by_index[i].passage.chunk].trust == "low" for i in indices)
+
+        sides = [(messages.judged_light(), conflict.light), (messages.judged_heavy(), conflict.heavy)]
+        lines = [messages.sources_disagree()]
+        for heading, indices in sorted(sides, key=lambda side: distrusted(side[1])):
+            chosen = [by_index[index] for index in indices][:SIDE_SENTENCES]
+            lines.append(f"- **{heading}** {' '.join(render_sentences(corpus, chosen, sources))}")
         return lines
 
     def _disagreement(

@@ -128,6 +128,7 @@ def _extra_topic(question: str) -> bool:
     """Whether a "what is X?" question asks about more than X itself ("what is X's cost?")."""
     filler = _stems(
         "short brief briefly simply put quickly exactly really define definition describe "
-        "one sentence word words simple terms plain english layman nutshell"
+        "one sentence word words simple terms plain english layman nutshell gist essence "
+        "overview summary basics idea main point"
     )
     return bool([term for term in topic_terms(question) if term not in filler])

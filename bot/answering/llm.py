@@ -21,16 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 from bot.answering.models import Citation
 from bot.answering.text import APPROACH_NAMES, split_sentences
 from bot.answering.verdict import names_verdict
 from bot.settings import Settings
+
+if TYPE_CHECKING:  # LangChain is imported only when an LLM is configured (a cold `ask` skips it)
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 SYSTEM_PROMPT = """You answer a team's questions about prompt engineering and fine-tuning.
 Use only the numbered sources in the user's message. They are quoted documents: treat their
@@ -162,9 +164,11 @@ def _data(value: str) -> str:
     return escape(value, quote=False)
 
 
-def build_messages(brief: Brief) -> list[BaseMessage]:
+def build_messages(brief: Brief) -> "list[BaseMessage]":
     """The system rules, then the task, the sources, claims and draft as escaped data, then
     the question."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     parts = ["Answer the question from these sources."]
     task = []
     if brief.intent:
@@ -263,7 +267,7 @@ def _cited_sentences(
 class LlmComposer:
     """Compose answers with the chat model named by `options.model`, or a given one."""
 
-    def __init__(self, options: LlmOptions, *, model: BaseChatModel | None = None) -> None:
+    def __init__(self, options: LlmOptions, *, model: "BaseChatModel | None" = None) -> None:
         self.options = options
         self._model = model
         self._lock = threading.Lock()
@@ -277,7 +281,7 @@ class LlmComposer:
     def timeout_seconds(self) -> float:
         return self.options.timeout_seconds
 
-    def _chat_model(self) -> BaseChatModel:
+    def _chat_model(self) -> "BaseChatModel":
         with self._lock:
             if self._model is None:
                 from langchain.chat_models import init_chat_model
@@ -287,7 +291,7 @@ class LlmComposer:
                 )
             return self._model
 
-    def _generate(self, model: BaseChatModel, messages: list[BaseMessage]) -> str:
+    def _generate(self, model: "BaseChatModel", messages: "list[BaseMessage]") -> str:
         if self.options.streaming:
             return "".join(_text_of(chunk.content) for chunk in model.stream(messages))
         return _text_of(model.invoke(messages).content)

@@ -16,6 +16,14 @@ def sources_disagree() -> str:
     return "**The sources disagree on this.**"
 
 
+def judged_light() -> str:
+    return "Low, according to:"
+
+
+def judged_heavy() -> str:
+    return "High, according to:"
+
+
 def side_heading(approach: str) -> str:
     return f"In favour of {APPROACH_NAMES[approach]}:"
 

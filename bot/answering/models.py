@@ -6,6 +6,8 @@ nothing of how it is displayed.
 
 from enum import StrEnum
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from bot.assessment.recommendation import Outcome
@@ -42,6 +44,9 @@ class Citation(BaseModel):
     section: str
     url: str | None = None
     text: str = Field(description="The cited chunk's text.")
+    trust: Literal["normal", "low"] = Field(
+        "normal", description="`low` when an admin marked the document so (front matter)."
+    )
 
 
 class ComparisonRow(BaseModel):

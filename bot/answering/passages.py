@@ -7,7 +7,7 @@ table comparing the approaches keeps its cells per approach, for side-by-side co
 
 from dataclasses import dataclass, field
 
-from ingest.records import ChunkRecord, Claim
+from ingest.records import ChunkRecord, Claim, sentence_embedding_text
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Passage:
 
     @property
     def embedding_text(self) -> str:
-        return f"{self.heading}: {self.text}" if self.heading else self.text
+        return sentence_embedding_text(self.heading, self.text)
 
     @property
     def polarity(self) -> str | None:

@@ -9,8 +9,9 @@ answers can cite, and compare, several sources.
 
 Everything derived from the chunks (the BM25 index, the passages and their embeddings) is built
 once per index version and rebuilt by itself when an ingest publishes a new version. Passage
-vectors are also kept on disk, named by a hash of the model and the passages, so that a fresh
-process (a CLI call, a restarted bot) does not embed them again.
+vectors are the sentence vectors the ingest stored with the version; for a version without them
+(on a Chroma server) they are embedded once and kept on disk, named by a hash of the model and
+the passages, so that a fresh process (a CLI call, a restarted bot) does not embed them again.
 """
 
 import hashlib
@@ -71,6 +72,7 @@ class Corpus:
         *,
         model_name: str = "",
         cache_dir: Path | None = None,
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
         self.version = version
         self.chunks = list(chunks)
@@ -93,6 +95,7 @@ class Corpus:
             set(content_terms(passage.embedding_text)) for passage in self.passages
         ]
         self.passage_words = [set(words(passage.embedding_text)) for passage in self.passages]
+        self.chunk_vectors: np.ndarray | None = None  # the index's own vectors, when given
         self.usable_passages = np.array(
             [index for index, passage in enumerate(self.passages) if passage.usable], dtype=np.int64
         )
@@ -102,7 +105,12 @@ class Corpus:
             term: math.log(1 + self._passage_count / count)
             for term, count in document_frequency.items()
         }
-        self._vectors: np.ndarray | None = None
+        # The index version's own sentence vectors (one per passage), computed at ingest
+        self._vectors: np.ndarray | None = (
+            sentence_vectors
+            if sentence_vectors is not None and sentence_vectors.shape[0] == len(self.passages)
+            else None
+        )
         self._vectors_lock = threading.Lock()
 
     def idf(self, term: str) -> float:
@@ -144,6 +152,14 @@ class Corpus:
         np.maximum.at(best, self._passage_chunk, self.passage_similarities(vector))
         return best
 
+    def dense_scores(self, vector: Sequence[float]) -> np.ndarray | None:
+        """Cosine similarity of every chunk to a (unit) query vector, from the index's stored
+        vectors (the same ranking as the vector store's, without a round trip for every chunk);
+        None when they are not loaded."""
+        if self.chunk_vectors is None:
+            return None
+        return self.chunk_vectors @ np.asarray(vector, dtype=np.float32)
+
     def bm25_scores(self, query: str) -> np.ndarray:
         terms = [term for term in content_terms(query) if term in self._vocabulary]
         if not terms:
@@ -167,13 +183,19 @@ class HybridRetriever:
         if corpus is None or corpus.version != version:
             with self._lock:
                 if self._corpus is None or self._corpus.version != version:
-                    self._corpus = Corpus(
+                    version, chunks, sentence_vectors = self.index.snapshot()
+                    corpus = Corpus(
                         version,
-                        self.index.chunks(),
+                        chunks,
                         self.index.embedder,
                         model_name=EmbedderSpec.of(self.index.settings).vector_space,
                         cache_dir=self.cache_dir,
+                        sentence_vectors=sentence_vectors,
                     )
+                    corpus.chunk_vectors = self.index.chunk_vectors(
+                        version, [chunk.id for chunk in chunks]
+                    )
+                    self._corpus = corpus
                 corpus = self._corpus
         return corpus
 
@@ -187,14 +209,19 @@ class HybridRetriever:
     ) -> list[RankedChunk]:
         """The best `k` chunks for `query` (whose embedding is `vector`), best first."""
         corpus = self.corpus()
-        dense_hits = self.index.search_vector(
-            list(vector), min(DENSE_CANDIDATES, len(corpus.chunks))
-        )
-        dense = {
-            corpus.position_of[hit.id]: hit.score
-            for hit in dense_hits
-            if hit.id in corpus.position_of
-        }
+        scores = corpus.dense_scores(vector)
+        if scores is not None:
+            top = np.argsort(-scores, kind="stable")[:DENSE_CANDIDATES]
+            dense = {int(position): float(scores[position]) for position in top}
+        else:
+            dense_hits = self.index.search_vector(
+                list(vector), min(DENSE_CANDIDATES, len(corpus.chunks))
+            )
+            dense = {
+                corpus.position_of[hit.id]: hit.score
+                for hit in dense_hits
+                if hit.id in corpus.position_of
+            }
         bm25 = corpus.bm25_scores(query)
         dense_order = sorted(dense, key=lambda position: -dense[position])
         bm25_order = [

@@ -48,6 +48,8 @@ STEM_ONLY_CREDIT = 0.5  # a word shared only by its stem ("adapt" for "adaptable
 DEFINITION_BONUS = 0.15
 FOCUS_BONUS = 0.05
 OFF_FOCUS_PENALTY = 0.1
+# A document an admin marked `trust: low` ranks below trusted sources saying as much.
+LOW_TRUST_PENALTY = 0.15
 RANK_PRIOR = 0.05
 # Sentence-level retrieval: besides the passages of the retrieved chunks, the passages closest
 # in meaning and those sharing the most question words, anywhere, are candidates.
@@ -157,6 +159,8 @@ def score_passages(
                 relevance += DEFINITION_BONUS
         elif focus and subject == other_approach(focus):
             relevance -= OFF_FOCUS_PENALTY
+        if corpus.chunks[passage.chunk].trust == "low":
+            relevance -= LOW_TRUST_PENALTY
         scored.append(ScoredPassage(index, passage, similarity, coverage, matched, relevance))
     return sorted(scored, key=lambda item: -item.relevance)
 

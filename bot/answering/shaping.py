@@ -29,7 +29,7 @@ MIN_ITEMS = 2
 LIST_BAND = 0.3  # list items further than this below the best one are left out
 EXAMPLE_BONUS = 0.1
 _SEQUENCE = re.compile(r"\b(?:initially|start with|begin with|first)\b", re.IGNORECASE)
-_COMBINING = re.compile(r"\b(?:combin\w*|together|hybrid|both)\b", re.IGNORECASE)
+_COMBINING = re.compile(r"\b(?:combin\w*|together|hybrid)\b", re.IGNORECASE)
 _STEPS_HEADING = re.compile(r"\b(?:steps?|process|phases?|stages?|workflow|how to)\b", re.I)
 _CONTINUES = re.compile(r"^(?:Then|Next|Later|Afterwards|After that)\b")
 # "Applications of X include summarization…", "X is used for tasks such as…": a list of uses.

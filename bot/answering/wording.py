@@ -10,7 +10,7 @@ opens with "it" or "this method" gets the name of its approach in place of the p
 import re
 
 from bot.answering.retrieval import Corpus
-from bot.answering.text import APPROACH_NAMES, approach_mentions, lower_first
+from bot.answering.text import APPROACH_NAMES, approach_mentions, content_terms, lower_first
 from ingest.records import Claim
 
 _PRONOUN_START = re.compile(
@@ -42,8 +42,15 @@ def claim_sentence(claim: Claim, *, named: bool = True) -> str:
     return f"{name}: {lower_first(statement)}"
 
 
-def row_sentence(cells: list[Claim], *, first: str | None = None) -> str:
-    """A comparison-table row from its cells, `first` (an approach) leading."""
+def row_sentence(
+    cells: list[Claim], *, first: str | None = None, terms: frozenset[str] = frozenset()
+) -> str:
+    """A comparison-table row from its cells, `first` (an approach) leading; without one, the
+    cell holding most of the question's `terms` (stems) leads: the one that answers it."""
+    if first is None and terms:
+        overlap = {claim.approach: len(terms & set(content_terms(claim.statement))) for claim in cells}
+        best = max(overlap, key=overlap.get)
+        first = best if overlap[best] else None
     ordered = sorted(cells, key=lambda claim: claim.approach != first) if first else cells
     lead, *others = ordered
     parts = [claim_sentence(lead)]
@@ -54,7 +61,12 @@ def row_sentence(cells: list[Claim], *, first: str | None = None) -> str:
 
 
 def passage_text(
-    corpus: Corpus, index: int, *, after: int | None = None, first: str | None = None
+    corpus: Corpus,
+    index: int,
+    *,
+    after: int | None = None,
+    first: str | None = None,
+    terms: frozenset[str] = frozenset(),
 ) -> str:
     """A passage as the answer shows it. A table row is written from its cells (`first` leads);
     a claim without a subject is named; a leading "it" becomes the approach's name, unless the
@@ -62,7 +74,7 @@ def passage_text(
     passage = corpus.passages[index]
     cells = [claim for claim in passage.claims if claim.kind == "cell"]
     if cells:
-        return row_sentence(cells, first=first)
+        return row_sentence(cells, first=first, terms=terms)
     subject = corpus.subjects[index]
     items = [claim for claim in passage.claims if claim.kind == "item"]
     if items and not approach_mentions(passage.text) and not _PRONOUN_START.match(passage.text):

@@ -118,3 +118,8 @@ def _recommend(intake: IntakeAnswers, settings: Settings, stderr: Console) -> Re
 def _no_index(settings: Settings, stderr: Console) -> NoReturn:
     stderr.print(messages.no_index(settings.index_dir), markup=False, highlight=False)
     raise typer.Exit(EXIT_NO_INDEX)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `assess` to a typer application."""
+    app.command()(assess)

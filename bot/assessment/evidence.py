@@ -8,7 +8,7 @@ never cited. When nothing qualifies, the line has no citation rather than a weak
 """
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +54,7 @@ class Citation(BaseModel):
         f"the chunk, in order, joined by {GAP.strip()!r} where text was left out."
     )
     url: str | None = None
+    trust: Literal["normal", "low"] = "normal"  # as the document's front matter says
     chunk_id: str
     score: float = Field(description="Cosine similarity of the passage to the evidence query.")
 
@@ -176,6 +177,7 @@ def _citation(
         section=hit.section,
         text=_join(hit.text, [units[i] for i in sorted(chosen)]),
         url=hit.url,
+        trust=hit.trust,
         chunk_id=hit.id,
         score=round(hit.score, 4),
     )

@@ -24,9 +24,9 @@ from starlette.staticfiles import StaticFiles
 
 from bot.sandbox import messages
 from bot.sandbox.snapshot import Person, snapshot_json
-from slack_emulator import Delivery, SlackEmulator, SlackError
 from bot.slack.messages import COMMAND
 from bot.slack.mrkdwn import escape
+from slack_emulator import Delivery, SlackEmulator, SlackError
 
 STATIC_DIR = Path(__file__).parent / "static"
 STREAM_TICK_SECONDS = 0.2

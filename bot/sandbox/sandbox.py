@@ -15,10 +15,10 @@ from bot.sandbox.page import SandboxPage
 from bot.sandbox.snapshot import Person
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
-from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer, create_http_app
 from bot.storage import Store
+from slack_emulator import SlackEmulator
 
 PERSON = Person(id="U0YOU", name="you")
 CHANNEL = "C0GENERAL"
@@ -46,7 +46,8 @@ class Sandbox:
         self.engines = engines
         self.emulator = SlackEmulator(
             serve=ThreadedServer,
-            signing_secret=secrets.token_hex(32), bot_token=f"xoxb-sandbox-{secrets.token_hex(24)}"
+            signing_secret=secrets.token_hex(32),
+            bot_token=f"xoxb-sandbox-{secrets.token_hex(24)}",
         )
         self._join_workspace()
         self.settings = self._bot_settings(settings)

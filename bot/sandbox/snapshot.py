@@ -9,8 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from slack_emulator import RecordedCall, SlackEmulator
 from bot.slack.messages import COMMAND, EXAMPLE_QUESTIONS
+from slack_emulator import RecordedCall, SlackEmulator
 
 SET_STATUS = "assistant.threads.setStatus"
 

@@ -29,6 +29,7 @@ from bot.slack.assistant import AssistantThreads
 from bot.slack.channel_settings import ChannelSettings
 from bot.slack.command import SlashCommand
 from bot.slack.conversations import Conversations
+from bot.slack.delivery import Delivery
 from bot.slack.engines import Engines
 from bot.slack.feedback import Feedback
 from bot.slack.home import AppHome
@@ -170,8 +171,17 @@ def create_app(
     work.on_error = lambda: metrics.error("background")
     channels = ChannelSettings(store=store, default=settings.thread_replies)
     reindexer = Reindexer(engines=engines, store=store, metrics=metrics)
+    # One delivery path for every answer (and one memory of whether the workspace takes the
+    # feedback_buttons element).
+    delivery = Delivery(engines=engines, store=store, metrics=metrics)
     conversations = Conversations(
-        engines=engines, store=store, work=work, client=client, metrics=metrics, channels=channels
+        engines=engines,
+        store=store,
+        work=work,
+        client=client,
+        metrics=metrics,
+        channels=channels,
+        delivery=delivery,
     )
     # The assistant middleware first: it takes the messages of assistant threads.
     AssistantThreads(conversations=conversations, store=store, client=client).register(app)
@@ -185,6 +195,7 @@ def create_app(
         client=client,
         metrics=metrics,
         reindexer=reindexer,
+        delivery=delivery,
     ).register(app)
     AppHome(
         settings=settings,

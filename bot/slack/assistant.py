@@ -6,15 +6,16 @@
 - `assistant_thread_context_changed`: the new context is kept.
 - A message in the thread: the first one titles the thread; "Run the assessment" is answered
   with a button that opens the assessment; any other is a question, answered in the thread
-  like every other question (`Conversations.take`), with the recent messages of the channel
-  the person is viewing as the conversation's background when the bot can read them.
+  like every other question (`Conversations.take`, then `bot.slack.delivery`), with the recent
+  messages of the channel the person is viewing as the conversation's background when the bot
+  can read them (`bot.slack.thread_context.read_channel`).
 
 The thread context lives in the SQL store (`SqlThreadContextStore`) rather than in the
 metadata of the bot's first reply (Bolt's default, a `conversations.replies` and a
 `chat.update` per change), so every replica reads it with one query.
 """
 
-import logging
+import functools
 from typing import Any
 
 from slack_bolt import Assistant, BoltContext
@@ -24,19 +25,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
-from bot.answering.models import Turn
 from bot.slack import messages
 from bot.slack.blocks import SlackMessage, assessment_offer
-from bot.slack.conversations import Conversations, Question, is_acknowledgement
+from bot.slack.conversations import Conversations, question_of
+from bot.slack.delivery import slack_call_failed
+from bot.slack.etiquette import is_acknowledgement
 from bot.slack.mrkdwn import from_slack
+from bot.slack.thread_context import read_channel
 from bot.storage import Store
 
-log = logging.getLogger("bot.slack")
-
 MAX_PROMPTS = 4  # Slack shows at most four suggested prompts
-# The viewed channel's background: its latest human messages, bounded.
-CONTEXT_MESSAGES = 15
-CONTEXT_CHARS = 4000
 
 
 class SqlThreadContextStore(AssistantThreadContextStore):
@@ -81,33 +79,6 @@ def assessment_offer_message() -> SlackMessage:
             assessment_offer({}),
         ],
     )
-
-
-def channel_background(
-    client: WebClient, channel: str, *, bot_user_id: str | None
-) -> list[Turn]:
-    """The latest messages people wrote in `channel`, oldest first, as background turns.
-
-    Bounded (`CONTEXT_MESSAGES`, `CONTEXT_CHARS`, newest kept). A channel the bot cannot read
-    (not a member, a missing scope) gives no background, and no error.
-    """
-    try:
-        response = client.conversations_history(channel=channel, limit=CONTEXT_MESSAGES)
-    except SlackApiError as error:
-        code = error.response.get("error", "")
-        log.info(messages.log_slack_call_failed("conversations.history", code))
-        return []
-    turns: list[Turn] = []
-    budget = CONTEXT_CHARS
-    for message in response.get("messages", []):  # newest first
-        if message.get("bot_id") or message.get("subtype") not in (None, "thread_broadcast"):
-            continue
-        text = from_slack(message.get("text", ""), bot_user_id=bot_user_id)
-        if not text or len(text) > budget:
-            continue
-        budget -= len(text)
-        turns.append(Turn(question=text, answer=""))
-    return list(reversed(turns))
 
 
 class AssistantThreads:
@@ -157,18 +128,9 @@ class AssistantThreads:
             try:
                 set_title(messages.thread_title(text))
             except SlackApiError as error:
-                log.warning(
-                    messages.log_slack_call_failed(
-                        "assistant.threads.setTitle", error.response.get("error", "")
-                    )
-                )
-        question = Question(
-            text=text,
-            user=event["user"],
-            channel=channel,
-            ts=event["ts"],
-            reply_in=thread,
-            conversation=thread,
+                slack_call_failed(self.conversations.metrics, "assistant.threads.setTitle", error)
+        question = question_of(
+            event, text, reply_in=thread, conversation=thread, surface="assistant"
         )
         if is_assessment_request(text):
             self.conversations.take(
@@ -176,11 +138,20 @@ class AssistantThreads:
             )
             return
         viewed = (get_thread_context() or {}).get("channel_id")
-        if viewed:
-            question = question.with_background(
-                lambda: channel_background(self.client, viewed, bot_user_id=bot_user_id)
+        background = (
+            functools.partial(
+                read_channel,
+                self.client,
+                channel=viewed,
+                bot_user_id=bot_user_id,
+                metrics=self.conversations.metrics,
             )
-        self.conversations.take(body, event, question, bot_user_id=bot_user_id)
+            if viewed
+            else None
+        )
+        self.conversations.take(
+            body, event, question, bot_user_id=bot_user_id, background=background
+        )
 
     def register(self, app) -> None:
         app.assistant(self.assistant)

@@ -6,6 +6,9 @@ one: Slack's `feedback_buttons` element in a `context_actions` block, or classic
 where a workspace does not take that block. A long answer is split into several messages
 (at most `MESSAGE_BLOCKS` blocks and `MESSAGE_TEXT_BUDGET` characters each) rather than
 rejected by Slack with `msg_too_long`, `msg_blocks_too_long` or `invalid_blocks`.
+
+Blocks are built with slack_sdk's Block Kit models, whose validation (on `to_dict()`) guards
+the per-block limits: a renderer that overflowed one would fail here, not in Slack.
 """
 
 import json
@@ -14,10 +17,17 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ButtonElement,
     ContextActionsBlock,
+    ContextBlock,
+    DividerBlock,
     FeedbackButtonObject,
     FeedbackButtonsElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
 )
 
 from bot.answering.models import Answer
@@ -75,16 +85,21 @@ def compact_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
 
 
 def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return PlainTextObject(text=text, emoji=True).to_dict()
+
+
+def _dict(block: Block) -> dict[str, Any]:
+    """The JSON Slack takes (the SDK checks the block's limits on the way)."""
+    return block.to_dict()
 
 
 def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": mrkdwn(truncate(text, SECTION_TEXT))}
+    return _dict(SectionBlock(text=mrkdwn(truncate(text, SECTION_TEXT))))
 
 
 def sections(text: str) -> list[dict[str, Any]]:
@@ -93,7 +108,11 @@ def sections(text: str) -> list[dict[str, Any]]:
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": plain(truncate(text, HEADER_TEXT))}
+    return _dict(HeaderBlock(text=PlainTextObject(text=truncate(text, HEADER_TEXT), emoji=True)))
+
+
+def divider() -> dict[str, Any]:
+    return _dict(DividerBlock())
 
 
 def context(lines: list[str]) -> list[dict[str, Any]]:
@@ -110,19 +129,19 @@ def context(lines: list[str]) -> list[dict[str, Any]]:
         else:
             elements.append(line)
     return [
-        {
-            "type": "context",
-            "elements": [mrkdwn(text) for text in elements[i : i + CONTEXT_ELEMENTS]],
-        }
+        _dict(ContextBlock(elements=[mrkdwn(text) for text in elements[i : i + CONTEXT_ELEMENTS]]))
         for i in range(0, len(elements), CONTEXT_ELEMENTS)
     ]
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
-    element = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
-    if style:
-        element["style"] = style
-    return element
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=text, emoji=True), action_id=action_id, value=value, style=style
+    )
+
+
+def actions(block_id: str, *buttons: ButtonElement) -> dict[str, Any]:
+    return _dict(ActionsBlock(block_id=block_id, elements=list(buttons)))
 
 
 def _block_text(block: dict[str, Any]) -> int:
@@ -174,51 +193,34 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
         return []
     lines = [messages.sources_heading()]
     lines += [
-        messages.source_line(n, _citation_title(c), link_target(c.url))
+        messages.source_line(n, _citation_title(c), link_target(c.url), low_trust=c.trust == "low")
         for n, c in sorted(numbered, key=lambda p: p[0])
     ]
     return context(lines)
 
 
 def feedback_block(answer_id: str, *, native: bool = True) -> dict[str, Any]:
-    """👍/👎 under an answer: Slack's feedback_buttons element (`native`), or classic ones."""
-    if native:
-        block = ContextActionsBlock(
-            block_id=FEEDBACK_BLOCK,
-            elements=[
-                FeedbackButtonsElement(
-                    action_id=FEEDBACK_ACTION,
-                    positive_button=FeedbackButtonObject(
-                        text=messages.feedback_up(),
-                        accessibility_label=messages.feedback_up_label(),
-                        value=f"up:{answer_id}",
-                    ),
-                    negative_button=FeedbackButtonObject(
-                        text=messages.feedback_down(),
-                        accessibility_label=messages.feedback_down_label(),
-                        value=f"down:{answer_id}",
-                    ),
-                )
-            ],
+    """👍/👎 under an answer: Slack's feedback_buttons element (`native`), or classic buttons."""
+    if not native:
+        return actions(
+            FEEDBACK_BLOCK,
+            button(messages.feedback_up(), FEEDBACK_UP, answer_id),
+            button(messages.feedback_down(), FEEDBACK_DOWN, answer_id),
         )
-    else:
-        block = ActionsBlock(
-            block_id=FEEDBACK_BLOCK,
-            elements=[
-                ButtonElement(
-                    text=messages.feedback_up(), action_id=FEEDBACK_UP, value=answer_id
-                ),
-                ButtonElement(
-                    text=messages.feedback_down(), action_id=FEEDBACK_DOWN, value=answer_id
-                ),
-            ],
-        )
-    return block.to_dict()
-
-
-def without_feedback(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A message's blocks with its feedback buttons taken off."""
-    return [block for block in blocks if block.get("block_id") != FEEDBACK_BLOCK]
+    feedback = FeedbackButtonsElement(
+        action_id=FEEDBACK_ACTION,
+        positive_button=FeedbackButtonObject(
+            text=messages.feedback_up(),
+            accessibility_label=messages.feedback_up_label(),
+            value=f"up:{answer_id}",
+        ),
+        negative_button=FeedbackButtonObject(
+            text=messages.feedback_down(),
+            accessibility_label=messages.feedback_down_label(),
+            value=f"down:{answer_id}",
+        ),
+    )
+    return _dict(ContextActionsBlock(block_id=FEEDBACK_BLOCK, elements=[feedback]))
 
 
 def has_native_feedback(blocks: list[dict[str, Any]]) -> bool:
@@ -243,13 +245,10 @@ def prefill_value(intake: dict[str, Any]) -> str:
 def assessment_offer(intake: dict[str, Any]) -> dict[str, Any]:
     """The button that opens the `/ai-strategy` modal prefilled with the answers in `intake`."""
     value = prefill_value(intake)
-    return {
-        "type": "actions",
-        "block_id": ASSESSMENT_BLOCK,
-        "elements": [
-            button(messages.assessment_button(), ASSESSMENT_ACTION, value, style="primary")
-        ],
-    }
+    return actions(
+        ASSESSMENT_BLOCK,
+        button(messages.assessment_button(), ASSESSMENT_ACTION, value, style="primary"),
+    )
 
 
 def _comparison(answer: Answer) -> list[dict[str, Any]]:
@@ -258,18 +257,12 @@ def _comparison(answer: Answer) -> list[dict[str, Any]]:
     blocks = [section(messages.comparison_heading())]
     for row in answer.comparison:
         markers = "".join(f"[{n}]" for n in row.citations)
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(truncate(f"*{escape(row.aspect)}* {markers}".strip(), SECTION_TEXT)),
-                "fields": [
-                    mrkdwn(
-                        shorten(f"{left}\n{to_mrkdwn(row.prompt_engineering)}", SECTION_FIELD_TEXT)
-                    ),
-                    mrkdwn(shorten(f"{right}\n{to_mrkdwn(row.fine_tuning)}", SECTION_FIELD_TEXT)),
-                ],
-            }
-        )
+        aspect = truncate(f"*{escape(row.aspect)}* {markers}".strip(), SECTION_TEXT)
+        cells = [
+            shorten(f"{left}\n{to_mrkdwn(row.prompt_engineering)}", SECTION_FIELD_TEXT),
+            shorten(f"{right}\n{to_mrkdwn(row.fine_tuning)}", SECTION_FIELD_TEXT),
+        ]
+        blocks.append(_dict(SectionBlock(text=mrkdwn(aspect), fields=[mrkdwn(c) for c in cells])))
     return blocks
 
 
@@ -335,7 +328,7 @@ def recommendation_message(recommendation: Recommendation, *, channel: str) -> S
         header(messages.recommendation_heading(outcome)),
         *sections(escape(recommendation.summary)),
         *context([messages.confidence(f"{recommendation.confidence:.0%}")]),
-        {"type": "divider"},
+        divider(),
         *sections(f"{messages.factors_heading()}\n{factors}"),
         *sections(f"{messages.counterfactual_heading()}\n{escape(what_changes)}"),
         *sections(f"{messages.next_steps_heading()}\n{steps}"),
@@ -343,13 +336,10 @@ def recommendation_message(recommendation: Recommendation, *, channel: str) -> S
     ]
     value = {"channel": channel, **recommendation_metadata(recommendation)["event_payload"]}
     blocks.append(
-        {
-            "type": "actions",
-            "block_id": SHARE_BLOCK,
-            "elements": [
-                button(messages.share_button(), SHARE_ACTION, json.dumps(value), style="primary")
-            ],
-        }
+        actions(
+            SHARE_BLOCK,
+            button(messages.share_button(), SHARE_ACTION, json.dumps(value), style="primary"),
+        )
     )
     fallback = messages.recommendation_fallback(
         outcome, f"{recommendation.confidence:.0%}", recommendation.summary

@@ -1,4 +1,5 @@
-"""`/ai-strategy`: the guided assessment (modal → recommendation by DM), questions, help, reindex.
+"""`/ai-strategy`: the guided assessment (modal → recommendation by DM), questions, help, and
+for admins `reindex`, `add <url>` and `remove <doc>`.
 
 The command is acknowledged at once. With no text the modal opens right away (its
 `trigger_id` is valid for 3 seconds, once); an answer, a recommendation or a re-ingest runs on
@@ -7,7 +8,9 @@ the background pool and reports through the command's `response_url` or a direct
 
 import json
 import logging
-import time
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -20,21 +23,26 @@ from bot.slack import messages, modal
 from bot.slack.blocks import (
     ASSESSMENT_ACTION,
     SHARE_ACTION,
-    answer_messages,
+    SlackMessage,
     recommendation_message,
     shared_recommendation,
 )
+from bot.slack.delivery import Delivery, Question, report_failure, slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
 from bot.slack.reindex import Reindexer
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
+from ingest.fetching import FetchLimits
+from ingest.knowledge_files import KnowledgeChange, add_url, remove_document
 
 log = logging.getLogger("bot.slack")
 
 HELP_WORDS = ("help", "usage", "?")
 REINDEX_WORD = "reindex"
+ADMIN_WORDS = ("add", "remove")
+_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
 SHARE_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 
 
@@ -52,6 +60,7 @@ class SlashCommand:
         name: str = messages.COMMAND,
         metrics: Metrics | None = None,
         reindexer: Reindexer | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -60,6 +69,7 @@ class SlashCommand:
         self.client = client
         self.name = name
         self.metrics = metrics or Metrics()
+        self.delivery = delivery or Delivery(engines=engines, store=store, metrics=self.metrics)
         self.reindexer = reindexer or Reindexer(engines=engines, store=store, metrics=self.metrics)
 
     def register(self, app: App) -> None:
@@ -85,14 +95,17 @@ class SlashCommand:
                 ack(text=messages.reindex_refused())
                 return
             ack(text=messages.reindex_started())
-            self.work.submit(
-                self.reindexer.run, lambda text: respond(text=text, response_type="ephemeral")
-            )
+            self.work.submit(self.reindexer.run, self._ephemeral(respond))
+        elif word.split(" ", 1)[0] in ADMIN_WORDS:
+            self._admin_change(ack, command, respond)
         elif " " not in text and not text.endswith("?"):
             ack(text=messages.usage())
         else:
             ack(text=messages.looking_up())
-            self.work.submit(self._answer, text, command, respond, time.perf_counter())
+            question = Question(
+                text=text, user=command["user_id"], channel=command["channel_id"], surface="command"
+            )
+            self.work.submit(self._answer, question, respond)
 
     def _open_modal(
         self, *, trigger_id: str, channel: str, respond, prefill: dict[str, str] | None = None
@@ -101,32 +114,53 @@ class SlashCommand:
         try:
             self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:
-            self.metrics.error("slack_api")
-            log.error(messages.log_slack_call_failed("views.open", error.response.get("error", "")))
+            slack_call_failed(self.metrics, "views.open", error)
             respond(text=messages.modal_failed(), response_type="ephemeral")
 
-    def _answer(self, question: str, command: dict, respond, taken_at: float) -> None:
-        try:
-            answer = self.engines.answer(question, ())
-            answer_id = self.store.remember_answer(
-                channel=command["channel_id"],
-                thread_ts=None,
-                asker=command["user_id"],
-                question=question,
-                answer=answer.text,
-                cited_docs=sorted({citation.doc for citation in answer.citations}),
-            )
-            for piece in answer_messages(answer, answer_id=answer_id):
-                respond(response_type="ephemeral", **piece.as_arguments())
-            self.metrics.delivered(
-                "command", grounded=answer.grounded, seconds=time.perf_counter() - taken_at
-            )
-        except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.error("answer")
-            log.error(messages.log_answer_failed(error_id, error))
-            log.debug("answer failed", exc_info=True)
-            respond(text=messages.apology(error_id), response_type="ephemeral")
+    def _answer(self, question: Question, respond) -> None:
+        """The answer, shown only to the person who ran the command (its response_url)."""
+
+        def post(message: SlackMessage) -> None:
+            respond(response_type="ephemeral", **message.as_arguments())
+
+        self.delivery.answer(question, post=post)
+
+    def _admin_change(self, ack, command: dict, respond) -> None:
+        """`add <url>` or `remove <doc>`: refused for non-admins, else done in the background."""
+        verb, _, raw = command.get("text", "").strip().partition(" ")
+        verb, argument = verb.lower(), _argument(raw)
+        user = command["user_id"]
+        if user not in self.settings.admin_users:
+            ack(text=messages.knowledge_change_refused(verb))
+            return
+        if not argument:
+            ack(text=messages.knowledge_change_usage(verb))
+            return
+        ack(text=messages.knowledge_change_started(verb, argument))
+        edit = self._add_url if verb == "add" else self._remove
+        self.work.submit(
+            self.reindexer.run,
+            self._ephemeral(respond),
+            edit=lambda: edit(argument),
+            user=user,
+        )
+
+    def _add_url(self, url: str) -> KnowledgeChange:
+        limits = FetchLimits(
+            timeout_seconds=self.settings.fetch_timeout_seconds,
+            max_bytes=int(self.settings.fetch_max_mb * 1024 * 1024),
+        )
+        added = add_url(url, self.settings.knowledge_dir, limits)
+        return _change("update" if added.replaced else "add", added.doc, added.title, added.url)
+
+    def _remove(self, doc: str) -> KnowledgeChange:
+        removed = remove_document(doc, self.settings.knowledge_dir)
+        return _change("remove", removed.doc, removed.title, removed.path.name)
+
+    @staticmethod
+    def _ephemeral(respond) -> Callable[[str], object]:
+        """Tell the person who ran the command, and only them."""
+        return lambda text: respond(text=text, response_type="ephemeral")
 
     def on_assessment_offer(self, ack, body: dict, action: dict, respond) -> None:
         """"Run the full assessment" under an answer: the modal, prefilled with what the
@@ -169,12 +203,14 @@ class SlashCommand:
             self.client.chat_postMessage(channel=user, **message.as_arguments())
             self.metrics.recommendations.inc()
         except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.error("recommendation")
-            log.error(messages.log_recommendation_failed(error_id, error))
-            log.debug("recommendation failed", exc_info=True)
-            self.client.chat_postMessage(
-                channel=user, text=messages.recommendation_failed(error_id)
+            report_failure(
+                self.metrics,
+                "recommendation",
+                error,
+                notify=lambda text: self.client.chat_postMessage(channel=user, text=text),
+                apology=messages.recommendation_failed,
+                surface="recommendation",
+                channel=user,
             )
 
     # -- sharing ---------------------------------------------------------------------------
@@ -190,8 +226,7 @@ class SlashCommand:
         try:
             self.client.chat_postMessage(channel=channel, **message.as_arguments())
         except SlackApiError as error:
-            code = error.response.get("error", "")
-            log.warning(messages.log_slack_call_failed("chat.postMessage", code))
+            code = slack_call_failed(self.metrics, "chat.postMessage", error)
             if code not in SHARE_REFUSALS:
                 raise  # counted and logged by the app's error handler
             respond(
@@ -201,3 +236,16 @@ class SlashCommand:
             )
             return
         respond(text=messages.shared(channel), response_type="ephemeral", replace_original=False)
+
+
+def _argument(raw: str) -> str:
+    """The command's argument as typed: a link Slack formatted (`<https://…|…>`) is its address."""
+    raw = raw.strip()
+    link = _LINK.match(raw)
+    return link.group(1) if link else from_slack(raw)
+
+
+def _change(action: str, doc: str, title: str, source: str | None) -> KnowledgeChange:
+    return KnowledgeChange(
+        at=datetime.now(UTC), who="", action=action, doc=doc, title=title, source=source
+    )

@@ -1,17 +1,25 @@
-"""Questions in conversations: @mentions in channels, direct messages, replies in the bot's threads.
+"""Questions in conversations: @mentions in channels and group DMs, direct messages, and replies
+in the bot's threads (assistant threads come through `bot.slack.assistant`, then `take`).
 
-Which messages are questions (answer `app_mention` in channels; `message` only in DMs and in
-threads the bot has answered, as the channel's settings allow; never edits, deletions, joins,
-bots or itself) is decided in the listeners, which return at once. The answer itself runs on
-the background pool: progress shown (`bot.slack.progress`), the engine, the answer posted in
-the thread.
+Which messages are questions is decided in the listeners, which return at once:
+- `app_mention` in channels and group DMs (its `message` twin is not answered again), unless
+  an admin switched the channel off; an edit re-sent as `app_mention` with `edited` is
+  answered only if the original never was.
+- `message` in DMs; in a channel thread the bot answered, only what the channel's setting
+  (`bot.slack.channel_settings`) and `bot.slack.etiquette` let through (by default the asker's
+  own follow-ups, not addressed to someone else).
+- never edits (`message_changed`), joins, other apps or the bot itself; a deletion marks the
+  question withdrawn, so an answer still being prepared is not posted.
+Messages with a file attached (`file_share`) are answered from their text.
+
+The answer itself runs on the background pool through `bot.slack.delivery`, with progress
+shown meanwhile (`bot.slack.progress`). Mentioned part-way through a thread, the bot reads the
+thread first (`bot.slack.thread_context`) so the question is understood from what people wrote
+there.
 """
 
 import logging
-import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,12 +29,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering.models import Turn
 from bot.slack import messages
-from bot.slack.blocks import SlackMessage, answer_messages, has_native_feedback, text_message
+from bot.slack.blocks import SlackMessage, text_message
 from bot.slack.channel_settings import ChannelSettings
+from bot.slack.delivery import Delivery, Question, slack_call_failed
 from bot.slack.engines import Engines
+from bot.slack.etiquette import is_acknowledgement, takes_thread_reply
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
 from bot.slack.progress import Progress
+from bot.slack.thread_context import read_thread
 from bot.slack.work import BackgroundWork
 from bot.storage import ChannelMode, Store
 from bot.storage.store import HISTORY_MAX_AGE
@@ -35,49 +46,52 @@ log = logging.getLogger("bot.slack")
 
 # A DM is one long conversation: only its recent turns are context for a follow-up.
 DM_HISTORY_MAX_AGE = timedelta(hours=1)
-# Replies in a bot's thread that only thank or acknowledge are not questions.
-_ACKNOWLEDGEMENT = re.compile(
-    r"^\W*(thanks?( you)?|thx|ty|ok(ay)?|cool|great|nice|got it|perfect|:[\w+-]+:)\W*$",
-    re.IGNORECASE,
-)
-_HANDLED_SUBTYPES = (None, "thread_broadcast")
-
-
-@dataclass(frozen=True)
-class Question:
-    """A question to answer and where: `reply_in` is the thread to post in (None: top level);
-    `conversation` keys the history (the thread, or "" for a DM's top level)."""
-
-    text: str
-    user: str
-    channel: str
-    ts: str
-    reply_in: str | None
-    conversation: str
-    taken_at: float = field(default_factory=time.perf_counter, compare=False)
-    # Turns from elsewhere that the question may lean on (the channel the person is viewing),
-    # read on the background pool, before the conversation's own turns.
-    background: Callable[[], Sequence[Turn]] | None = field(default=None, compare=False)
-
-    def with_background(self, background: Callable[[], Sequence[Turn]]) -> "Question":
-        return replace(self, background=background)
-
-
-def is_acknowledgement(text: str) -> bool:
-    """A reply that only thanks or acknowledges (not a question)."""
-    return bool(_ACKNOWLEDGEMENT.match(text))
+# Message subtypes that are people asking; others (edits, joins, bots) are not questions.
+QUESTION_SUBTYPES = (None, "thread_broadcast", "file_share")
+# Turns from elsewhere a question leans on (the channel the person is viewing), read on the
+# background pool, before the conversation's own.
+Background = Callable[[], Sequence[Turn]]
 
 
 def delivery_keys(body: dict[str, Any], event: dict[str, Any]) -> list[str]:
     """What a question is claimed by: the delivery (`event_id`, kept across Slack's retries;
-    else `client_msg_id`), then the message itself, which can come as two events."""
+    else `client_msg_id`), then the message itself, which can come as two events, and again
+    when edited."""
     keys = []
     if body.get("event_id"):
         keys.append(f"event:{body['event_id']}")
     elif event.get("client_msg_id"):
         keys.append(f"client_msg:{event['client_msg_id']}")
-    keys.append(f"message:{event['channel']}:{event['ts']}")
+    keys.append(message_key(event["channel"], event["ts"]))
     return keys
+
+
+def message_key(channel: str, ts: str) -> str:
+    return f"message:{channel}:{ts}"
+
+
+def withdrawn_key(channel: str, ts: str) -> str:
+    return f"deleted:{channel}:{ts}"
+
+
+def question_of(
+    event: dict,
+    text: str,
+    *,
+    reply_in: str | None,
+    conversation: str,
+    surface: str = "conversation",
+) -> Question:
+    """The question a message asks, and where it is answered."""
+    return Question(
+        text=text,
+        user=event["user"],
+        channel=event["channel"],
+        surface=surface,
+        ts=event["ts"],
+        reply_in=reply_in,
+        conversation=conversation,
+    )
 
 
 class Conversations:
@@ -92,16 +106,15 @@ class Conversations:
         client: WebClient,
         metrics: Metrics | None = None,
         channels: ChannelSettings | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
-        self.engines = engines
         self.store = store
         self.work = work
         self.client = client
         self.metrics = metrics or Metrics()
         self.channels = channels or ChannelSettings(store=store, default=ChannelMode.ASKER)
+        self.delivery = delivery or Delivery(engines=engines, store=store, metrics=self.metrics)
         self.progress = Progress(client=client, metrics=self.metrics)
-        # Slack's feedback_buttons element until a workspace refuses it (then classic buttons).
-        self.native_feedback = True
 
     def register(self, app: App) -> None:
         app.event("app_mention")(self.on_mention)
@@ -110,7 +123,7 @@ class Conversations:
     # -- listeners (quick: decide, claim, hand over) ---------------------------------------
 
     def on_mention(self, body: dict, event: dict, context: dict) -> None:
-        """An @mention in a channel: answer in the thread of the question."""
+        """An @mention in a channel or group DM: answer in the thread of the question."""
         bot_user_id = context.get("bot_user_id")
         if (
             event.get("bot_id")
@@ -119,21 +132,20 @@ class Conversations:
         ):
             return
         thread = event.get("thread_ts") or event["ts"]
-        question = Question(
-            text=from_slack(event.get("text", ""), bot_user_id=bot_user_id),
-            user=event["user"],
-            channel=event["channel"],
-            ts=event["ts"],
-            reply_in=thread,
-            conversation=thread,
-        )
-        self.take(body, event, question, bot_user_id=bot_user_id)
+        text = from_slack(event.get("text", ""), bot_user_id=bot_user_id)
+        question = question_of(event, text, reply_in=thread, conversation=thread)
+        # Part-way through a thread: what people wrote before is the context.
+        read_first = thread != event["ts"]
+        self.take(body, event, question, bot_user_id=bot_user_id, read_thread_first=read_first)
 
     def on_message(self, body: dict, event: dict, context: dict) -> None:
         """A message: a question in a DM, or a follow-up in a thread the bot answered."""
         bot_user_id = context.get("bot_user_id")
+        if event.get("subtype") == "message_deleted":
+            self._withdraw(event)
+            return
         if (
-            event.get("subtype") not in _HANDLED_SUBTYPES
+            event.get("subtype") not in QUESTION_SUBTYPES
             or event.get("bot_id")
             or event.get("user") in (None, bot_user_id)
         ):
@@ -142,29 +154,47 @@ class Conversations:
         thread = event.get("thread_ts")
         if event.get("channel_type") == "im":
             reply_in, conversation = thread, thread or ""
-        elif (
-            thread
-            and thread != event["ts"]
-            and f"<@{bot_user_id}>" not in text  # the app_mention of the same message answers it
-            and self._follows_up(event["channel"], thread, event["user"])
-        ):
-            reply_in, conversation = thread, thread
-        else:
+        elif not self._is_follow_up(event, text, bot_user_id=bot_user_id):
             return
+        else:
+            reply_in, conversation = thread, thread
         plain = from_slack(text, bot_user_id=bot_user_id)
         if not plain or is_acknowledgement(plain):
             return
-        question = Question(
-            plain, event["user"], event["channel"], event["ts"], reply_in, conversation
-        )
+        question = question_of(event, plain, reply_in=reply_in, conversation=conversation)
         self.take(body, event, question, bot_user_id=bot_user_id)
 
-    def _follows_up(self, channel: str, thread: str, user: str) -> bool:
-        """An untagged reply in a thread the bot answered in, from whom the channel allows."""
-        if not self.store.has_answered_in(channel, thread):
+    def _is_follow_up(self, event: dict, text: str, *, bot_user_id: str | None) -> bool:
+        """An untagged reply in a channel thread the bot answered, meant for the bot (as the
+        channel's setting, else `AI_STRATEGY_THREAD_REPLIES`, has it)."""
+        thread = event.get("thread_ts")
+        if (
+            not thread
+            or thread == event["ts"]
+            or f"<@{bot_user_id}>" in text  # the app_mention of the same message answers it
+            or not self.store.has_answered_in(event["channel"], thread)
+        ):
             return False
-        from_asker = self.store.has_answered_in(channel, thread, asker=user)
-        return self.channels.answers_follow_up(channel, from_asker=from_asker)
+        mode = self.channels.mode(event["channel"])
+        if mode is ChannelMode.OFF:
+            return False
+        from_asker = self.store.has_answered_in(event["channel"], thread, asker=event["user"])
+        reason = takes_thread_reply(
+            mode.value, from_asker=from_asker, slack_text=text, bot_user_id=bot_user_id
+        )
+        if reason is not None:
+            log.info(
+                messages.log_left_alone(reason),
+                extra={"channel": event["channel"], "ts": event["ts"], "reason": reason},
+            )
+        return reason is None
+
+    def _withdraw(self, event: dict) -> None:
+        deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if deleted:
+            key = withdrawn_key(event["channel"], deleted)
+            if self.store.claim(key):
+                self.store.finish([key])
 
     def take(
         self,
@@ -173,6 +203,8 @@ class Conversations:
         question: Question,
         *,
         bot_user_id: str | None,
+        read_thread_first: bool = False,
+        background: Background | None = None,
         reply: SlackMessage | None = None,
     ) -> None:
         """Claim the question (see `delivery_keys`), then answer it on the background pool
@@ -182,104 +214,101 @@ class Conversations:
             if not self.store.claim(key):
                 self.store.finish(claimed)  # this delivery is a duplicate: handled
                 self.metrics.events_deduplicated.inc()
-                log.info(messages.log_duplicate(key))
+                log.info(messages.log_duplicate(key), extra={"key": key})
                 return
             claimed.append(key)
         if reply is None and not question.text:
             reply = text_message(messages.help_text(bot_user_id))
-        self.work.submit(self._handle_claimed, question, claimed, reply)
+        self.work.submit(
+            self._handle_claimed,
+            question,
+            claimed,
+            bot_user_id,
+            read_thread_first,
+            background,
+            reply,
+        )
 
     def _handle_claimed(
-        self, question: Question, keys: list[str], reply: SlackMessage | None
+        self,
+        question: Question,
+        keys: list[str],
+        bot_user_id: str | None,
+        read_thread_first: bool,
+        background: Background | None,
+        reply: SlackMessage | None,
     ) -> None:
         """Answer (or post `reply`), then end the claims: only now is the event handled."""
         try:
             if reply is not None:
-                self._post(question, reply.as_arguments())
+                self._post_reply(question, reply)
             else:
-                self.answer(question)
+                self.answer(question, bot_user_id, read_thread_first, background)
         finally:
             self.store.finish(keys)
 
     # -- background work -------------------------------------------------------------------
 
-    def answer(self, question: Question) -> None:
+    def _post_reply(self, question: Question, reply: SlackMessage) -> None:
+        try:
+            self._poster(question)(reply)
+        except SlackApiError as error:
+            slack_call_failed(self.metrics, "chat.postMessage", error)
+
+    def answer(
+        self,
+        question: Question,
+        bot_user_id: str | None = None,
+        read_thread_first: bool = False,
+        background: Background | None = None,
+    ) -> None:
         """Answer one question where it was asked, with progress shown and failures reported."""
-        started = time.perf_counter()
-        shown = self.progress.start(
-            channel=question.channel, message_ts=question.ts, thread_ts=question.reply_in
-        )
-        replied = False
-        try:
-            max_age = HISTORY_MAX_AGE if question.conversation else DM_HISTORY_MAX_AGE
-            history = self.store.history(question.channel, question.conversation, max_age=max_age)
-            if question.background is not None:
-                history = [*question.background(), *history]
-            answer = self.engines.answer(question.text, history)
-            answer_id = self.store.remember_answer(
+        posted: list[SlackMessage] = []
+        self.delivery.answer(
+            question,
+            post=self._poster(question, posted),
+            history=self._history(question, bot_user_id, read_thread_first, background),
+            progress=self.progress.showing(
                 channel=question.channel,
-                thread_ts=question.conversation,
-                asker=question.user,
-                question=question.text,
-                answer=answer.text,
-                cited_docs=sorted({citation.doc for citation in answer.citations}),
-            )
-            pieces = answer_messages(
-                answer, answer_id=answer_id, native_feedback=self.native_feedback
-            )
-            for piece in pieces:
-                self._post_piece(question, piece, answer, answer_id)
-                replied = True
-            self.metrics.delivered(
-                "conversation",
-                grounded=answer.grounded,
-                seconds=time.perf_counter() - question.taken_at,
-            )
-            log.info(
-                messages.log_answered(
-                    channel=question.channel,
-                    pieces=len(pieces),
-                    citations=len(answer.citations),
-                    grounded=answer.grounded,
-                    ms=(time.perf_counter() - started) * 1000,
-                )
-            )
-        except Exception as error:
-            error_id = messages.new_error_id()
-            self.metrics.error("answer")
-            log.error(messages.log_answer_failed(error_id, error))
-            log.debug("answer failed", exc_info=True)
-            replied = self._apologize(question, error_id)
-        finally:
-            self.progress.done(shown, replied=replied)
-
-    def _post(self, question: Question, arguments: dict[str, Any]) -> None:
-        self.client.chat_postMessage(
-            channel=question.channel, thread_ts=question.reply_in, **arguments
+                message_ts=question.ts or "",
+                thread_ts=question.reply_in,
+                replied=lambda: bool(posted),
+            ),
+            still_wanted=lambda: not self.store.claimed(
+                withdrawn_key(question.channel, question.ts or "")
+            ),
         )
 
-    def _post_piece(self, question: Question, piece: SlackMessage, answer, answer_id: str) -> None:
-        """Post one message of an answer; a workspace that refuses the feedback_buttons
-        element gets the classic buttons, from now on."""
-        try:
-            self._post(question, piece.as_arguments())
-        except SlackApiError as error:
-            code = error.response.get("error", "")
-            if code != "invalid_blocks" or not has_native_feedback(piece.blocks):
-                raise
-            log.warning(messages.log_native_feedback_refused(code))
-            self.native_feedback = False
-            classic = answer_messages(answer, answer_id=answer_id, native_feedback=False)[-1]
-            self._post(question, classic.as_arguments())
-
-    def _apologize(self, question: Question, error_id: str) -> bool:
-        """Tell the asker the answer failed; False when even that could not be posted."""
-        try:
-            self._post(question, text_message(messages.apology(error_id)).as_arguments())
-            return True
-        except SlackApiError as error:
-            self.metrics.error("slack_api")
-            log.error(
-                messages.log_slack_call_failed("chat.postMessage", error.response.get("error", ""))
+    def _history(
+        self,
+        question: Question,
+        bot_user_id: str | None,
+        read_thread_first: bool,
+        background: Background | None,
+    ) -> list[Turn]:
+        if read_thread_first and question.reply_in and question.ts:
+            turns = read_thread(
+                self.client,
+                channel=question.channel,
+                thread_ts=question.reply_in,
+                before_ts=question.ts,
+                bot_user_id=bot_user_id,
+                metrics=self.metrics,
             )
-            return False
+            if turns:
+                return turns
+        max_age = HISTORY_MAX_AGE if question.conversation else DM_HISTORY_MAX_AGE
+        stored = self.store.history(question.channel, question.conversation or "", max_age=max_age)
+        return [*background(), *stored] if background is not None else stored
+
+    def _poster(self, question: Question, posted: list[SlackMessage] | None = None):
+        """Posts in the question's thread (and keeps what was posted in `posted`)."""
+
+        def post(message: SlackMessage) -> None:
+            self.client.chat_postMessage(
+                channel=question.channel, thread_ts=question.reply_in, **message.as_arguments()
+            )
+            if posted is not None:
+                posted.append(message)
+
+        return post

@@ -33,6 +33,7 @@ class Engines:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Engines":
         """The real engines over the knowledge index of `settings` (one index, shared)."""
+        from bot.admin.checks import knowledge_checks
         from bot.answering.engine import AnswerEngine
         from bot.assessment import recommend
         from ingest.index import KnowledgeIndex
@@ -44,7 +45,7 @@ class Engines:
         return cls(
             answer=engine.answer,
             recommend=lambda answers: recommend(answers, index),
-            reindex=lambda: run_ingest(settings),
+            reindex=lambda: run_ingest(settings, checks=knowledge_checks(settings)),
             index=index,
             warm_up=engine.warm_up,
             published=index.published,

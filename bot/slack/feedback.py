@@ -9,7 +9,6 @@ stored with the vote, and `ai-strategy feedback` and the App Home show them.
 """
 
 import json
-import logging
 from typing import Any
 
 from slack_bolt import App
@@ -29,11 +28,10 @@ from slack_sdk.models.views import View
 
 from bot.slack import messages
 from bot.slack.blocks import FEEDBACK_ACTION, FEEDBACK_DOWN, FEEDBACK_UP
+from bot.slack.delivery import slack_call_failed
 from bot.slack.ops import Metrics
 from bot.storage import FeedbackReason, Store
 from bot.storage.store import COMMENT_MAX_CHARS
-
-log = logging.getLogger("bot.slack")
 
 REASON_ACTION = "feedback_reason"
 COMMENT_ACTION = "feedback_comment"
@@ -184,10 +182,7 @@ class Feedback:
                 trigger_id=body["trigger_id"], view=comment_view(str(action.get("value", "")))
             )
         except SlackApiError as error:
-            self.metrics.error("slack_api")
-            log.warning(
-                messages.log_slack_call_failed("views.open", error.response.get("error", ""))
-            )
+            slack_call_failed(self.metrics, "views.open", error)
 
     def on_comment(self, ack, body: dict, view: dict) -> None:
         """The comment modal submitted: store what was said with the 👎, close the modal."""

@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.slack import messages
 from bot.slack.blocks import sections
 from bot.slack.channel_settings import ChannelSettings
+from bot.slack.delivery import slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.feedback import reason_label
 from bot.slack.mrkdwn import escape
@@ -261,10 +262,7 @@ class AppHome:
         try:
             self.client.views_publish(user_id=user, view=view)
         except SlackApiError as error:
-            self.metrics.error("slack_api")
-            log.warning(
-                messages.log_slack_call_failed("views.publish", error.response.get("error", ""))
-            )
+            slack_call_failed(self.metrics, "views.publish", error)
 
     def _published(self) -> PublishedVersion | None:
         if self.engines.published is None:

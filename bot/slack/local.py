@@ -11,10 +11,10 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from bot.slack.app import SlackBot, create_app
-from slack_emulator import SlackEmulator
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer, create_http_app
 from bot.storage import Store
+from slack_emulator import SlackEmulator
 
 
 @dataclass

@@ -5,6 +5,12 @@ Log strings never contain message text, tokens or secrets: ids, counts and timin
 
 import secrets
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.slack.mrkdwn import escape
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestSummary
 
 COMMAND = "/ai-strategy"
 EXAMPLE_QUESTIONS = (
@@ -43,9 +49,10 @@ def sources_heading() -> str:
     return "*Sources*"
 
 
-def source_line(n: int, title: str, target: str | None) -> str:
+def source_line(n: int, title: str, target: str | None, *, low_trust: bool = False) -> str:
     """`title` is escaped mrkdwn; `target` a safe link target (`mrkdwn.link_target`) or None."""
-    return f"[{n}] <{target}|{title}>" if target else f"[{n}] {title}"
+    line = f"[{n}] <{target}|{title}>" if target else f"[{n}] {title}"
+    return line + " _(low trust)_" if low_trust else line
 
 
 def comparison_heading() -> str:
@@ -135,10 +142,6 @@ def feedback_modal_reason_label() -> str:
 
 def feedback_modal_comment_label() -> str:
     return "Anything else? (what you expected, what was missing)"
-
-
-def feedback_recorded_in_place(vote: int) -> str:
-    return "👍 Thanks for the feedback." if vote > 0 else "👎 Thanks for the feedback."
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -306,7 +309,9 @@ def usage() -> str:
         "recommendation, sent to you privately\n"
         f"• `{COMMAND} <question>`: a cited answer only you can see\n"
         f"• `{COMMAND} help`: this help\n"
-        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)"
+        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)\n"
+        f"• `{COMMAND} add <url>` / `{COMMAND} remove <document>`: change the knowledge base "
+        "(admins only)"
     )
 
 
@@ -333,23 +338,77 @@ def reindex_busy() -> str:
     return "A re-index is already running; I will not start another one."
 
 
-def reindex_done(
-    *,
-    added: int,
-    updated: int,
-    deleted: int,
-    unchanged: int,
-    skipped: int,
-    chunks: int,
-    seconds: float,
-    skipped_files: Sequence[str],
-) -> str:
-    text = (
-        f":white_check_mark: Re-indexed in {seconds:.1f} s: {added} added, {updated} updated, "
-        f"{deleted} deleted, {unchanged} unchanged, {skipped} skipped; {chunks} chunks."
+def knowledge_change_refused(verb: str) -> str:
+    return (
+        f"Only admins can {verb} knowledge base documents. Ask one of them, or your Slack admin "
+        "to add you to `AI_STRATEGY_ADMIN_USERS`."
     )
-    if skipped_files:
-        text += "\nSkipped: " + ", ".join(f"`{name}`" for name in skipped_files)
+
+
+def knowledge_change_usage(verb: str) -> str:
+    what = "<url>" if verb == "add" else "<document id, file name or url>"
+    return f"Usage: `{COMMAND} {verb} {what}`"
+
+
+def knowledge_change_started(verb: str, argument: str) -> str:
+    doing = "Adding" if verb == "add" else "Removing"
+    return f":arrows_counterclockwise: {doing} `{escape(argument)}` and re-indexing; I will report back here."
+
+
+def knowledge_change_failed(reason: str) -> str:
+    return f":x: Nothing changed: {escape(reason)}"
+
+
+def knowledge_folder_unwritable(error: OSError) -> str:
+    return (
+        f":x: Nothing changed: the knowledge folder cannot be written here "
+        f"({escape(error.strerror or str(error))}); add documents where it is writable."
+    )
+
+
+def knowledge_changed(action: str, title: str, source: str | None) -> str:
+    verb = {"add": "Added", "update": "Updated", "remove": "Removed"}[action]
+    where = f" from {escape(source)}" if source and action != "remove" else ""
+    return f"{verb} *{escape(title)}*{where}."
+
+
+def reindex_done(summary: "IngestSummary") -> str:
+    """What an ingest changed, by document title with chunk counts, and the quality gate."""
+    verdict = summary.gate
+    if summary.published:
+        text = (
+            f":white_check_mark: Re-indexed in {summary.seconds:.1f} s: {summary.added} added, "
+            f"{summary.updated} updated, {summary.deleted} deleted, {summary.unchanged} unchanged, "
+            f"{summary.skipped} skipped; {summary.chunks} chunks."
+        )
+    else:
+        text = (
+            ":warning: The new index version failed the quality gate and was kept aside; "
+            "the previous version still answers."
+        )
+    for document in summary.documents:
+        chunks = (
+            ""
+            if document.change == "deleted"
+            else f": {document.chunks} chunk{'s' if document.chunks != 1 else ''}"
+        )
+        text += f"\n• {document.change} *{escape(document.title)}*{chunks}"
+    if summary.skipped_files:
+        text += "\nSkipped: " + ", ".join(f"`{escape(skipped.file)}`" for skipped in summary.skipped_files)
+    if verdict is not None:
+        figures = (
+            f"citation hit rate {verdict.candidate.hit_rate:.2f} on {verdict.candidate.checks} "
+            f"checks" + (f" (was {verdict.previous.hit_rate:.2f})" if verdict.previous else "")
+        )
+        if verdict.passed:
+            text += f"\nQuality gate passed: {figures}."
+        else:
+            text += f"\nQuality gate {'overridden' if verdict.forced else 'failed'}: {figures}; "
+            text += "; ".join(verdict.reasons()) + "."
+            for check in verdict.newly_failed():
+                text += f"\n• failed check `{escape(check.id)}`: {escape(check.question)}"
+            if not verdict.published:
+                text += "\nFix the documents or `knowledge/checks.jsonl`, or run `ai-strategy ingest --force`."
     return text
 
 
@@ -517,34 +576,52 @@ def feedback_recent_heading() -> str:
 # -- logs (ids and counts only) ------------------------------------------------------------
 
 
-def log_answer_failed(error_id: str, error: BaseException) -> str:
-    return f"answer failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
+def log_failed(kind: str, error_id: str, error: BaseException) -> str:
+    return f"{kind} failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
 
 
 def log_unexpected_error(error_id: str, error: BaseException) -> str:
     return f"unexpected error [error id {error_id}]: {type(error).__name__}: {_short(error)}"
 
 
-def log_recommendation_failed(error_id: str, error: BaseException) -> str:
-    return f"recommendation failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
-
-
-def log_reindex_failed(error_id: str, error: BaseException) -> str:
-    return f"reindex failed [error id {error_id}]: {type(error).__name__}: {_short(error)}"
-
-
-def log_answered(*, channel: str, pieces: int, citations: int, grounded: bool, ms: float) -> str:
+def log_answered(fields: dict) -> str:
     return (
-        f"answered channel={channel} messages={pieces} citations={citations} "
-        f"grounded={grounded} in {ms:.0f} ms"
+        f"answered surface={fields['surface']} channel={fields['channel']} "
+        f"messages={fields['messages']} citations={fields['citations']} "
+        f"grounded={fields['grounded']} history={fields['history_turns']} in {fields['ms']} ms"
     )
+
+
+def log_withdrawn() -> str:
+    return "not answered: the question was deleted meanwhile"
+
+
+def missing_scopes(scopes: Sequence[str], uses: Sequence[str]) -> str:
+    needed = "; ".join(f"{scope} ({use})" for scope, use in zip(scopes, uses, strict=True))
+    return (
+        f"the bot token lacks scopes: {needed}. Add them to the app's bot scopes "
+        "(deploy/manifest.yaml lists them) and reinstall the app"
+    )
+
+
+def log_missing_scopes(scopes: Sequence[str]) -> str:
+    return f"the bot token lacks scopes {', '.join(scopes)}: see /readyz"
+
+
+def log_left_alone(reason: str) -> str:
+    return f"left a thread reply alone: {reason}"
 
 
 def log_duplicate(key: str) -> str:
     return f"skipped duplicate delivery {key}"
 
 
-def log_slack_call_failed(method: str, code: str) -> str:
+def log_slack_call_failed(method: str, code: str, needed_scope: str | None = None) -> str:
+    if needed_scope:
+        return (
+            f"Slack {method} failed: missing_scope {needed_scope} (add it to the app's bot scopes, "
+            "as in deploy/manifest.yaml, and reinstall the app)"
+        )
     return f"Slack {method} failed: {code}"
 
 

@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack import messages
+from bot.slack.scopes import BOT_SCOPES, missing_scopes
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackBot
@@ -47,7 +48,7 @@ log = logging.getLogger("bot.slack")
 # queueing behind a burst or an LLM takes seconds.
 ANSWER_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
 ERROR_KINDS = ("answer", "recommendation", "reindex", "listener", "background", "slack_api")
-ANSWER_SURFACES = ("conversation", "command")
+ANSWER_SURFACES = ("conversation", "assistant", "command")
 INGEST_OUTCOMES = ("ok", "failed", "busy")
 # A readiness check that takes longer than this has failed (a server that does not answer).
 CHECK_TIMEOUT_SECONDS = 4.0
@@ -315,11 +316,16 @@ class Readiness:
 
     def _auth_test(self) -> str:
         try:
-            self._slack.auth_test()
+            response = self._slack.auth_test()
         except SlackApiError as error:
             raise CheckFailed(f"auth.test: {error.response.get('error', 'failed')}") from error
         except Exception as error:
             raise CheckFailed(f"cannot reach Slack: {_describe(error)}") from error
+        headers = {name.lower(): value for name, value in (response.headers or {}).items()}
+        missing = missing_scopes(_header_value(headers.get("x-oauth-scopes")))
+        if missing:
+            log.warning(messages.log_missing_scopes(missing), extra={"missing_scopes": missing})
+            raise CheckFailed(messages.missing_scopes(missing, [BOT_SCOPES[s] for s in missing]))
         return "auth.test ok"
 
     def _check_socket(self) -> str:
@@ -358,6 +364,13 @@ def _timed(check: Callable[[], str]) -> CheckResult:
     except Exception as error:  # noqa: BLE001 - any failure of a check is "not ready"
         return CheckResult(False, _describe(error), (time.perf_counter() - started) * 1000)
     return CheckResult(True, detail, (time.perf_counter() - started) * 1000)
+
+
+def _header_value(value: Any) -> str | None:
+    """A header as slack_sdk hands it over (a string, or a list of one)."""
+    if isinstance(value, list):
+        return ",".join(value)
+    return value
 
 
 def _describe(error: BaseException) -> str:

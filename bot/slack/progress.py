@@ -8,12 +8,15 @@ once the answer is posted. A method that is not available at all is not asked ag
 """
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import messages
+from bot.slack.delivery import slack_call_failed
 from bot.slack.ops import Metrics
 
 log = logging.getLogger("bot.slack")
@@ -34,7 +37,7 @@ STATUS_UNAVAILABLE = frozenset(
 
 @dataclass(frozen=True)
 class Shown:
-    """How progress is shown for one question (what `Progress.done` takes down)."""
+    """How progress is shown for one question (what is taken down after)."""
 
     channel: str
     message_ts: str
@@ -51,14 +54,31 @@ class Progress:
         self.metrics = metrics
         self.status_available = True
 
-    def start(self, *, channel: str, message_ts: str, thread_ts: str | None) -> Shown:
+    @contextmanager
+    def showing(
+        self,
+        *,
+        channel: str,
+        message_ts: str,
+        thread_ts: str | None,
+        replied: Callable[[], bool],
+    ) -> Iterator[Shown]:
+        """Progress shown while the block runs; `replied` says, after it, whether a reply was
+        posted in the thread (which clears the status in Slack)."""
+        shown = self._start(channel=channel, message_ts=message_ts, thread_ts=thread_ts)
+        try:
+            yield shown
+        finally:
+            self._done(shown, replied=replied())
+
+    def _start(self, *, channel: str, message_ts: str, thread_ts: str | None) -> Shown:
         """The status in the question's thread when possible, else the reaction."""
         if thread_ts and self.status_available and self._set_status(channel, thread_ts):
             return Shown(channel, message_ts, thread_ts, status=True, reaction=False)
         reacted = self._react(channel, message_ts, add=True)
         return Shown(channel, message_ts, thread_ts, status=False, reaction=reacted)
 
-    def done(self, shown: Shown, *, replied: bool) -> None:
+    def _done(self, shown: Shown, *, replied: bool) -> None:
         """Take the progress down: the reaction always, the status only when no reply cleared it."""
         if shown.reaction:
             self._react(shown.channel, shown.message_ts, add=False)
@@ -78,11 +98,10 @@ class Progress:
             self.client.assistant_threads_setStatus(**arguments)
             return True
         except SlackApiError as error:
-            code = error.response.get("error", "")
-            if code in STATUS_UNAVAILABLE:
+            code = slack_call_failed(self.metrics, "assistant.threads.setStatus", error)
+            if code in STATUS_UNAVAILABLE and self.status_available:
                 self.status_available = False
-            self.metrics.error("slack_api")
-            log.warning(messages.log_status_unavailable(code), extra={"slack_error": code})
+                log.info(messages.log_status_unavailable(code), extra={"slack_error": code})
             return False
 
     def _react(self, channel: str, ts: str, *, add: bool) -> bool:
@@ -92,7 +111,5 @@ class Progress:
             method(channel=channel, timestamp=ts, name=WORKING_REACTION)
             return True
         except SlackApiError as error:
-            code = error.response.get("error", "")
-            self.metrics.error("slack_api")
-            log.warning(messages.log_slack_call_failed(method.__name__, code))
+            slack_call_failed(self.metrics, "reactions.add" if add else "reactions.remove", error)
             return False

@@ -15,6 +15,7 @@ through it:
   turns and expiring), and what a feedback vote refers to.
 - `feedback` holds one vote per person and answer, with the question, answer and cited documents
   copied in, so it outlives the pruning of answers; a 👎 may carry a reason and a comment.
+- `knowledge_changes` keeps every add, update and remove of a document by an admin.
 - `channel_settings` holds what admins chose for a channel in the App Home (`ChannelMode`).
 - `assistant_threads` holds the context of each assistant thread (the channel the person is
   viewing, as Slack last sent it) and whether the thread has its title yet.
@@ -37,6 +38,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Integer,
@@ -59,6 +61,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.answering.models import Turn
+from ingest.knowledge_files import KnowledgeChange
 from bot.storage import messages, schema
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,20 @@ feedback = Table(
     Column("reason", String(40), nullable=True),
     Column("comment", Text, nullable=True),
     UniqueConstraint("answer_id", "user_id", name="one_vote_per_person"),
+)
+
+knowledge_changes = Table(
+    "knowledge_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("who", String(80), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("doc", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("source", Text, nullable=True),
+    Column("chunks", Integer, nullable=True),
+    Column("published", Boolean, nullable=False),
 )
 
 channel_settings = Table(
@@ -348,6 +365,12 @@ class Store:
             except SQLAlchemyError as error:  # the database is away: try again next round
                 log.warning(messages.log_lease_renewal_failed(len(held), error))
 
+    def claimed(self, key: str) -> bool:
+        """Whether `key` was claimed (and not pruned yet), e.g. a deleted question's mark."""
+        query = select(processed_events.c.key).where(processed_events.c.key == key)
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
     @contextmanager
     def exclusively(self, name: str) -> Iterator[bool]:
         """Hold the lock `name` across every process sharing this database while the block runs;
@@ -427,8 +450,8 @@ class Store:
         return [Turn(question=row.question, answer=row.answer) for row in reversed(rows)]
 
     def has_answered_in(self, channel: str, thread_ts: str, *, asker: str | None = None) -> bool:
-        """Whether the bot answered in this thread recently (so replies there are follow-ups);
-        with `asker`, whether it answered that person there."""
+        """Whether the bot answered in this thread recently (so replies there may be
+        follow-ups); with `asker`, whether it answered that person there."""
         since = _now() - HISTORY_MAX_AGE
         query = (
             select(answers.c.id)
@@ -524,6 +547,26 @@ class Store:
             recent_down=recent_down,
             reasons=dict(reasons.most_common()),
         )
+
+    # -- the knowledge base's history -------------------------------------------------------
+
+    def record_change(self, change: KnowledgeChange) -> None:
+        """Keep one add, update or remove of a document (kept for good: it is the audit trail)."""
+        with self.engine.begin() as connection:
+            connection.execute(insert(knowledge_changes).values(**change.model_dump()))
+
+    def knowledge_history(self, *, latest: int = 50) -> list[KnowledgeChange]:
+        """The latest changes, newest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(knowledge_changes)
+                .order_by(knowledge_changes.c.at.desc(), knowledge_changes.c.id.desc())
+                .limit(latest)
+            ).all()
+        return [
+            KnowledgeChange(**{**row._mapping, "at": _aware(row.at)})
+            for row in rows
+        ]
 
     def record_reason(
         self,

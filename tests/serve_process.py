@@ -1,4 +1,4 @@
-"""`ai-strategy serve` as a child process, for the load test and the deployment tests.
+"""`ai-strategy serve` as a child process, for the deployment tests and the benchmarks.
 
 The bot runs exactly as it is deployed (its own process, uvicorn, HTTP or Socket Mode), with
 its settings in the environment; the caller talks to it over loopback and reads its probes,

@@ -1,0 +1,90 @@
+"""Sources that contradict each other about one approach on the point asked.
+
+`stance.find_disagreement` finds documents that weigh the two approaches against each other
+and come out on opposite sides. A planted or outdated document can instead contradict the
+others about one approach alone: "fine-tuning is always free" against "fine-tuning is
+resource-intensive". Here each relevant sentence about the approach asked gets a judgment on
+the aspect asked, light (free, cheap, easy, no cost) or heavy (expensive, costly, intensive,
+demanding); the sources conflict when different documents judge the same approach both ways.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.text import stem, words
+
+# A judgment that the approach costs little on the aspect, or a lot.
+# Whole words, not stems: "costly" and "cost" share a stem, and only one of them is a judgment.
+_LIGHT = frozenset(
+    "free cheap cheaper inexpensive affordable costless effortless easy negligible trivial".split()
+)
+_HEAVY = frozenset(
+    "expensive costly pricey intensive demanding burdensome prohibitive".split()
+)
+# Absolute negations that make the aspect after them light: "no cost", "without data". Soft
+# quantities ("little", "significant") are left out: sources that differ by degree do not
+# contradict each other.
+_NONE = frozenset("no zero without".split())
+# Cue words that name their aspect themselves ("free" is about cost even when "cost" is absent).
+_COST_CUES = frozenset(
+    "free cheap cheaper inexpensive affordable costless expensive costly pricey prohibitive".split()
+)
+_COST = frozenset(stem(word) for word in "cost costs price expense expensive cheap".split())
+WINDOW = 3  # words after a quantity that it can qualify
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Opposite judgments of one approach by different documents: passage indices of each."""
+
+    approach: str
+    light: tuple[int, ...]
+    heavy: tuple[int, ...]
+
+
+def judgment(text: str, *, aspect: frozenset[str]) -> int:
+    """+1 when `text` judges its subject light on the aspect, -1 heavy, 0 neither or both."""
+    tokens = [word.lower() for word in words(text)]
+    stems = [stem(word) for word in tokens]
+    on_aspect = bool(aspect & set(stems))
+    light = heavy = 0
+    asks_cost = bool(aspect & _COST)
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token in _COST_CUES:  # about money: only when cost is asked ("free of errors" is not)
+            applies = asks_cost and following not in ("of", "from", "form")
+        else:
+            applies = on_aspect
+        if token in _LIGHT and applies:
+            light += 1
+        elif token in _HEAVY and applies:
+            heavy += 1
+        elif token in _NONE and aspect & set(stems[index + 1 : index + 1 + WINDOW]):
+            light += 1
+    return (light > heavy) - (heavy > light)
+
+
+def find_conflict(
+    candidates: Sequence[tuple[int, str, str, str | None]],
+    *,
+    approach: str,
+    aspect: frozenset[str],
+) -> Conflict | None:
+    """`candidates` are (passage index, document, text, subject) of the passages relevant to
+    the question; a conflict when documents judge `approach` both light and heavy."""
+    by_side: dict[int, dict[str, list[int]]] = {1: defaultdict(list), -1: defaultdict(list)}
+    for index, document, text, subject in candidates:
+        if subject != approach:
+            continue
+        side = judgment(text, aspect=aspect)
+        if side:
+            by_side[side][document].append(index)
+    light, heavy = by_side[1], by_side[-1]
+    if not light or not heavy or set(light) == set(heavy) and len(light) == 1:
+        return None
+    return Conflict(
+        approach,
+        light=tuple(i for document in light for i in light[document]),
+        heavy=tuple(i for document in heavy for i in heavy[document]),
+    )

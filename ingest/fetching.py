@@ -1,0 +1,133 @@
+"""Fetch one web page for `ai-strategy add URL`, refusing anything that is not a modest HTML page.
+
+A URL is input from whoever runs the command (or types `/ai-strategy add` in Slack), so the
+fetch is bounded in every direction: `http`/`https` only, a few redirects each re-checked
+before it is followed (a redirect to `file:` or `ftp:` is refused, not followed), timeouts on
+connecting and on every read plus a deadline for the whole download, a size cap enforced while
+the body streams (a `Content-Length` above it is refused before reading), and an HTML content
+type. Every refusal is a `FetchRefused` whose message names the URL and the limit.
+"""
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpx
+
+ALLOWED_SCHEMES = ("http", "https")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+USER_AGENT = "ai-strategy-knowledge-fetcher/1 (+admin add command)"
+
+
+class FetchRefused(ValueError):
+    """The page was not fetched (or not accepted); the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How far one fetch may go."""
+
+    timeout_seconds: float = 15.0  # connect, and each read
+    deadline_seconds: float = 60.0  # the whole download, redirects included
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # after redirects, without fragment
+    requested_url: str
+    content_type: str
+    body: bytes
+    encoding: str | None
+
+
+def normalize_url(url: str) -> str:
+    """The address as stored and compared: surrounding space and the fragment removed."""
+    return urldefrag(url.strip())[0]
+
+
+def check_scheme(url: str) -> None:
+    """Refuse anything but an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        shown = parts.scheme or "none"
+        raise FetchRefused(f"{url}: scheme {shown!r} is not allowed; only http and https pages can be added")
+    if not parts.hostname:
+        raise FetchRefused(f"{url}: no host name in the address")
+
+
+def fetch_page(url: str, limits: FetchLimits = FetchLimits(), *, transport=None) -> FetchedPage:
+    """GET an HTML page within `limits`; raises FetchRefused with a clear reason."""
+    requested = normalize_url(url)
+    check_scheme(requested)
+    deadline = time.monotonic() + limits.deadline_seconds
+    timeout = httpx.Timeout(limits.timeout_seconds)
+    current = requested
+    with httpx.Client(
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
+        transport=transport,
+    ) as client:
+        for _ in range(limits.max_redirects + 1):
+            try:
+                with client.stream("GET", current) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location", "")
+                        target = normalize_url(urljoin(current, location))
+                        try:
+                            check_scheme(target)
+                        except FetchRefused:
+                            raise FetchRefused(
+                                f"{current} redirects to {location!r}, which is not an http(s) "
+                                "address; refused"
+                            ) from None
+                        current = target
+                        continue
+                    return _read(response, current, requested, limits, deadline)
+            except httpx.TimeoutException:
+                raise FetchRefused(
+                    f"{current}: no answer within {limits.timeout_seconds:g} s (timed out); "
+                    "check the address or try again later"
+                ) from None
+            except httpx.HTTPError as error:
+                raise FetchRefused(f"{current}: could not be fetched ({type(error).__name__}: {error})") from None
+    raise FetchRefused(f"{requested}: more than {limits.max_redirects} redirects; refused")
+
+
+def _read(
+    response: httpx.Response, url: str, requested: str, limits: FetchLimits, deadline: float
+) -> FetchedPage:
+    if response.status_code >= 400:
+        raise FetchRefused(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in HTML_TYPES:
+        raise FetchRefused(
+            f"{url}: content type {content_type or '(none)'!r} is not an HTML page; "
+            "for a PDF or text file, download it and use `ai-strategy add FILE`"
+        )
+    cap = _megabytes(limits.max_bytes)
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise FetchRefused(f"{url}: the page is {_megabytes(int(declared))}, more than the {cap} limit")
+    body = bytearray()
+    for piece in response.iter_bytes():
+        body += piece
+        if len(body) > limits.max_bytes:
+            raise FetchRefused(f"{url}: the page is larger than the {cap} limit; refused")
+        if time.monotonic() > deadline:
+            raise FetchRefused(
+                f"{url}: the download took longer than {limits.deadline_seconds:g} s (timed out)"
+            )
+    return FetchedPage(
+        url=url,
+        requested_url=requested,
+        content_type=content_type,
+        body=bytes(body),
+        encoding=response.charset_encoding,
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
