@@ -98,35 +98,41 @@ def _pieces(
     for section, run in _sections(document, blocks):
         budget = min(limits.max_tokens, limits.model_tokens - count_tokens(section) - 1)
         splitter = _splitter(count_tokens, budget, limits.overlap_tokens)
-        packed: list[str] = []
-        kinds: set[str] = set()
-        used = 0
-
-        def flush() -> Iterator[tuple[str, str, str]]:
-            nonlocal used
-            if packed:
-                kind = "list" if kinds == {"list_item"} else "text"
-                yield section, kind, "\n\n".join(packed)
-                packed.clear()
-                kinds.clear()
-                used = 0
-
+        pack = _Pack()
         for block in run:
             if block.kind == "table":
-                yield from flush()
+                yield from pack.flush(section)
                 for rows in _table_chunks(block.text, count_tokens, budget, splitter):
                     yield section, "table", rows
                 continue
             for part in _fit(block.text, count_tokens, budget, splitter):
                 # +2 for the blank line that joins packed pieces
-                cost = count_tokens(part) + (2 if packed else 0)
-                if used + cost > budget:
-                    yield from flush()
+                cost = count_tokens(part) + (2 if pack.parts else 0)
+                if pack.used + cost > budget:
+                    yield from pack.flush(section)
                     cost = count_tokens(part)
-                packed.append(part)
-                kinds.add(block.kind)
-                used += cost
-        yield from flush()
+                pack.add(part, block.kind, cost)
+        yield from pack.flush(section)
+
+
+class _Pack:
+    """The pieces of one chunk being filled, up to the budget."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.kinds: set[str] = set()
+        self.used = 0
+
+    def add(self, part: str, kind: str, cost: int) -> None:
+        self.parts.append(part)
+        self.kinds.add(kind)
+        self.used += cost
+
+    def flush(self, section: str) -> Iterator[tuple[str, str, str]]:
+        if self.parts:
+            kind = "list" if self.kinds == {"list_item"} else "text"
+            yield section, kind, "\n\n".join(self.parts)
+            self.parts, self.kinds, self.used = [], set(), 0
 
 
 def _splitter(count_tokens: TokenCounter, budget: int, overlap: int):
@@ -146,9 +152,7 @@ def _fit(text: str, count_tokens: TokenCounter, budget: int, splitter) -> list[s
     return [piece.strip() for piece in splitter.split_text(text) if piece.strip()]
 
 
-def _table_chunks(
-    table: str, count_tokens: TokenCounter, budget: int, splitter
-) -> Iterator[str]:
+def _table_chunks(table: str, count_tokens: TokenCounter, budget: int, splitter) -> Iterator[str]:
     """Groups of whole rows, each group under the table's header and separator rows."""
     lines = [line for line in table.splitlines() if line.strip()]
     header = "\n".join(lines[:2]) if len(lines) > 2 else ""
@@ -162,7 +166,9 @@ def _table_chunks(
             yield _with_header(header, group)
             group, used = [], 0
         if cost > room:  # a single row longer than a chunk: split its text, rows stay whole
-            yield from (_with_header(header, [piece]) for piece in _fit(row, count_tokens, room, splitter))
+            yield from (
+                _with_header(header, [piece]) for piece in _fit(row, count_tokens, room, splitter)
+            )
             continue
         group.append(row)
         used += cost

@@ -77,10 +77,14 @@ def remove_boilerplate(
 ) -> CleaningResult:
     """Split a document's blocks into main content and boilerplate, preserving their order."""
     if keep == "all":
-        return _result(blocks, [BlockDecision(block, True, "front matter keep: all") for block in blocks])
+        return _result(
+            blocks, [BlockDecision(block, True, "front matter keep: all") for block in blocks]
+        )
     units = [index for index, block in enumerate(blocks) if block.kind != "heading"]
     if len(units) < 3:
-        return _result(blocks, [BlockDecision(block, True, "too short to clean") for block in blocks])
+        return _result(
+            blocks, [BlockDecision(block, True, "too short to clean") for block in blocks]
+        )
     sections = _section_headings(blocks, title)
     openings = [_topic_text(blocks[index], sections[index]) for index in units]
     vectors = np.asarray(embed(openings), dtype=np.float32)

@@ -14,7 +14,7 @@ import getpass
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from ingest.logs import LogFormat, LogSettings
-from ingest.logs import configure_logging as configure
+from common.logs import configure_logging
+from common.options import DataDir, KnowledgeDir, settings_with
 from ingest.settings import IndexSettings
 
 if TYPE_CHECKING:
@@ -41,35 +41,13 @@ HISTORY_LINES = 50
 
 stderr = Console(stderr=True)
 
-KnowledgeDir = Annotated[
-    Path | None,
-    typer.Option("--knowledge-dir", help="Folder of documents (env AI_STRATEGY_KNOWLEDGE_DIR)."),
-]
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Folder of the index and state (env AI_STRATEGY_DATA_DIR)."),
-]
-
-
-def settings_with(settings_class, knowledge_dir: Path | None, data_dir: Path | None):
-    """Settings from the environment, with the command-line folders taking precedence."""
-    overrides = {"knowledge_dir": knowledge_dir, "data_dir": data_dir}
-    return settings_class(**{key: value for key, value in overrides.items() if value is not None})
-
-
-def configure_logging(
-    verbose: bool = False, *, log_format: LogFormat | None = None, secrets: Iterable[str] = ()
-) -> None:
-    """Text or JSON lines on stderr (`AI_STRATEGY_LOG_FORMAT` unless given), secrets redacted."""
-    configure(verbose, log_format=log_format or LogSettings().log_format, secrets=secrets)
-
 
 class _BarProgress:
     """The pipeline's progress as a rich bar on a terminal; silent otherwise."""
 
     def __init__(self, bar: RichProgress) -> None:
         self.bar = bar
-        self.task = None
+        self.task: TaskID | None = None
 
     def start(self, description: str, total: int) -> None:
         if self.task is not None:
@@ -77,7 +55,8 @@ class _BarProgress:
         self.task = self.bar.add_task(description, total=total)
 
     def advance(self, amount: int = 1) -> None:
-        self.bar.advance(self.task, amount)
+        if self.task is not None:
+            self.bar.advance(self.task, amount)
 
 
 @dataclass(frozen=True)
@@ -154,9 +133,11 @@ def gate_lines(summary: "IngestSummary") -> list[str]:
     if verdict is None:
         return []
     candidate, previous = verdict.candidate, verdict.previous
-    figures = f"citation hit rate {candidate.hit_rate:.2f} on {candidate.checks} checks" + (
-        f" (current version {previous.hit_rate:.2f})" if previous else ""
-    ) + f", floor {verdict.floor:.2f}"
+    figures = (
+        f"citation hit rate {candidate.hit_rate:.2f} on {candidate.checks} checks"
+        + (f" (current version {previous.hit_rate:.2f})" if previous else "")
+        + f", floor {verdict.floor:.2f}"
+    )
     if verdict.passed:
         lines = [f"Quality gate passed: {figures}."]
     elif verdict.forced:
@@ -232,7 +213,9 @@ def ingest(
 
 
 def add(
-    source: Annotated[str, typer.Argument(help="An http(s) address, or a .md/.txt/.html/.pdf file.")],
+    source: Annotated[
+        str, typer.Argument(help="An http(s) address, or a .md/.txt/.html/.pdf file.")
+    ],
     knowledge_dir: KnowledgeDir = None,
     data_dir: DataDir = None,
     no_ingest: NoIngest = False,
@@ -270,7 +253,9 @@ def add(
 
 
 def remove(
-    doc: Annotated[str, typer.Argument(help="Document id (file name without extension), file name or url.")],
+    doc: Annotated[
+        str, typer.Argument(help="Document id (file name without extension), file name or url.")
+    ],
     knowledge_dir: KnowledgeDir = None,
     data_dir: DataDir = None,
     no_ingest: NoIngest = False,
@@ -314,9 +299,11 @@ def _after_change(
     if not no_ingest:
         summary = run_with_feedback(settings, force=force)
         print("\n".join(summary_lines(summary)))
-    chunks = next(
-        (change.chunks for change in summary.documents if change.doc == doc), None
-    ) if summary else None
+    chunks = (
+        next((change.chunks for change in summary.documents if change.doc == doc), None)
+        if summary
+        else None
+    )
     if _hooks.record is not None:
         _hooks.record(
             settings,
@@ -346,7 +333,9 @@ def _login() -> str:
 
 def _history(settings: IndexSettings, *, as_json: bool) -> None:
     if _hooks.history is None:
-        stderr.print("The history is kept by the bot's database: run `ai-strategy ingest --history`.")
+        stderr.print(
+            "The history is kept by the bot's database: run `ai-strategy ingest --history`."
+        )
         raise typer.Exit(EXIT_FAILED)
     changes = _hooks.history(settings, HISTORY_LINES)
     if as_json:
@@ -431,10 +420,12 @@ def export_model(
             "--quantized/--fp32", help="int8 or fp32 [default: AI_STRATEGY_EMBEDDING_QUANTIZED]."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Export again even if a current export exists.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Export again even if a current export exists.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Export the embedding model to ONNX (once; `ask`, `search` and `serve` then run without torch)."""
+    """Export the embedding model to ONNX, once: `ask`, `search` and `serve` then need no torch."""
     from ingest.embedding import resolve_model_path
     from ingest.onnx_export import (
         ExportManifest,

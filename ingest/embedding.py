@@ -25,7 +25,7 @@ import numpy as np
 from ingest.settings import DEFAULT_EMBEDDING_MODEL, Backend
 
 if TYPE_CHECKING:
-    from ingest.settings import IndexSettings
+    from ingest.settings import EmbeddingSettings
 
 # Nothing may be downloaded at run time; set before any Hugging Face library is imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -71,7 +71,7 @@ class EmbedderSpec:
     batch_size: int = 32
 
     @classmethod
-    def of(cls, settings: "IndexSettings") -> "EmbedderSpec":
+    def of(cls, settings: "EmbeddingSettings") -> "EmbedderSpec":
         return cls(
             model=settings.embedding_model,
             backend=settings.embedding_backend,
@@ -107,14 +107,14 @@ def resolve_model_path(name: str) -> Path:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(name, local_files_only=True))
-    except Exception as error:  # noqa: BLE001 - any failure means "not available offline"
+    except Exception as error:
         raise ModelNotFoundError(
             f"embedding model {name!r} is not available offline: set AI_STRATEGY_EMBEDDING_MODEL "
             f"to a local model folder or to {DEFAULT_EMBEDDING_MODEL!r} (bundled) ({error})"
         ) from error
 
 
-def load_embedder(settings: "IndexSettings") -> Embedder:
+def load_embedder(settings: "EmbeddingSettings") -> Embedder:
     """The embedder the settings ask for, loaded once per process and shared."""
     return load_spec(EmbedderSpec.of(settings))
 
@@ -130,7 +130,9 @@ def load_spec(spec: EmbedderSpec) -> Embedder:
     from ingest.onnx_export import ModelIntegrityError, ensure_exported
 
     model_path = resolve_model_path(spec.model)
-    folder = ensure_exported(model_path, spec.models_dir, model=spec.model, quantized=spec.quantized)
+    folder = ensure_exported(
+        model_path, spec.models_dir, model=spec.model, quantized=spec.quantized
+    )
     try:
         return OnnxEmbedder(spec, folder)
     except ModelIntegrityError as error:

@@ -52,7 +52,9 @@ def check_scheme(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         shown = parts.scheme or "none"
-        raise FetchRefused(f"{url}: scheme {shown!r} is not allowed; only http and https pages can be added")
+        raise FetchRefused(
+            f"{url}: scheme {shown!r} is not allowed; only http and https pages can be added"
+        )
     if not parts.hostname:
         raise FetchRefused(f"{url}: no host name in the address")
 
@@ -92,7 +94,9 @@ def fetch_page(url: str, limits: FetchLimits = FetchLimits(), *, transport=None)
                     "check the address or try again later"
                 ) from None
             except httpx.HTTPError as error:
-                raise FetchRefused(f"{current}: could not be fetched ({type(error).__name__}: {error})") from None
+                raise FetchRefused(
+                    f"{current}: could not be fetched ({type(error).__name__}: {error})"
+                ) from None
     raise FetchRefused(f"{requested}: more than {limits.max_redirects} redirects; refused")
 
 
@@ -100,7 +104,9 @@ def _read(
     response: httpx.Response, url: str, requested: str, limits: FetchLimits, deadline: float
 ) -> FetchedPage:
     if response.status_code >= 400:
-        raise FetchRefused(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
+        raise FetchRefused(
+            f"{url}: the server answered {response.status_code} {response.reason_phrase}"
+        )
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in HTML_TYPES:
         raise FetchRefused(
@@ -110,7 +116,9 @@ def _read(
     cap = _megabytes(limits.max_bytes)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise FetchRefused(f"{url}: the page is {_megabytes(int(declared))}, more than the {cap} limit")
+        raise FetchRefused(
+            f"{url}: the page is {_megabytes(int(declared))}, more than the {cap} limit"
+        )
     body = bytearray()
     for piece in response.iter_bytes():
         body += piece

@@ -9,15 +9,16 @@ reads that version only (the quality gate uses this to try a version before it i
 
 import threading
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
-
 from chromadb.errors import NotFoundError
 
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.records import KNOWLEDGE_METADATA, ChunkRecord, SearchHit
 from ingest.settings import IndexSettings
-from ingest.store import Manifest, OpenVersion, open_store
+from ingest.store import Manifest, OpenVersion
+from ingest.stores import open_store
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,14 @@ class KnowledgeIndex:
         if count == 0 or k <= 0:
             return []
         result = version.collection.query(
-            query_embeddings=[vector],
+            query_embeddings=np.asarray([vector], dtype=np.float32),
             n_results=min(k, count),
             include=["documents", "metadatas", "distances"],
         )
+        # What `include` names is there; Chroma's types leave every field optional.
+        texts = cast(list[list[str]], result["documents"])[0]
+        metadatas = cast(list[list[dict[str, Any]]], result["metadatas"])[0]
+        distances = cast(list[list[float]], result["distances"])[0]
         # A hit carries the chunk's citation metadata; its knowledge model (sentences and
         # claims, `chunks()`) is left unparsed: decoding it for every hit of every search
         # would cost more than the search.
@@ -141,11 +146,7 @@ class KnowledgeIndex:
                 **{key: value for key, value in metadata.items() if key != KNOWLEDGE_METADATA},
             )
             for chunk_id, text, metadata, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
+                result["ids"][0], texts, metadatas, distances, strict=True
             )
         ]
 

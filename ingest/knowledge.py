@@ -76,6 +76,12 @@ _SCENARIO = re.compile(
 _ADDRESSES_READER = re.compile(
     r"\b(?:imagine|let's|you're|you might|you could|you would)\b", re.IGNORECASE
 )
+# "The main point of this article is that X": the article speaking of itself; the claim is X.
+_SELF_REFERENCE = re.compile(
+    r"^(?:the|our|my) (?:main|key|central|whole|core) (?:point|idea|argument|takeaway|message|"
+    r"thesis) of (?:this|the) (?:article|post|blog|guide|piece|paper|page) is that\s+(?=\w)",
+    re.IGNORECASE,
+)
 MERGED_LIST_MAX_CHARS = 420
 MIN_WORDS = 4
 
@@ -96,6 +102,7 @@ def read_chunk(section: str, text: str) -> tuple[list[Sentence], list[Claim]]:
     ):
         if not _readable(line) or (kind == "sentence" and line[-1] not in '.!?"”)'):
             continue
+        line = _without_self_reference(line)
         position = len(sentences)
         named = approaches_in(label)
         sentences.append(
@@ -117,6 +124,15 @@ def read_chunk(section: str, text: str) -> tuple[list[Sentence], list[Claim]]:
             for claim in [*line_claims, *own_context.claims_for(line, kind)]:
                 claims.append(claim.model_copy(update={"sentence": position}))
     return sentences, claims
+
+
+def _without_self_reference(line: str) -> str:
+    """The claim of a sentence that frames it as the article's point."""
+    framed = _SELF_REFERENCE.match(line)
+    if framed is None:
+        return line
+    claim = line[framed.end() :]
+    return claim[:1].upper() + claim[1:]
 
 
 class _Context:
@@ -144,7 +160,7 @@ class _Context:
 
     def claims_for(self, line: str, kind: str) -> list[Claim]:
         """An item claim for a line under a pros/cons/"when to use" heading or label."""
-        if not self.marks or kind == "row" and self.approach is None:
+        if not self.marks or (kind == "row" and self.approach is None):
             return []
         approach = self.approach or _subject(line)
         if approach is None:
@@ -181,8 +197,8 @@ def _lines(
             for sentence in sentences:
                 yield "sentence", sentence_case(sentence), [], own, label.group(1) if label else ""
         elif node.type in ("bullet_list", "ordered_list"):
-            for line, own, label in _list_lines(node, lead_in, context):
-                yield "item", line, [], own, label
+            for line, own, lead in _list_lines(node, lead_in, context):
+                yield "item", line, [], own, lead
             lead_in = None
         elif node.type == "table":
             for line, claims in _table_lines(node):
@@ -244,13 +260,13 @@ def _list_lines(
         own = _Context.of(label.group(1), context) if label else context
         # A label is cut off when the rest is a sentence of its own ("Definition: Fine tuning
         # refers to…") or the label says whose item it is ("Fine-tuning: Retrains…").
-        stripped = label and (
+        stripped = ""
+        if label and (
             approaches_in(label.group(1)) or own.marks or text[label.end() :][:1].isupper()
-        )
-        if stripped:
-            text = text[label.end() :]
+        ):
+            text, stripped = text[label.end() :], label.group(1)
         for sentence in split_sentences(text):
-            yield sentence_case(sentence), own, label.group(1) if stripped else ""
+            yield sentence_case(sentence), own, stripped
 
 
 def _table_lines(node: SyntaxTreeNode) -> Iterator[tuple[str, list[Claim]]]:

@@ -70,7 +70,7 @@ class RemovedDocument:
     title: str
 
 
-def add_url(url: str, knowledge_dir: Path, limits: FetchLimits = FetchLimits()) -> AddedDocument:
+def add_url(url: str, knowledge_dir: Path, limits: FetchLimits) -> AddedDocument:
     """Fetch a page and write (or rewrite) its document; raises FetchRefused or CannotAdd."""
     page = fetch_page(url, limits)
     try:
@@ -81,7 +81,9 @@ def add_url(url: str, knowledge_dir: Path, limits: FetchLimits = FetchLimits()) 
     metadata["url"] = page.url
     metadata["fetched_at"] = _now()
     existing = find_by_url(knowledge_dir, {page.url, page.requested_url})
-    return _write(knowledge_dir, metadata, extracted.markdown, existing, fallback=_url_name(page.url))
+    return _write(
+        knowledge_dir, metadata, extracted.markdown, existing, fallback=_url_name(page.url)
+    )
 
 
 def add_file(source: Path, knowledge_dir: Path) -> AddedDocument:
@@ -141,7 +143,11 @@ def find_document(doc: str, knowledge_dir: Path) -> Path:
     import difflib
 
     close = difflib.get_close_matches(wanted, [path.stem for path in files], n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; `ai-strategy search` shows document ids"
+    hint = (
+        f"; did you mean {', '.join(close)}?"
+        if close
+        else "; `ai-strategy search` shows document ids"
+    )
     raise DocumentNotFound(f"no document {wanted!r} in {knowledge_dir}{hint}")
 
 

@@ -156,7 +156,9 @@ def ensure_exported(
             source = ensure_exported(model_path, models_dir, model=model, quantized=False)
             _write_export(folder, lambda target: _quantize(source, target), model_path, model, True)
         else:
-            _write_export(folder, lambda target: _export_fp32(model_path, target), model_path, model, False)
+            _write_export(
+                folder, lambda target: _export_fp32(model_path, target), model_path, model, False
+            )
     return folder
 
 
@@ -207,7 +209,10 @@ def _write_export(folder: Path, produce, model_path: Path, model: str, quantized
                 "AI_STRATEGY_EMBEDDING_BACKEND=torch"
             )
         manifest = manifest.model_copy(
-            update={"min_cosine": round(cosine, 6), "seconds": round(time.perf_counter() - started, 1)}
+            update={
+                "min_cosine": round(cosine, 6),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
         )
         (building / "export.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         if folder.exists():
@@ -215,7 +220,13 @@ def _write_export(folder: Path, produce, model_path: Path, model: str, quantized
             folder.rename(trash)
             shutil.rmtree(trash, ignore_errors=True)
         building.rename(folder)
-        log.warning("exported %s (%s) in %.0f s, cosine to torch >= %.4f", model, variant, manifest.seconds, cosine)
+        log.warning(
+            "exported %s (%s) in %.0f s, cosine to torch >= %.4f",
+            model,
+            variant,
+            manifest.seconds,
+            cosine,
+        )
     finally:
         shutil.rmtree(building, ignore_errors=True)
 
@@ -231,7 +242,9 @@ def _model_config(model_path: Path) -> dict[str, int]:
                 f"{model_path} does not pool by mean; use AI_STRATEGY_EMBEDDING_BACKEND=torch"
             )
     bert = model_path / "sentence_bert_config.json"
-    max_length = json.loads(bert.read_text(encoding="utf-8"))["max_seq_length"] if bert.is_file() else 512
+    max_length = (
+        json.loads(bert.read_text(encoding="utf-8"))["max_seq_length"] if bert.is_file() else 512
+    )
     return {
         "dimension": int(config["hidden_size"]),
         "max_seq_length": int(min(max_length, config.get("max_position_embeddings", max_length))),
@@ -279,6 +292,8 @@ def _export_fp32(model_path: Path, target: Path) -> str:
             optimize=True,
             verbose=False,
         )
+        if program is None:  # the legacy exporter's result; dynamo=True always returns one
+            raise ModelExportError(f"torch exported no ONNX program for {model_path}")
         program.save(str(target / "model.onnx"), external_data=False)
     return f"torch.onnx.export(dynamo=True) torch {torch.__version__}"
 
@@ -341,4 +356,6 @@ def _parity(folder: Path, model_path: Path, model: str, quantized: bool) -> floa
     )
     batched = exported.embed(PROBES)
     alone = np.concatenate([exported.embed([text]) for text in PROBES])
-    return float(min((reference * batched).sum(axis=1).min(), (reference * alone).sum(axis=1).min()))
+    return float(
+        min((reference * batched).sum(axis=1).min(), (reference * alone).sum(axis=1).min())
+    )

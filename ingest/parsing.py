@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-from ingest.redaction import redact_secrets
+from common.redaction import redact_secrets
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 # knowledge/README.md is for admins, checks.jsonl is the quality gate's questions: not knowledge
@@ -45,7 +45,7 @@ class ParsedDocument:
 
 
 def redact_document(document: ParsedDocument) -> int:
-    """Replace credentials in the document's title and blocks (`ingest.redaction`), in place;
+    """Replace credentials in the document's title and blocks (`common.redaction`), in place;
     returns how many were found."""
     document.title, count = redact_secrets(document.title)
     blocks = []
@@ -62,7 +62,8 @@ def parse_document(path: Path) -> ParsedDocument:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocumentError(
-            f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            f"unsupported file type {suffix or '(none)'!r}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
     data = path.read_bytes()
     if not data.strip():
@@ -194,7 +195,11 @@ def _parse_html(doc_id: str, html: str) -> ParsedDocument:
         raise UnreadableDocumentError(str(error)) from None
     metadata = page.metadata
     return ParsedDocument(
-        doc_id, metadata.get("title", ""), markdown_blocks(page.markdown), metadata.get("url"), metadata
+        doc_id,
+        metadata.get("title", ""),
+        markdown_blocks(page.markdown),
+        metadata.get("url"),
+        metadata,
     )
 
 
@@ -268,7 +273,9 @@ def text_blocks(text: str) -> list[Block]:
             continue
         following = next_nonblank[number]
         first = not blocks and not paragraph
-        if not paragraph and (_looks_like_heading(stripped, following) or (first and _short_title(stripped))):
+        if not paragraph and (
+            _looks_like_heading(stripped, following) or (first and _short_title(stripped))
+        ):
             flush()
             blocks.append(Block("heading", stripped.rstrip(":"), 2))
             continue

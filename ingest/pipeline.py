@@ -12,34 +12,38 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
+from ingest.discovery import discover
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
+from ingest.index import KnowledgeIndex
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
     UnreadableDocumentError,
     parse_document,
     redact_document,
 )
-from ingest.discovery import discover
-from ingest.index import KnowledgeIndex
 from ingest.quality_gate import CheckRunner, GateVerdict, ResultCache, judge
 from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
-from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso, open_store
+from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso
+from ingest.stores import open_store
 
 log = logging.getLogger("ingest")
 
 # Bump when parsing, cleaning or chunking changes what chunks a document gives: the index is
 # then rebuilt by itself, as for a change of model or chunk size.
 # 3, 4: chunks carry their sentences and claims; 5: secrets redacted; 6: trust; 7: cleaning
-# reads headings and completes the last section
-PIPELINE_VERSION = 7
+# reads headings and completes the last section; 8: a sentence framed as the article's point
+# keeps only its claim
+PIPELINE_VERSION = 8
 
 
 class SkippedFile(BaseModel):
@@ -154,7 +158,9 @@ def run_ingest(
             store.collect_garbage()  # unfinished builds of killed runs, versions no one reads
         current = store.current_name()
         manifest = store.read_manifest(current) if current else None
-        rebuilt = rebuild or (manifest is not None and manifest.fingerprint != fingerprint(settings))
+        rebuilt = rebuild or (
+            manifest is not None and manifest.fingerprint != fingerprint(settings)
+        )
         if rebuilt and manifest is not None and not rebuild:
             log.warning("embedding model or chunking settings changed: rebuilding the whole index")
         plan = _plan(
@@ -165,7 +171,8 @@ def run_ingest(
         if rebuilt and manifest is not None:
             plan.updated += [doc for doc in plan.added if doc in manifest.documents]
             plan.added = [doc for doc in plan.added if doc not in manifest.documents]
-        version, verdict, entries = current, None, {}
+        entries: dict[str, DocumentEntry] = {}
+        version, verdict = current, None
         if not dry_run and (plan.to_embed or plan.deleted or rebuilt or manifest is None):
             version, verdict, entries = _build(
                 settings, store, plan, None if rebuilt else manifest, progress, checks, force
@@ -198,7 +205,11 @@ def _document_changes(
 ) -> list[DocumentChange]:
     known = manifest.documents if manifest else {}
     changes = []
-    for change, docs in (("added", plan.added), ("updated", plan.updated), ("deleted", plan.deleted)):
+    for change, docs in (
+        ("added", plan.added),
+        ("updated", plan.updated),
+        ("deleted", plan.deleted),
+    ):
         for doc in docs:
             entry = entries.get(doc) if change != "deleted" else known.get(doc)
             changes.append(
@@ -221,7 +232,10 @@ def _plan(knowledge_dir: Path, manifest: Manifest | None, *, max_bytes: int) -> 
     for path in found.documents:
         doc_id = path.stem
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            reason = f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            reason = (
+                f"unsupported file type {path.suffix or '(none)'!r}; "
+                f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            )
             plan.skipped.append(SkippedFile(file=str(path), reason=reason))
             continue
         if doc_id in seen:
@@ -246,7 +260,7 @@ def _plan(knowledge_dir: Path, manifest: Manifest | None, *, max_bytes: int) -> 
 
 def _build(
     settings: IndexSettings,
-    store: Store,
+    store: Store[Any],
     plan: _Plan,
     manifest: Manifest | None,
     progress: BuildProgress,
@@ -287,9 +301,9 @@ def _build(
             cache=_check_cache(settings, documents),
         )
         progress.advance()
+    version: str | None = candidate
     if verdict is None or verdict.published:
         store.point_to(candidate)
-        version = candidate
     else:
         store.set_aside(candidate)
         version = current
@@ -310,7 +324,7 @@ def _check_cache(settings: IndexSettings, documents: set[str]) -> ResultCache | 
 
 def _write_version(
     settings: IndexSettings,
-    store: Store,
+    store: Store[Any],
     build: object,
     plan: _Plan,
     manifest: Manifest | None,
@@ -326,7 +340,7 @@ def _write_version(
     sentences: list[np.ndarray | None] = []  # per record: its sentences' vectors, if known
     known = manifest.documents if manifest else {}
     kept_old = [doc for doc in known if doc not in plan.deleted and doc not in new_chunks]
-    if manifest is not None and kept_old:
+    if manifest is not None and current is not None and kept_old:
         old_records, old_vectors = store.read_records(current)
         old_sentences = _sentences_by_record(old_records, store.read_sentence_vectors(current))
         keep = set(kept_old)
@@ -374,7 +388,7 @@ def _sentences_by_record(
     if matrix is None or matrix.shape[0] != sum(counts):
         return [None] * len(records)
     bounds = np.cumsum([0, *counts])
-    return [matrix[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [matrix[start:end] for start, end in pairwise(bounds)]
 
 
 def _sentence_vectors(
@@ -438,7 +452,12 @@ def _chunk_changed(
             if not chunks:
                 raise UnreadableDocumentError("nothing left after removing boilerplate")
         except UnreadableDocumentError as error:
-            plan.skip(doc_id, path, str(error), had_chunks=manifest is not None and doc_id in manifest.documents)
+            plan.skip(
+                doc_id,
+                path,
+                str(error),
+                had_chunks=manifest is not None and doc_id in manifest.documents,
+            )
         else:
             new_chunks[doc_id] = chunks
             entries[doc_id] = DocumentEntry(

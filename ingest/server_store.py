@@ -7,16 +7,19 @@ machine cannot take a file lock here, so the previous version is kept one ingest
 needed and a reader that still loses its collection re-opens the current one.
 """
 
-import numpy as np
+from contextlib import AbstractContextManager
+from typing import Any, cast
 
 import chromadb
 import httpx
+import numpy as np
+from chromadb.api.types import Include
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
 from ingest.errors import IndexServerError
 from ingest.records import ChunkRecord
-from ingest.settings import IndexSettings
+from ingest.settings import StoreSettings
 from ingest.store import (
     BuildProgress,
     IndexNotBuiltError,
@@ -29,17 +32,20 @@ from ingest.store import (
 POINTER_ID = "pointer"
 REJECTED_ID = "rejected"
 PAGE = 1000
+# The pointer, rejection and manifest records of the meta collection carry no vector of use.
+_NO_VECTOR = np.zeros((1, 1), dtype=np.float32)
 
 
-def _unreachable(settings: IndexSettings, reason: str) -> IndexServerError:
+def _unreachable(settings: StoreSettings, reason: str) -> IndexServerError:
     return IndexServerError(
         f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} {reason}. Is it "
         "running, and are CHROMA_HOST / CHROMA_PORT (and CHROMA_SSL) right? "
-        f"Requests give up after AI_STRATEGY_CHROMA_TIMEOUT_SECONDS={settings.chroma_timeout_seconds:g}."
+        "Requests give up after "
+        f"AI_STRATEGY_CHROMA_TIMEOUT_SECONDS={settings.chroma_timeout_seconds:g}."
     )
 
 
-def _probe(settings: IndexSettings) -> None:
+def _probe(settings: StoreSettings) -> None:
     """One heartbeat within the timeout: the client's own first calls have none, and would
     hang forever on a server that accepts connections but never answers."""
     scheme = "https" if settings.chroma_ssl else "http"
@@ -52,7 +58,10 @@ def _probe(settings: IndexSettings) -> None:
         raise _unreachable(settings, f"cannot be reached ({type(error).__name__})") from None
 
 
-def http_client(settings: IndexSettings) -> chromadb.ClientAPI:
+def http_client(settings: StoreSettings) -> chromadb.ClientAPI:
+    host = settings.chroma_host
+    if not host:
+        raise IndexServerError("no Chroma server is configured: set CHROMA_HOST")
     headers = {}
     if settings.chroma_auth_token is not None:
         token = settings.chroma_auth_token.get_secret_value()
@@ -61,7 +70,7 @@ def http_client(settings: IndexSettings) -> chromadb.ClientAPI:
     _probe(settings)
     try:
         client = chromadb.HttpClient(
-            host=settings.chroma_host,
+            host=host,
             port=settings.chroma_port,
             ssl=settings.chroma_ssl,
             headers=headers,
@@ -70,14 +79,14 @@ def http_client(settings: IndexSettings) -> chromadb.ClientAPI:
     except (ValueError, httpx.HTTPError) as error:  # chromadb's "Could not connect" is a ValueError
         raise _unreachable(settings, f"cannot be reached ({type(error).__name__})") from None
     # chromadb 1.x builds its httpx session with no timeout and has no setting for one.
-    client._server._session.timeout = httpx.Timeout(settings.chroma_timeout_seconds)  # noqa: SLF001
+    cast(Any, client)._server._session.timeout = httpx.Timeout(settings.chroma_timeout_seconds)
     return client
 
 
 class ServerStore:
     """Index versions on a Chroma server (see the module docstring)."""
 
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: StoreSettings) -> None:
         self.client = http_client(settings)
         self.prefix = settings.chroma_collection_prefix
         # One ingest at a time per machine; run ingest from one place (the compose ingest job).
@@ -108,7 +117,7 @@ class ServerStore:
     def read_sentence_vectors(self, name: str) -> None:
         return None
 
-    def ingest_lock(self):
+    def ingest_lock(self) -> AbstractContextManager[None]:
         return self._local.ingest_lock()
 
     def begin_build(self) -> str:
@@ -132,14 +141,14 @@ class ServerStore:
         )
         add_in_batches(self.client, collection, records, vectors, progress)
         self._meta().upsert(
-            ids=[f"manifest:{build}"], documents=[manifest.model_dump_json()], embeddings=[[0.0]]
+            ids=[f"manifest:{build}"], documents=[manifest.model_dump_json()], embeddings=_NO_VECTOR
         )
 
     def seal(self, build: str) -> str:
         return build  # the collection and its manifest are complete once written
 
     def point_to(self, name: str) -> None:
-        self._meta().upsert(ids=[POINTER_ID], documents=[name], embeddings=[[0.0]])
+        self._meta().upsert(ids=[POINTER_ID], documents=[name], embeddings=_NO_VECTOR)
         self._meta().delete(ids=[REJECTED_ID])
 
     def publish(self, build: str) -> str:
@@ -147,7 +156,7 @@ class ServerStore:
         return build
 
     def set_aside(self, name: str) -> None:
-        self._meta().upsert(ids=[REJECTED_ID], documents=[name], embeddings=[[0.0]])
+        self._meta().upsert(ids=[REJECTED_ID], documents=[name], embeddings=_NO_VECTOR)
 
     def rejected_name(self) -> str | None:
         documents = self._meta().get(ids=[REJECTED_ID], include=["documents"])["documents"]
@@ -191,7 +200,9 @@ class ServerStore:
         raise IndexNotBuiltError("the index on the Chroma server keeps changing; try again")
 
     def open_version(self, name: str) -> "ServerVersion":
-        collection = self.client.get_collection(self._collection_name(name), embedding_function=None)
+        collection = self.client.get_collection(
+            self._collection_name(name), embedding_function=None
+        )
         return ServerVersion(name, collection)
 
 
@@ -219,20 +230,29 @@ def _read_collection(
     collection: chromadb.Collection, *, with_vectors: bool
 ) -> tuple[list[ChunkRecord], np.ndarray]:
     """Every record of a collection, page by page, in document order."""
-    include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
-    rows: list[tuple[ChunkRecord, np.ndarray | None]] = []
+    include: Include = ["documents", "metadatas"]
+    if with_vectors:
+        include.append("embeddings")
+    rows: list[tuple[ChunkRecord, Any]] = []
     offset = 0
     while True:
         page = collection.get(include=include, limit=PAGE, offset=offset)
         if not page["ids"]:
             break
+        # What `include` names is there; Chroma's types leave every field optional.
+        texts = cast(list[str], page["documents"])
+        metadatas = cast(list[dict[str, Any]], page["metadatas"])
         vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
         for chunk_id, text, metadata, vector in zip(
-            page["ids"], page["documents"], page["metadatas"], vectors, strict=True
+            page["ids"], texts, metadatas, cast(list[Any], vectors), strict=True
         ):
             rows.append((ChunkRecord(id=chunk_id, text=text, **metadata), vector))
         offset += len(page["ids"])
     rows.sort(key=lambda row: (row[0].doc, row[0].position))
     records = [record for record, _ in rows]
-    vectors = np.asarray([vector for _, vector in rows], dtype=np.float32) if with_vectors else np.zeros((0, 0))
-    return records, vectors
+    matrix = (
+        np.asarray([vector for _, vector in rows], dtype=np.float32)
+        if with_vectors
+        else np.zeros((0, 0))
+    )
+    return records, matrix

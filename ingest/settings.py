@@ -1,53 +1,52 @@
-"""Settings of the knowledge index, read from the environment and `.env` (prefix `AI_STRATEGY_`).
+"""Settings of the knowledge index, one pydantic-settings model per concern.
 
-Lookup order, first wins: command-line flags (applied by the commands), environment variables,
-`.env` in the working directory, the defaults below. `.env.example` documents every variable.
+`KnowledgeSettings` (what goes in and how it is cut), `EmbeddingSettings` (the model),
+`StoreSettings` (where index versions live) each read `AI_STRATEGY_*` (`common.settings`); an
+engine takes the one it uses. `IndexSettings` composes them for the index commands, and the
+bot's `Settings` composes that with its own concerns.
 """
 
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from common.settings import SETTINGS_SOURCES
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 Backend = Literal["onnx", "torch"]
 
 
-class IndexSettings(BaseSettings):
-    """Where the knowledge lives, where the index is kept, and how it is built."""
+def _a_folder(value: Path) -> Path:
+    if value.exists() and not value.is_dir():
+        raise ValueError(f"{value} is a file, not a folder")
+    return value
 
-    model_config = SettingsConfigDict(
-        env_prefix="AI_STRATEGY_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+
+class DataSettings(BaseSettings):
+    """The folder of state every concern keeps something in (index, models, database)."""
+
+    model_config = SETTINGS_SOURCES
+
+    data_dir: Path = Field(Path(".data"), description="Index versions and other state.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_folder(cls, value: Path) -> Path:
+        return _a_folder(value)
+
+
+class KnowledgeSettings(DataSettings):
+    """The documents: where they are, how they are cut into chunks, the gate a new index passes."""
 
     knowledge_dir: Path = Field(Path("knowledge"), description="Folder of source documents.")
-    data_dir: Path = Field(Path(".data"), description="Index versions and other state.")
-    embedding_model: str = Field(
-        DEFAULT_EMBEDDING_MODEL,
-        description="Sentence-transformers model: the bundled default, a local folder, or a name "
-        "already in the local Hugging Face cache (nothing is downloaded).",
-    )
-    embedding_backend: Backend = Field(
-        "onnx",
-        description="`onnx`: the model exported once to ONNX (under the models dir), run without "
-        "torch; `torch`: sentence-transformers itself.",
-    )
-    embedding_quantized: bool = Field(
-        False,
-        description="Run the ONNX model with int8 weights (dynamic quantization): faster, "
-        "vectors within cosine 0.98 of torch's; switching rebuilds the index.",
-    )
-    model_dir: Path | None = Field(
-        None, description="Where exported ONNX models are kept; default `<data dir>/models`."
-    )
     chunk_tokens: int = Field(
         180, ge=32, le=480, description="Most tokens of document text in one chunk."
     )
     chunk_overlap_tokens: int = Field(
         0, ge=0, le=120, description="Tokens repeated between pieces of an oversized paragraph."
     )
-    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
     max_document_bytes: int = Field(
         20_000_000,
         ge=1,
@@ -73,6 +72,48 @@ class IndexSettings(BaseSettings):
     )
     fetch_max_mb: float = Field(10.0, gt=0, le=200, description="`add URL`: largest page accepted.")
 
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _knowledge_dir_is_a_folder(cls, value: Path) -> Path:
+        return _a_folder(value)
+
+    @property
+    def resolved_checks_file(self) -> Path:
+        return self.checks_file or self.knowledge_dir / "checks.jsonl"
+
+
+class EmbeddingSettings(DataSettings):
+    """The embedding model and how it runs."""
+
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="Sentence-transformers model: the bundled default, a local folder, or a name "
+        "already in the local Hugging Face cache (nothing is downloaded).",
+    )
+    embedding_backend: Backend = Field(
+        "onnx",
+        description="`onnx`: the model exported once to ONNX (under the models dir), run without "
+        "torch; `torch`: sentence-transformers itself.",
+    )
+    embedding_quantized: bool = Field(
+        False,
+        description="Run the ONNX model with int8 weights (dynamic quantization): faster, "
+        "vectors within cosine 0.98 of torch's; switching rebuilds the index.",
+    )
+    model_dir: Path | None = Field(
+        None, description="Where exported ONNX models are kept; default `<data dir>/models`."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+
+    @property
+    def models_dir(self) -> Path:
+        """The folder of exported ONNX models (one subfolder per model and variant)."""
+        return self.model_dir or self.data_dir / "models"
+
+
+class StoreSettings(DataSettings):
+    """Where index versions live: folders under the data dir, or a Chroma server."""
+
     chroma_host: str | None = Field(
         None,
         validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"),
@@ -95,7 +136,8 @@ class IndexSettings(BaseSettings):
     chroma_auth_header: str = Field(
         "Authorization",
         validation_alias=AliasChoices("CHROMA_AUTH_HEADER", "chroma_auth_header"),
-        description="`Authorization` sends `Bearer <token>`; any other header gets the token as is.",
+        description="`Authorization` sends `Bearer <token>`; any other header gets the token "
+        "as is.",
     )
     chroma_collection_prefix: str = Field(
         "ai_strategy",
@@ -103,23 +145,11 @@ class IndexSettings(BaseSettings):
         description="Prefix of this deployment's collections on a shared Chroma server.",
     )
 
-    @field_validator("knowledge_dir", "data_dir")
-    @classmethod
-    def _not_a_file(cls, value: Path) -> Path:
-        if value.exists() and not value.is_dir():
-            raise ValueError(f"{value} is a file, not a folder")
-        return value
-
-    @property
-    def models_dir(self) -> Path:
-        """The folder of exported ONNX models (one subfolder per model and variant)."""
-        return self.model_dir or self.data_dir / "models"
-
-    @property
-    def resolved_checks_file(self) -> Path:
-        return self.checks_file or self.knowledge_dir / "checks.jsonl"
-
     @property
     def index_dir(self) -> Path:
         """The folder holding the index versions and the pointer to the current one."""
         return self.data_dir / "index"
+
+
+class IndexSettings(KnowledgeSettings, EmbeddingSettings, StoreSettings):
+    """Everything the index commands use: the documents, the model, the store."""

@@ -33,17 +33,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, Protocol, TypeVar, cast
 
 import chromadb
 import numpy as np
+from chromadb.api.client import Client
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
 from ingest.records import ChunkRecord
-
-if TYPE_CHECKING:
-    from ingest.settings import IndexSettings
 
 COLLECTION = "chunks"
 SENTENCE_VECTORS = "sentence_vectors.npy"
@@ -100,7 +98,10 @@ class OpenVersion(Protocol):
     def close(self) -> None: ...
 
 
-class Store(Protocol):
+Build = TypeVar("Build")
+
+
+class Store(Protocol[Build]):
     """Where index versions live: folders on this machine, or collections on a Chroma server."""
 
     def current_name(self) -> str | None: ...
@@ -113,11 +114,11 @@ class Store(Protocol):
 
     def ingest_lock(self) -> AbstractContextManager[None]: ...
 
-    def begin_build(self) -> object: ...
+    def begin_build(self) -> Build: ...
 
     def write(
         self,
-        build: object,
+        build: Build,
         records: list[ChunkRecord],
         vectors: np.ndarray,
         manifest: Manifest,
@@ -125,7 +126,7 @@ class Store(Protocol):
         sentence_vectors: np.ndarray,
     ) -> None: ...
 
-    def seal(self, build: object) -> str:
+    def seal(self, build: Build) -> str:
         """Turn a written build into a complete version, openable by name but not current."""
         ...
 
@@ -133,7 +134,7 @@ class Store(Protocol):
         """Make a sealed version the current one (atomically)."""
         ...
 
-    def publish(self, build: object) -> str: ...
+    def publish(self, build: Build) -> str: ...
 
     def set_aside(self, name: str) -> None:
         """Keep a sealed version that must not become current (the quality gate refused it)."""
@@ -148,20 +149,12 @@ class Store(Protocol):
     def open_version(self, name: str) -> OpenVersion: ...
 
 
-def open_store(settings: "IndexSettings") -> Store:
-    """The Chroma server when `CHROMA_HOST` is set, else version folders under the data dir."""
-    if settings.chroma_host:
-        from ingest.server_store import ServerStore
-
-        return ServerStore(settings)
-    return VersionStore(settings.index_dir)
-
-
-def chroma_client(folder: Path) -> chromadb.ClientAPI:
+def chroma_client(folder: Path) -> Client:
     """An embedded Chroma client for one version folder, with telemetry off (no network)."""
-    return chromadb.PersistentClient(
+    client = chromadb.PersistentClient(
         path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
     )
+    return cast(Client, client)  # declared as the API, which lacks the `close()` it has
 
 
 def add_in_batches(
@@ -385,7 +378,7 @@ class VersionStore:
 class LocalVersion:
     """One version folder held open: its Chroma collection, its chunks, and the reader lock."""
 
-    def __init__(self, name: str, folder: Path, lock_handle) -> None:
+    def __init__(self, name: str, folder: Path, lock_handle: IO[str]) -> None:
         self.name = name
         self._folder = folder
         self._lock_handle = lock_handle

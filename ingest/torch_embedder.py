@@ -28,11 +28,16 @@ class TorchEmbedder:
         try:
             self._model = SentenceTransformer(str(model_path), device="cpu")
         except OSError as error:
-            raise ModelNotFoundError(f"cannot load embedding model from {model_path} ({error})") from error
+            raise ModelNotFoundError(
+                f"cannot load embedding model from {model_path} ({error})"
+            ) from error
         self._tokenizer = self._model.tokenizer
-        self.dimension = self._model.get_embedding_dimension()
-        self.max_input_tokens = self._model.max_seq_length - self._tokenizer.num_special_tokens_to_add(
-            pair=False
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelNotFoundError(f"{model_path} is not a sentence embedding model")
+        self.dimension = dimension
+        self.max_input_tokens = (
+            self._model.max_seq_length - self._tokenizer.num_special_tokens_to_add(pair=False)
         )
 
     def count_tokens(self, text: str) -> int:

@@ -246,6 +246,13 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which one is quicker to get into production?", "prompt_engineering"),
         ("Which gives more consistent outputs?", "fine_tuning"),
         ("Which is easier to keep up to date?", "prompt_engineering"),
+        # the running cost and the response speed, not the cost or the time to start
+        ("Which one is cheaper per call once we have heavy traffic?", "fine_tuning"),
+        ("Which gives users lower latency?", "fine_tuning"),
+        ("Which is cheaper to get going with?", "prompt_engineering"),
+        # asked which does worse: the other one is named first
+        ("Which one costs more to begin with?", "fine_tuning"),
+        ("Which approach is slower to deploy?", "fine_tuning"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):
@@ -311,3 +318,45 @@ def test_a_question_on_sequencing_gets_the_combined_path(engine):
     answer = engine.answer("We need a demo now and high accuracy next year; in what order?")
     assert answer.verdict is not None and answer.verdict.value == "hybrid"
     assert re.search(r"initially|start with|then", answer.text, re.IGNORECASE)
+
+
+# A situation's first line leads with the verdict and a reason in a sentence of its own: not
+# two table cells flattened side by side ("X's label: …; Y's: …"), and a stop before its marker.
+_FLATTENED_ROW = re.compile(r"'s [\w ]+: [^;]+; [\w-]+(?: [\w-]+)?'s: ", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Nobody in our company has machine learning experience; what do you suggest?",
+        "We're two developers and must ship a support assistant this week. Advice?",
+        "Is fine-tuning worth it for our four-person team's internal wiki bot?",
+    ],
+)
+def test_a_situation_opens_with_a_plain_cited_reason(engine, question):
+    answer = engine.answer(question)
+    assert answer.intent.value == "situation" and answer.grounded
+    first_line = answer.text.splitlines()[0]
+    assert not _FLATTENED_ROW.search(first_line), first_line
+    assert re.search(r"[.!?] \[\d+\]", first_line), first_line
+    assert answer.verdict is not None
+    assert answer.text.splitlines()[-1] == messages.offer_assessment()
+    assert_well_cited(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        ("Could we do both?", ["Prompt engineering or fine-tuning for our help desk?"]),
+        ("Can they be combined?", []),
+        ("Start with prompts and fine-tune once we have enough data, does that work?", []),
+    ],
+)
+def test_asking_to_use_both_gets_the_combined_answer(engine, question, history):
+    from bot.answering.verdict import names_verdict
+
+    answer = engine.answer(question, [Turn(question=earlier, answer="") for earlier in history])
+    assert answer.grounded
+    assert answer.verdict is not None and answer.verdict.value == "hybrid"
+    assert names_verdict(answer.text, ["hybrid"]), answer.text
+    assert_well_cited(answer)

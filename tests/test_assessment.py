@@ -458,13 +458,6 @@ def test_questions_describe_every_field_for_the_front_ends():
     assert IntakeAnswers.question("sensitive_data").values == ("false", "true")
 
 
-def test_recommend_opens_the_index_the_settings_name(indexed_settings, monkeypatch):
-    monkeypatch.setenv("AI_STRATEGY_DATA_DIR", str(indexed_settings.data_dir))
-    recommendation = recommend(CONTRADICTORY)
-    assert recommendation.outcome is HYBRID
-    assert all(factor.citation is not None for factor in recommendation.factors)
-
-
 def test_every_quotation_in_the_weights_is_in_the_knowledge_base():
     """The weights were reviewed against the sources: each comment's quotation is really there
     (an edit of knowledge/ that drops one means the weight needs a new review)."""

@@ -47,14 +47,16 @@ def test_slack_api_url_must_be_a_url(monkeypatch, capsys):
     assert code == 2 and "SLACK_API_URL='notaurl'" in err
 
 
-def test_a_closed_chroma_port_is_one_message(monkeypatch, capsys):
+@pytest.mark.parametrize("command", [["search", "fine-tuning"], ["ask", "hi"], ["ingest"]])
+def test_a_closed_chroma_port_is_one_message(monkeypatch, capsys, tmp_path, command):
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("CHROMA_PORT", str(port))
-    code, _, err = run(monkeypatch, capsys, "search", "fine-tuning")
+    code, _, err = run(monkeypatch, capsys, *command, "--data-dir", str(tmp_path / "data"))
+    err = " ".join(err.split())
     assert code == 1 and f"127.0.0.1:{port} cannot be reached" in err
     assert err.count("Chroma server") == 1
 

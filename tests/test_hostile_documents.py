@@ -13,7 +13,7 @@ from ingest.discovery import discover
 from ingest.index import KnowledgeIndex
 from ingest.parsing import text_blocks
 from ingest.pipeline import run_ingest
-from ingest.redaction import redact_secrets
+from common.redaction import redact_secrets
 from tests.slack_helpers import block_texts, cited_answer
 from tests.test_ingest import FINE_TUNING, PROMPTING, write_docs
 
@@ -97,8 +97,7 @@ def test_ingest_skips_hostile_files_by_name_redacts_secrets_and_leaves_no_build(
     )
     settings = Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data", _env_file=None)
     first = run_ingest(settings)
-    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n" * 3)
-    (knowledge / "passwd.txt").symlink_to(tmp_path / "passwd")
+    (knowledge / "passwd.txt").symlink_to("/etc/passwd")
     (knowledge / "notes.md").write_text(
         "# Deployment notes\n\nThe bot token is xoxb-9999-8888-secretvalue for the workspace.\n"
     )

@@ -17,6 +17,8 @@ CASES = {
         "Is fine-tuning or prompting better for consistency?",
         "What's cheaper up front?",
         "Prompt engineering or fine-tuning for a chatbot?",
+        "Which one is less prone to forgetting?",  # a comparative outweighs the risk word
+        "For a weekend hackathon, what would you use?",
     ],
     Intent.cons: [
         "What can go wrong with fine-tuning, what are the risks?",

@@ -178,3 +178,14 @@ def test_approaches_are_data_in_one_file():
     assert ids == [PE, FT]
     assert approaches_in("Fine tuning and fine-tuned models") == {FT}
     assert approaches_in("prompt engineering and prompting") == {PE}
+
+
+def test_a_sentence_framed_as_the_articles_point_keeps_only_its_claim():
+    text = (
+        "The key takeaway of this post is that prompting is the cheaper way to start. "
+        "Fine-tuning changes the weights of the model."
+    )
+    assert lines(text) == [
+        "Prompting is the cheaper way to start.",
+        "Fine-tuning changes the weights of the model.",
+    ]

@@ -22,7 +22,7 @@ from bot.slack import messages, ops
 from bot.slack.blocks import FEEDBACK_ACTION
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer
-from ingest.logs import REDACTED, configure_logging
+from common.logs import REDACTED, configure_logging
 from ingest.pipeline import run_ingest
 from slack_emulator import SlackEmulator
 from tests.conftest import KNOWLEDGE_DIR
@@ -37,6 +37,7 @@ from tests.slack_helpers import (
     cited_answer,
     start_harness,
 )
+from tests.stalling_proxy import StallingProxy
 from tests.test_chroma_server import ChromaServer
 
 QUESTION = "How much labeled data does fine-tuning need?"
@@ -264,6 +265,68 @@ def test_chroma_server_going_away_is_an_apology_and_503_then_recovers_with_nothi
             chroma.stop()
 
 
+@pytest.mark.slow
+def test_a_chroma_server_that_stops_answering_is_an_apology_and_503_within_the_timeout(
+    tmp_path,
+):
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "data.md").write_text(
+        "# Training data\n\nFine-tuning needs hundreds to thousands of labeled examples of the"
+        " task, while prompt engineering needs none.\n"
+    )
+    chroma = ChromaServer(tmp_path / "chroma-server")
+    chroma.start()
+    proxy = StallingProxy(chroma.port)
+    try:
+        settings = Settings(
+            knowledge_dir=knowledge,
+            data_dir=tmp_path / "data",
+            chroma_host="127.0.0.1",
+            chroma_port=proxy.port,
+            chroma_timeout_seconds=2,
+            _env_file=None,
+        )
+        run_ingest(settings)
+        harness = start_harness(
+            settings, Engines.from_settings(settings), data_dir=tmp_path / "bot"
+        )
+        slack, readyz = harness.slack, harness.server.url + "/readyz"
+
+        def reply_to(user: str) -> tuple[str, float]:
+            said = slack.user_says(user, GENERAL, f"@ai-strategy {QUESTION}")
+            started = time.monotonic()
+            reply = slack.calls.wait(
+                "chat.postMessage",
+                where=lambda c: c.ok and c.args.get("thread_ts") == said.ts,
+                timeout=60,
+            )[0]
+            return reply.args["text"], time.monotonic() - started
+
+        try:
+            assert wait_for_status(readyz, 200, timeout=120).status_code == 200
+            assert not reply_to(ALICE)[0].startswith("Sorry")
+
+            proxy.stall()  # connections are still accepted; nothing comes back
+            started = time.monotonic()
+            silent = get(readyz)
+            assert time.monotonic() - started < ops.CHECK_TIMEOUT_SECONDS + 1
+            assert silent.status_code == 503 and silent.json()["failed"] == ["index"]
+            assert "timed out" in silent.json()["checks"]["index"]["detail"].lower()
+            text, seconds = reply_to(BOB)
+            assert text.startswith("Sorry, something went wrong") and "error id" in text
+            assert seconds < 15, seconds  # the 2 s timeout, not a hang
+
+            proxy.resume()
+            assert wait_for_status(readyz, 200).status_code == 200
+            assert not reply_to(ALICE)[0].startswith("Sorry")
+        finally:
+            harness.close()
+    finally:
+        proxy.close()
+        chroma.stop()
+
+
 # -- the real process: graceful stop, JSON logs, Socket Mode --------------------------------
 
 
@@ -464,3 +527,16 @@ def test_text_logs_stay_readable(capsys, restore_logging):
     logging.getLogger("bot.test").info("plain line with s3cret-value")
     err = capsys.readouterr().err
     assert "plain line with [redacted]" in err and not err.lstrip().startswith("{")
+
+
+def test_library_chatter_stays_out_of_a_command_s_output(capsys, restore_logging):
+    configure_logging(log_format="text")
+    chatty = logging.getLogger("bm25s")
+    chatty.setLevel(logging.DEBUG)  # as bm25s does on import, after logging is set up
+    chatty.debug("Building index from tokens")
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.types")
+    logging.getLogger("bm25s").warning("a warning still shows")
+    logging.getLogger("bot.test").info("our own line shows")
+    err = capsys.readouterr().err
+    assert "Building index" not in err and "setup plugin" not in err
+    assert "a warning still shows" in err and "our own line shows" in err

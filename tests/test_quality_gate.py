@@ -8,7 +8,9 @@ from typer.testing import CliRunner
 from bot.answering.engine import AnswerEngine
 from bot.cli import app
 from bot.settings import Settings
+from bot.slack.messages import reindex_done
 from ingest.index import KnowledgeIndex
+from ingest.pipeline import DocumentChange, IngestSummary
 from ingest.quality_gate import CheckResults, FailedCheck, judge
 from ingest.store import VersionStore
 from tests.conftest import KNOWLEDGE_DIR
@@ -67,6 +69,24 @@ def test_gate_refuses_a_version_below_the_current_one_or_the_floor():
     assert verdict_for(results("new", 0.9), results("old", 0.9)).passed
     forced = verdict_for(results("new", 0.5), results("old", 1.0), force=True)
     assert forced.forced and forced.published and not forced.passed
+
+
+def test_the_slack_reindex_reply_says_which_checks_failed():
+    kept_aside = verdict_for(results("new", 0.7, ("c4",)), results("old", 1.0))
+    summary = IngestSummary(
+        updated=1,
+        published=False,
+        gate=kept_aside,
+        documents=[DocumentChange(change="updated", doc="a", title="Doc <A>", chunks=3)],
+    )
+    reply = reindex_done(summary)
+    assert reply.startswith(":warning:") and "kept aside" in reply
+    assert "• updated *Doc &lt;A&gt;*: 3 chunks" in reply
+    assert "below the floor 0.80" in reply and "below the current version's 1.00" in reply
+    assert "• failed check `c4`: question c4" in reply
+    assert "ai-strategy ingest --force" in reply
+    passed = reindex_done(IngestSummary(gate=verdict_for(results("new", 1.0), None)))
+    assert "Quality gate passed: citation hit rate 1.00 on 10 checks." in passed
 
 
 @pytest.fixture

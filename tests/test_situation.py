@@ -106,3 +106,57 @@ def test_a_question_asking_how_to_sequence_the_approaches_is_staging(question, s
     assert asks_for_staging(question) is staged
     if staged:
         assert advise({}, question=question).outcome is Outcome.hybrid
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # one word between the words of a cue still states it
+        ("Our clinic keeps a large labelled dataset.", {"labeled_data": "thousands"}),
+        # a cue of one field inside a longer cue of another still counts
+        (
+            "We process patient records for a regional insurer.",
+            {"domain": "highly_specialized", "sensitive_data": "true"},
+        ),
+    ],
+)
+def test_cues_match_across_an_inserted_word_and_across_fields(question, expected):
+    assert expected.items() <= stated(question).items()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which is cheaper to run at high volume?",
+        "At ten thousand calls a day, which one costs less?",
+        "Which handles strict regulations better?",
+    ],
+)
+def test_a_question_weighing_the_approaches_on_a_point_is_no_situation(question):
+    assert not is_situation(question, extract(question))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is fine-tuning worth it for our five-person team?",
+        "Should our agency go with prompt engineering?",
+        "What approach would you recommend for our team?",
+    ],
+)
+def test_a_team_asking_for_advice_without_facts_is_a_situation(question):
+    assert extract(question) == []
+    assert is_situation(question, [])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can we do both?",
+        "Could we use them together?",
+        "Prompts today, tuning once the data is in?",
+    ],
+)
+def test_asking_to_use_both_is_staging(question):
+    assert asks_for_staging(question)
+    assert advise({}, question=question).outcome is Outcome.hybrid

@@ -1,12 +1,18 @@
 """What the bot adds to the index commands (`ingest`, `add`, `remove`): the quality checks,
 which need the answer engine, and the history of changes in the bot's database."""
 
+from typing import TYPE_CHECKING
+
 from ingest.cli import CommandHooks
 from ingest.knowledge_files import KnowledgeChange
 from ingest.settings import IndexSettings
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from ingest.quality_gate import CheckRunner
 
-def bot_settings(settings: IndexSettings):
+
+def bot_settings(settings: IndexSettings) -> "Settings":
     """The bot's settings for the same folders (the index commands build index settings)."""
     from bot.settings import Settings
 
@@ -15,7 +21,7 @@ def bot_settings(settings: IndexSettings):
     return Settings(**{name: getattr(settings, name) for name in IndexSettings.model_fields})
 
 
-def _checks(settings: IndexSettings):
+def _checks(settings: IndexSettings) -> "CheckRunner | None":
     from bot.admin.checks import knowledge_checks  # loads the answer engine: only when needed
 
     return knowledge_checks(bot_settings(settings))

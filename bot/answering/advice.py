@@ -20,9 +20,11 @@ from bot.assessment.weights import Weight, load_weights
 DECIDING_FACTORS = 3
 _STAGING = re.compile(
     r"\b(?:sequence|sequencing|in what order|which order|what order|phase|phases|phased|stage|"
-    r"staged|stages|roadmap|combine|combining|combination)\b|"
+    r"staged|stages|roadmap|combine|combined|combining|combination|hybrid)\b|"
+    r"\b(?:do|use|using|try|have|need|want)\s+both\b|"
+    r"\b(?:both|them|the two|approaches)\s+together\b|\bmix(?:ing)?\s+(?:them|both|the two)\b|"
     r"\b(?:now|first|initially|today|start)\b.{0,80}\b(?:later|then|eventually|next|afterwards|"
-    r"down the road|long term|long-term)\b",
+    r"down the road|long term|long-term|once|as soon as)\b",
     re.IGNORECASE,
 )
 
@@ -39,7 +41,7 @@ class Deciding:
 @dataclass(frozen=True)
 class Advice:
     outcome: Outcome
-    deciding: tuple[Deciding, ...]  # strongest first
+    deciding: tuple[Deciding, ...]  # stated answers pushing towards the outcome, strongest first
     open_fields: tuple[str, ...]  # not stated, and some value of each would change the outcome
     staged: bool  # the question asks how to sequence or combine the approaches
 
@@ -81,7 +83,7 @@ def advise(known: Mapping[str, str], *, question: str = "") -> Advice:
     )
     return Advice(
         outcome=outcome,
-        deciding=tuple((agreeing or deciding)[:DECIDING_FACTORS]),
+        deciding=tuple(agreeing[:DECIDING_FACTORS]),
         open_fields=open_fields,
         staged=staged,
     )

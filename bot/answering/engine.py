@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering import messages
-from bot.answering.advice import advise
+from bot.answering.advice import advise, asks_for_staging
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
-from bot.answering.composer import Sources, citation_for, render_sentences, select
+from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.followup import contextualize, is_follow_up
-from bot.answering.intent import classify, follow_up_intent
+from bot.answering.intent import classify, follow_up_intent, weighs_a_point
 from bot.answering.llm import (
     Brief,
     LlmComposer,
@@ -46,10 +46,18 @@ from bot.answering.shaping import (
 )
 from bot.answering.situation import extract, is_situation
 from bot.answering.conflicts import find_conflict
-from bot.answering.stance import ASPECT_FAMILIES, Side, aspect_family, find_disagreement, stance_of
+from bot.answering.stance import (
+    ASPECT_FAMILIES,
+    Side,
+    aspect_family,
+    asks_for_the_worse,
+    facet_of,
+    find_disagreement,
+    stance_of,
+)
 from bot.answering.text import APPROACH_NAMES, approaches_in, lower_first, words
-from bot.answering.verdict import favoured, lead_sentence
-from bot.answering.wording import passage_text
+from bot.answering.verdict import favoured, lead_sentence, the_worse
+from bot.answering.wording import claim_sentence, passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
@@ -67,13 +75,16 @@ LLM_SOURCES = 6
 # Passages within this band of the best one are weighed for a disagreement.
 DISAGREEMENT_BAND = 0.3
 SIDE_SENTENCES = 2
+SUPPORTING = 2  # sentences after a which-answer's verdict
 MIN_LIST_ITEMS = 2
 SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
 # A which-question on which the sources take a side is answered from this best similarity on
 # (calibrated: "Which approach is cheaper to get started with?" 0.53; "Which GPU should I buy
 # for gaming?" 0.19).
-WHICH_SUPPORT = 0.4
+WHICH_SUPPORT = 0.3
+ON_POINT_CANDIDATES = 6  # best passages searched for one on the situation's point
 EVIDENCE_CANDIDATES = 40  # passages closest to a factor's evidence query that are checked
+_ADVISABLE = frozenset({Intent.which, Intent.fact})  # a question the assessment can answer
 _CENTRAL = frozenset({Intent.definition, Intent.pros, Intent.cons, Intent.examples, Intent.howto})
 _EVALUATIVE = frozenset(
     """
@@ -131,8 +142,14 @@ class AnswerEngine:
         clock = _Clock()
         query = contextualize(question, history)
         statements = extract(question)
-        situation = is_situation(question, statements)
-        intent = Intent.situation if situation else self.intent_of(question, history)
+        asked = self.intent_of(question, history)
+        # A team's own case, or how to combine the approaches: advice from the assessment; a
+        # team asking for a definition, a list or steps gets that instead.
+        situation = not weighs_a_point(question) and (
+            (is_situation(question, statements) and (bool(statements) or asked in _ADVISABLE))
+            or (asks_for_staging(question) and asked in _ADVISABLE)
+        )
+        intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
         clock.lap("prepare")
         vector = self.index.embed_query(query)
@@ -150,7 +167,7 @@ class AnswerEngine:
         decided = (
             intent is Intent.which
             and support.similarity >= WHICH_SUPPORT
-            and favoured(corpus, scored, aspect=aspect_family(question_terms(query))) is not None
+            and favoured(corpus, scored, **_point_asked(query)) is not None
         )
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
         central = intent in _CENTRAL and len(approaches_in(query)) == 1
@@ -249,11 +266,13 @@ class AnswerEngine:
             if len(items) >= MIN_LIST_ITEMS:
                 return self._answer(question, render_list(corpus, items, sources, focus=focus), sources, items)
         if intent is Intent.which:
-            verdict = favoured(corpus, scored, aspect=aspect_family(question_terms(query)))
+            point = _point_asked(query)
+            verdict = favoured(corpus, scored, **point)
+            if verdict is not None and asks_for_the_worse(question, **point):
+                verdict = the_worse(corpus, verdict)
             if verdict is not None:
                 lead = lead_sentence(corpus, verdict, sources)
-                rest = [item for item in select(corpus, scored) if item.index != verdict.lead.index]
-                rest = [item for item in rest if self._agrees(corpus, item, verdict, query)][:2]
+                rest = self._supporting(corpus, verdict, scored, query)
                 lines = [lead, *render_sentences(corpus, rest, sources)]
                 return self._answer(
                     question, [" ".join(lines)], sources, [verdict.lead, *rest],
@@ -309,11 +328,32 @@ class AnswerEngine:
     def _agrees(corpus: Corpus, item: ScoredPassage, verdict, query: str) -> bool:
         """A supporting sentence may not favour the other approach on the point asked."""
         stance = stance_of(
-            item.passage.text,
-            aspect=aspect_family(question_terms(query)),
-            subject=corpus.subjects[item.index],
+            item.passage.text, subject=corpus.subjects[item.index], **_point_asked(query)
         )
         return not (stance.on_aspect and stance.favours not in (None, verdict.approach))
+
+    def _supporting(self, corpus: Corpus, verdict, scored: list[ScoredPassage], query: str):
+        """Up to two sentences after the verdict: those leaning its way on the point first,
+        then the most relevant others that do not argue against it."""
+        candidates = [
+            *verdict.supporting,
+            *(
+                item
+                for item in select(corpus, scored)
+                if self._agrees(corpus, item, verdict, query)
+            ),
+        ]
+        rest: list[ScoredPassage] = []
+        for item in candidates:
+            if len(rest) == SUPPORTING:
+                break
+            if item.index == verdict.lead.index or any(
+                is_duplicate(corpus, item.index, other.index) or item.index == other.index
+                for other in rest
+            ):
+                continue
+            rest.append(item)
+        return rest
 
     def _comparison_rows(self, corpus, *, query, vector, scored, sources):
         aspects = aspects_of(query)
@@ -344,56 +384,64 @@ class AnswerEngine:
         known = {statement.field: statement.value for statement in statements}
         advice = advise(known, question=question)
         sources = Sources(corpus)
-        used: list[ScoredPassage] = []
-        lead_approach = None if advice.outcome is Outcome.hybrid else advice.outcome.value
-        factor_lines: list[str] = []
-        lead_text: str | None = None
-        if advice.outcome is Outcome.hybrid:
-            combined = combining_passages(corpus, scored, corpus.passage_similarities(vector))
-            if combined:
-                used += combined
-                cited = " ".join(passage_text(corpus, item.index) for item in combined)
-                n = sources.marker(combined[0].passage.chunk)
-                lead_text = messages.situation_lead(advice.outcome.value, f"{cited} [{n}]")
-        backed = []
+        backed: list[tuple[object, ScoredPassage]] = []
         for deciding in advice.deciding:
             item = self._evidence_passage(corpus, deciding.weight.evidence)
-            if item is not None and all(item.index != other.index for other in used):
+            if item is not None and all(item.index != other.index for _, other in backed):
                 backed.append((deciding, item))
-        # The verdict leads with a reason for it, not with a drawback it accepts.
-        backed.sort(key=lambda pair: pair[1].passage.polarity == "con")
+        # The verdict leads with a reason for it in a sentence of its own: not a drawback it
+        # accepts, not a table row (two cells side by side read as a heading, not a reason).
+        backed.sort(
+            key=lambda pair: (pair[1].passage.polarity == "con", pair[1].passage.kind == "row")
+        )
+        similarities = corpus.passage_similarities(vector)
+        focus = None if advice.outcome is Outcome.hybrid else advice.outcome.value
+        lead: list[ScoredPassage] = []
+        if advice.outcome is Outcome.hybrid:
+            lead = combining_passages(corpus, scored, similarities)
+        if not lead and backed and backed[0][1].passage.kind != "row":
+            lead = [backed.pop(0)[1]]
+        fitting = [
+            item
+            for item in scored[:ON_POINT_CANDIDATES]
+            if all(item.index != other.index for _, other in backed)
+            and item.passage.kind != "row"
+            and self._fits(corpus, item, advice.outcome)
+        ]
+        own = [item for item in fitting if focus is None or corpus.subjects[item.index] == focus]
+        if not lead and own:  # a reason stated of the verdict itself, not a drawback of the other
+            lead = own[:1]
+        on_point = next((item for item in fitting if item not in lead), None)
+        if not lead and focus is not None:  # what the sources count in the approach's favour
+            lead = polarity_items(corpus, scored, similarities, polarity="pro", focus=focus)[:1]
+        if not lead and backed:
+            lead = [backed.pop(0)[1]]
+        if not lead:
+            return None
+        used = [*lead]
+        n = sources.marker(lead[0].passage.chunk)
+        if len(lead) > 1:  # the combined path and the sentence that continues it
+            cited = " ".join(f"{passage_text(corpus, item.index)} [{n}]" for item in lead)
+        else:
+            cited = f"{lower_first(_reason_text(corpus, lead[0], focus=focus))}. [{n}]"
+        paragraph = [messages.situation_lead(advice.outcome.value, cited, known=bool(known))]
+        if on_point is not None and all(on_point.index != item.index for item in used):
+            used.append(on_point)
+            paragraph.append(
+                f"{passage_text(corpus, on_point.index)} [{sources.marker(on_point.passage.chunk)}]"
+            )
+        factor_lines = []
         for deciding, item in backed:
-            used.append(item)
-            n = sources.marker(item.passage.chunk)
-            question_of = IntakeAnswers.question(deciding.field)
-            if lead_text is None:
-                text = item_text(corpus, item, focus=lead_approach)
-                lead_text = messages.situation_lead(advice.outcome.value, f"{lower_first(text)} [{n}]")
+            if any(item.index == other.index for other in used):
                 continue
+            used.append(item)
+            question_of = IntakeAnswers.question(deciding.field)
             factor_lines.append(
                 messages.factor_line(
                     question_of.label,
                     question_of.option_name(deciding.value),
-                    f"{item_text(corpus, item, focus=None)} [{n}]",
+                    f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]",
                 )
-            )
-        if lead_text is None:
-            return None
-        on_point = next(
-            (
-                item
-                for item in scored[:3]
-                if all(item.index != other.index for other in used)
-                and item.passage.row is None
-                and self._fits(corpus, item, advice.outcome)
-            ),
-            None,
-        )
-        paragraph = [lead_text]
-        if on_point is not None:
-            used.append(on_point)
-            paragraph.append(
-                f"{passage_text(corpus, on_point.index)} [{sources.marker(on_point.passage.chunk)}]"
             )
         open_labels = [IntakeAnswers.question(field).label for field in advice.open_fields]
         lines = [
@@ -407,12 +455,15 @@ class AnswerEngine:
 
     @staticmethod
     def _fits(corpus: Corpus, item: ScoredPassage, outcome: Outcome) -> bool:
-        """A passage on the question's point that does not argue for another outcome."""
+        """A passage about an approach, on the question's point, that does not argue for
+        another outcome (a passage about neither approach is no reason for either)."""
         subject = corpus.subjects[item.index]
-        if outcome is Outcome.hybrid or subject is None:
+        if subject is None:
+            return False
+        if outcome is Outcome.hybrid:
             return True
         polarity = item.passage.polarity
-        return (polarity != "con") == (subject == outcome.value) or polarity is None and subject == outcome.value
+        return (polarity != "con") == (subject == outcome.value)
 
     def _evidence_passage(self, corpus: Corpus, evidence) -> ScoredPassage | None:
         """The usable passage that best backs an assessment factor: it holds the evidence's key
@@ -508,7 +559,7 @@ class AnswerEngine:
         )
         if not scored or not evaluative:
             return None
-        aspect = aspect_family(question_terms(query))
+        point = _point_asked(query)
         best = scored[0].relevance
         candidates = []
         for item in scored:
@@ -516,9 +567,7 @@ class AnswerEngine:
                 break
             if item.passage.kind == "row":  # terse cells: their direction depends on the label
                 continue
-            stance = stance_of(
-                item.passage.text, aspect=aspect, subject=corpus.subjects[item.index]
-            )
+            stance = stance_of(item.passage.text, subject=corpus.subjects[item.index], **point)
             document = corpus.chunks[item.passage.chunk].doc
             candidates.append((item.index, document, stance))
         return find_disagreement(candidates)
@@ -543,6 +592,21 @@ class AnswerEngine:
             )
             return extractive.model_copy(update={"note": note})
         return extractive.model_copy(update={"text": result.text, "citations": result.citations})
+
+
+def _reason_text(corpus: Corpus, item: ScoredPassage, *, focus: str | None) -> str:
+    """A passage as the reason a verdict gives: of a table row, only the verdict's own cell
+    ("Prompt engineering's setup time: hours to a few days"), not both cells side by side."""
+    own = [c for c in item.passage.claims if c.kind == "cell" and c.approach == focus]
+    if own:
+        return claim_sentence(own[0])
+    return item_text(corpus, item, focus=focus)
+
+
+def _point_asked(query: str) -> dict:
+    """What a which-question weighs the approaches on: its aspect, and the facet it names."""
+    terms = question_terms(query)
+    return {"aspect": aspect_family(terms), "facet": facet_of(terms)}
 
 
 def _brief(

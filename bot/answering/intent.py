@@ -8,7 +8,8 @@ person, or facts the intake knows about, see `bot.answering.situation`). Cues ar
 word stems, so "downsides", "downside" and "disadvantageous" are one cue family each.
 
 Precedence follows how specific a cue is: a situation first (a team describing itself wants a
-recommendation whatever else it asks), then a side-by-side comparison, then the list intents
+recommendation whatever else it asks), then a side-by-side comparison, then a question that
+opens with "which" and a comparative ("which is less risky?"), then the list intents
 (drawbacks, advantages, examples, steps), then a which-is-better question, a definition, and
 finally a plain question of fact.
 """
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 
 from bot.answering.comparison import is_comparison
 from bot.answering.models import Intent
+from bot.answering.stance import ASPECT_FAMILIES, facet_of
 from bot.answering.text import approaches_in, stem, topic_terms, words
 
 
@@ -72,7 +74,12 @@ _WHICH = re.compile(
     r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
     r"faster|easier|more|less)|who wins)\b|"
     r"\b(?:better|best|preferable|prefer|recommend(?:ed)?|go with|choose|pick|opt for|"
-    r"should (?:i|we) use)\b",
+    r"should (?:i|we) use|(?:would|do|should) (?:you|i|we) (?:use|suggest|advise|take))\b",
+    re.IGNORECASE,
+)
+_LEADING_WHICH = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
+    r"faster|easier|more|less))\b",
     re.IGNORECASE,
 )
 # "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible".
@@ -93,6 +100,8 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.situation
     if is_comparison(question) and not stems & (_CONS | _PROS):
         return Intent.comparison
+    if _LEADING_WHICH.match(question) and _COMPARATIVE.search(question):
+        return Intent.which  # "which is less risky?" weighs them on a risk, lists none
     if stems & _CONS:
         return Intent.cons
     if stems & _PROS:
@@ -122,6 +131,15 @@ def _weighs_approaches(question: str, named: set[str]) -> bool:
     if len(named) == 2 and _EITHER_OR.search(question):
         return True
     return bool(named) and bool(_COMPARATIVE.search(question)) and "than" in words(question)
+
+
+def weighs_a_point(question: str) -> bool:
+    """A question that opens by asking which approach wins on a named point ("which is cheaper
+    per call once we have heavy traffic?"): what it says of the asker qualifies the point."""
+    if not _LEADING_WHICH.match(question):
+        return False
+    terms = set(topic_terms(question))
+    return facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
 
 
 def _extra_topic(question: str) -> bool:

@@ -65,9 +65,18 @@ _SITUATION_LEADS = {
 }
 
 
-def situation_lead(outcome: str, cited: str) -> str:
-    """The verdict for a team's situation, with the cited statement that most decided it."""
-    return f"{_SITUATION_LEADS[outcome]}: {cited}"
+# A team that asks for advice without stating its case gets where to start.
+_OPEN_LEADS = {
+    "prompt_engineering": "**Start with prompt engineering**",
+    "fine_tuning": "**Fine-tuning** is the usual choice",
+    "hybrid": "**Combine both: start with prompt engineering, then fine-tune**",
+}
+
+
+def situation_lead(outcome: str, cited: str, *, known: bool = True) -> str:
+    """The verdict for a team's situation, with the cited statement that most decided it;
+    `known`: the question stated some of the situation."""
+    return f"{(_SITUATION_LEADS if known else _OPEN_LEADS)[outcome]}: {cited}"
 
 
 def factor_line(label: str, value: str, cited: str) -> str:

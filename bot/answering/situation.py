@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.answering.text import APPROACH_PATTERNS, stem, words
+from bot.answering.text import APPROACH_PATTERNS, approaches_in, stem, words
 from bot.assessment.intake import IntakeAnswers, Question
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "assessment" / "intake_cues.yaml"
@@ -36,7 +36,8 @@ _NEGATORS = frozenset(
     "no not without lack lacking lacks don't doesn't dont doesnt never zero none isn't aren't "
     "haven't hasn't hardly nobody neither nor".split()
 )
-NEGATION_SCOPE = 3  # words before a cue that a negation reaches
+NEGATION_SCOPE = 5  # words before a cue that a negation reaches ("nobody in our team has ML…")
+_CONJOINS = frozenset("and plus also while".split())
 NUMBER_WEIGHT = 2.5  # a stated count outweighs a cue of one or two words
 _ABSENT = frozenset({"none", "no", "low"})
 _ABOUT_THE_ASKER = frozenset(
@@ -59,6 +60,10 @@ _ASKS_ADVICE = re.compile(
     r"make sense|suitable|go with)\b",
     re.IGNORECASE,
 )
+# Words that put the choice between the approaches to the asker ("which approach should we…").
+_THE_CHOICE = frozenset("approach approaches option options method methods route path".split())
+# "cheaper", "faster": a comparison of the approaches, not a statement of the asker's case.
+_COMPARATIVE = re.compile(r"(?:cheap|fast|quick|slow|easi|hard|safe|costli|simpl)er", re.I)
 _NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?\b", re.IGNORECASE)
 _GENERIC_SCALE = frozenset({"low", "medium", "high", "none", "some", "strong", "moderate"})
 
@@ -133,7 +138,10 @@ def extract(question: str) -> list[Statement]:
     """The intake answers `question` states, one per field, in the intake's order."""
     found: dict[str, tuple[float, Statement]] = {}
     for clause in _clauses(_without_approach_names(question)):
-        tokens = [token.removesuffix("'s") for token in words(clause)]
+        tokens = [
+            "" if _COMPARATIVE.fullmatch(token) else token.removesuffix("'s")
+            for token in words(clause)
+        ]
         stems = [stem(token) for token in tokens]
         hits = _longest_matches(stems)
         topics = {cue.field for cue, _ in hits if cue.value is None}
@@ -164,12 +172,19 @@ def extract(question: str) -> list[Statement]:
 
 
 def is_situation(question: str, statements: Sequence[Statement]) -> bool:
-    """Whether the question describes a situation to advise on: it states an answer of the
-    intake and speaks of the asker or asks for advice, or it states several."""
-    if not statements:
-        return False
+    """Whether the question asks for advice on the asker's own case: it states an answer of
+    the intake and speaks of the asker or asks for advice ("a bank with 100k labeled
+    transactions, which approach?"), or a team asks for advice without stating any ("is
+    fine-tuning worth it for our team?": what is known is nothing, and the answer says what
+    would decide it). A question that only weighs the approaches on a point ("which is cheaper
+    to run at high volume?") is none: its "high volume" qualifies the point asked."""
     tokens = set(words(question))
-    return bool(_ABOUT_THE_ASKER & tokens or _ASKS_ADVICE.search(question)) or len(statements) > 1
+    about_the_asker = bool(_ABOUT_THE_ASKER & tokens)
+    asks_advice = bool(_ASKS_ADVICE.search(question))
+    if not statements:
+        on_the_choice = bool(approaches_in(question) or _THE_CHOICE & tokens)
+        return about_the_asker and asks_advice and on_the_choice
+    return about_the_asker or asks_advice
 
 
 def _without_approach_names(text: str) -> str:
@@ -180,28 +195,54 @@ def _without_approach_names(text: str) -> str:
 
 
 def _longest_matches(stems: Sequence[str]) -> list[tuple[_Cue, int]]:
-    """Cue matches, longest first, none overlapping a longer one ("data science" hides "data");
-    a topic and a value cue of the same words both count."""
+    """Cue matches, longest first. A longer cue hides the shorter ones it overlaps ("data
+    science" hides "data") unless the shorter one plainly states another field ("patient
+    records" is sensitive data, and its "patient" still a medical domain); a topic and a value
+    cue of the same words both count."""
     by_first = _cues_by_first_stem()
     hits = sorted(
         (
-            (cue, start)
+            (cue, start, end)
             for start, first in enumerate(stems)
             for cue in by_first.get(first, ())
-            if tuple(stems[start : start + len(cue.stems)]) == cue.stems
+            if (end := _match_end(stems, start, cue.stems)) is not None
         ),
         key=lambda hit: -len(hit[0].stems),
     )
-    taken: dict[int, int] = {}  # token position -> length of the cue that holds it
+    taken: dict[int, list[_Cue]] = {}  # token position -> the cues that hold it
     kept = []
-    for cue, start in hits:
-        span = range(start, start + len(cue.stems))
-        if any(taken.get(position, 0) > len(cue.stems) for position in span):
+    for cue, start, end in hits:
+        span = range(start, end)
+        if any(
+            len(holder.stems) > len(cue.stems) and _hides(holder, cue)
+            for position in span
+            for holder in taken.get(position, ())
+        ):
             continue
         kept.append((cue, start))
         for position in span:
-            taken[position] = max(taken.get(position, 0), len(cue.stems))
+            taken.setdefault(position, []).append(cue)
     return kept
+
+
+def _hides(longer: _Cue, shorter: _Cue) -> bool:
+    """Whether a longer cue overlapping a shorter one hides it."""
+    states_other_field = shorter.value is not None and not shorter.needs_topic
+    return longer.field == shorter.field or not states_other_field
+
+
+def _match_end(stems: Sequence[str], start: int, cue: Sequence[str]) -> int | None:
+    """Where a cue matched from `start` ends; one extra word may stand between two of its
+    words ("a large labeled dataset" states "large dataset"). None when it does not match."""
+    position = start + 1
+    for word in cue[1:]:
+        if position < len(stems) and stems[position] == word:
+            position += 1
+        elif position + 1 < len(stems) and stems[position + 1] == word:
+            position += 2
+        else:
+            return None
+    return position
 
 
 def _clauses(text: str) -> list[str]:
@@ -250,7 +291,14 @@ def _cues_by_first_stem() -> dict[str, tuple[_Cue, ...]]:
 
 
 def _negated(tokens: Sequence[str], start: int) -> bool:
-    return bool(_NEGATORS & set(tokens[max(0, start - NEGATION_SCOPE) : start]))
+    """A negation within reach before the cue, not across an "and" ("no labeled data and a
+    strong ML team": the team is not negated)."""
+    for token in reversed(tokens[max(0, start - NEGATION_SCOPE) : start]):
+        if token in _NEGATORS:
+            return True
+        if token in _CONJOINS:
+            return False
+    return False
 
 
 def _question(field: str) -> Question:

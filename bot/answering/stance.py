@@ -28,12 +28,12 @@ _POSITIVE = frozenset(
     """
     better best higher greater superior excel excels outperform outperforms comparable
     improve improves improved enhance enhances stronger faster quicker cheaper easier
-    broader surpass surpasses more most easily
+    broader surpass surpasses more most easily high choose ideal suited suitable
     """.split()
 )
 _NEGATIVE = frozenset(
     """
-    less least lower worse poorer weaker slower harder lack lacks lacking loss limiting
+    less least low lower worse poorer weaker slower harder lack lacks lacking loss limiting
     limits limited reduce reduces reduced degrade degrades fail fails fewer
     """.split()
 )
@@ -58,6 +58,45 @@ ASPECT_FAMILIES = tuple(
         "maintenance maintain maintained update updates updated updating date",
     )
 )
+
+
+def _stemmed(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in words(text))
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One side of an aspect on which the approaches compare the other way round: fine-tuning
+    costs more to start and less to run; prompt engineering is quicker to deploy, fine-tuning
+    quicker to respond. A question that names a facet is answered by the statements on it."""
+
+    triggers: frozenset[str]  # stems that ask about it ("to run at high volume")
+    terms: frozenset[str]  # stems that put a statement on it ("per-request", "ongoing")
+    family: frozenset[str]  # the aspect it is a side of
+
+
+_COST, _SPEED = ASPECT_FAMILIES[2], ASPECT_FAMILIES[3]
+_RUNNING = "run running ongoing inference volume scale scaled call calls requests"
+_STARTING = "upfront initial initially start started starting begin beginning entry"
+_RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
+FACETS = (
+    Facet(
+        _stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST
+    ),
+    Facet(_stemmed(_STARTING), _stemmed(f"{_STARTING} setup training"), _COST),
+    Facet(
+        _stemmed(_RESPONDING), _stemmed(f"{_RESPONDING} response responses respond token"), _SPEED
+    ),
+)
+
+
+def facet_of(terms: Iterable[str]) -> Facet | None:
+    """The facet a question's own stems (not their families) ask about, if exactly one."""
+    terms = set(terms)
+    asked = [facet for facet in FACETS if facet.triggers & terms]
+    return asked[0] if len(asked) == 1 else None
+
+
 # What a cue can qualify that is a cost: more of it is worse.
 _BURDENS = frozenset(
     stem(word)
@@ -65,6 +104,7 @@ _BURDENS = frozenset(
     cost costs expense expenses expensive resource resources time effort data overfitting
     forgetting risk risks prone token tokens computational compute power maintenance complexity
     intensive upfront rigid inflexible dependent investment training retraining storage
+    latency lag
     """.split()
 )
 _LEADING_CONTRAST = re.compile(r"^\s*(?:while|whereas|although|though)\b([^,]+),", re.IGNORECASE)
@@ -82,6 +122,9 @@ _PRONOUN_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 CUE_WINDOW = 3  # words after a cue that it can qualify
+# Cues of amount: in a cell they qualify the row's label ("Cost" · "high upfront").
+_QUANTITIES = frozenset("low lower less least fewer high higher more most greater".split())
+_CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
 
 
 _COMPARATIVE = re.compile(
@@ -124,9 +167,19 @@ def aspect_family(terms: Iterable[str]) -> frozenset[str]:
     return frozenset(terms.union(*(family for family in ASPECT_FAMILIES if family & terms)))
 
 
-def stance_of(text: str, *, aspect: Iterable[str], subject: str | None = None) -> Stance:
-    """How `text` leans between the approaches on the `aspect` (stems, see `aspect_family`)."""
+def stance_of(
+    text: str,
+    *,
+    aspect: Iterable[str],
+    subject: str | None = None,
+    facet: Facet | None = None,
+    label: str = "",
+) -> Stance:
+    """How `text` leans between the approaches on the `aspect` (stems, see `aspect_family`);
+    `facet`: only cues on that side of the aspect count; `label`: a table cell's row label,
+    the noun its cues qualify ("Ongoing Costs" · "lower" is a lower cost)."""
     aspect = set(aspect)
+    context = _stemmed(label)
     score = 0.0
     on_aspect = False
     current = subject
@@ -136,12 +189,21 @@ def stance_of(text: str, *, aspect: Iterable[str], subject: str | None = None) -
         current = subject_of(clause, current)
         if current is None:
             continue
-        lean, hit = _clause_lean(clause, aspect)
+        lean, hit = _clause_lean(clause, aspect, facet=facet, context=context)
         on_aspect = on_aspect or hit
         score += lean if current == PROMPT_ENGINEERING else -lean
     named = approaches_in(text) | ({subject} if subject else set())
     comparative = len(named) == 2 or bool(_COMPARATIVE.search(text))
     return Stance(score=score, on_aspect=on_aspect, comparative=comparative)
+
+
+def asks_for_the_worse(
+    question: str, *, aspect: Iterable[str], facet: Facet | None = None
+) -> bool:
+    """Whether a which-question asks which approach does worse on the point ("which is more
+    expensive?", "which needs more data?", "which is slower?"): its own cues lean against."""
+    lean, _ = _clause_lean(question, set(aspect), facet=facet, context=frozenset())
+    return lean < 0
 
 
 def _clauses(text: str) -> list[str]:
@@ -152,25 +214,49 @@ def _clauses(text: str) -> list[str]:
     return _CLAUSE_BREAK.split(text)
 
 
-def _clause_lean(clause: str, aspect: set[str]) -> tuple[float, bool]:
+def _clause_lean(
+    clause: str, aspect: set[str], *, facet: Facet | None, context: frozenset[str]
+) -> tuple[float, bool]:
     """The summed direction of the clause's cues on the aspect, for its subject."""
     tokens = words(
         APPROACH_PATTERNS[PROMPT_ENGINEERING].sub(
             " ", APPROACH_PATTERNS[FINE_TUNING].sub(" ", clause)
         )
     )
+    if facet is not None:
+        aspect = aspect | facet.family | facet.terms
     lean = 0.0
     for index, token in enumerate(tokens):
         direction = 1 if token in _POSITIVE else -1 if token in _NEGATIVE else 0
         if not direction:
             continue
         window = [stem(word) for word in tokens[index + 1 : index + 1 + CUE_WINDOW]]
-        if not (aspect & set(window) or stem(token) in aspect):
+        if not (aspect & set(window) or stem(token) in aspect or aspect & context):
             continue
-        if any(word in _BURDENS for word in window):
+        if facet is not None and not facet.terms & (_up_to_next_cue(window) | context):
+            continue  # a cue on the other side of the aspect ("low upfront" for running costs)
+        # "lower costs", "costs less", or "lower" in a cell of the row "Ongoing Costs": less
+        # of a burden
+        before = stem(tokens[index - 1]) if index else ""
+        if (
+            any(word in _BURDENS for word in window)
+            or (before in _BURDENS and token in _QUANTITIES)
+            or (context & _BURDENS and token in _QUANTITIES)
+        ):
             direction = -direction
         lean += direction
     return lean, lean != 0
+
+
+def _up_to_next_cue(window: Sequence[str]) -> set[str]:
+    """The words a cue qualifies: those after it, up to the next cue ("low upfront, higher
+    per use": "low" qualifies "upfront" only)."""
+    qualified = set()
+    for word in window:
+        if word in _CUE_STEMS:
+            break
+        qualified.add(word)
+    return qualified
 
 
 @dataclass(frozen=True)

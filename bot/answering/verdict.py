@@ -18,7 +18,7 @@ from bot.answering.composer import Sources
 from bot.answering.retrieval import Corpus
 from bot.answering.scoring import ScoredPassage
 from bot.answering.wording import capitalized, passage_text, row_sentence
-from bot.answering.stance import stance_of
+from bot.answering.stance import Facet, stance_of
 from bot.answering.text import (
     APPROACH_NAMES,
     approach_mentions,
@@ -41,9 +41,13 @@ class Verdict:
 
 
 def favoured(
-    corpus: Corpus, scored: Sequence[ScoredPassage], *, aspect: frozenset[str]
+    corpus: Corpus,
+    scored: Sequence[ScoredPassage],
+    *,
+    aspect: frozenset[str],
+    facet: Facet | None = None,
 ) -> Verdict | None:
-    """The approach the relevant passages favour on `aspect` (stems), or None."""
+    """The approach the relevant passages favour on `aspect` (stems), or on its `facet`."""
     if not scored:
         return None
     best = scored[0].relevance
@@ -52,7 +56,7 @@ def favoured(
     for item in scored[:CANDIDATES]:
         if item.relevance < best - BAND:
             break
-        for approach, lean in _leans(corpus, item, aspect).items():
+        for approach, lean in _leans(corpus, item, aspect, facet).items():
             if lean <= 0:
                 continue
             weight = lean * item.relevance
@@ -68,13 +72,27 @@ def favoured(
     return Verdict(approach=approach, lead=items[0], supporting=tuple(items[1:]))
 
 
+def the_worse(corpus: Corpus, verdict: Verdict) -> Verdict | None:
+    """The answer to "which does worse on this?": the other approach of the statements that
+    favour the winner, led by the first that names it first (a table row names both)."""
+    for item in (verdict.lead, *verdict.supporting):
+        named = [claim.approach for claim in item.passage.claims if claim.kind == "cell"]
+        named += [approach for _, approach in approach_mentions(passage_text(corpus, item.index))]
+        other = next((approach for approach in named if approach != verdict.approach), None)
+        if other is None:
+            continue
+        rest = tuple(each for each in (verdict.lead, *verdict.supporting) if each is not item)
+        return Verdict(approach=other, lead=item, supporting=rest)
+    return None
+
+
 def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
     """The first sentence: the winner named first, with the marker of its source."""
     passage = verdict.lead.passage
     n = sources.marker(passage.chunk)
     cells = [claim for claim in passage.claims if claim.kind == "cell"]
     if any(claim.approach == verdict.approach for claim in cells):
-        return f"{row_sentence(cells, first=verdict.approach)[:-1]} [{n}]."
+        return f"{row_sentence(cells, first=verdict.approach)} [{n}]"
     text = passage_text(corpus, verdict.lead.index)
     mentions = approach_mentions(text)
     if mentions and mentions[0][1] == verdict.approach:
@@ -98,7 +116,9 @@ def names_verdict(text: str, accepted: Sequence[str]) -> bool:
     return "hybrid" in accepted and both
 
 
-def _leans(corpus: Corpus, item: ScoredPassage, aspect: frozenset[str]) -> dict[str, float]:
+def _leans(
+    corpus: Corpus, item: ScoredPassage, aspect: frozenset[str], facet: Facet | None
+) -> dict[str, float]:
     """How strongly the passage favours each approach on the aspect (cells scored apart)."""
     passage = item.passage
     if passage.row and passage.row.by_approach:
@@ -107,15 +127,22 @@ def _leans(corpus: Corpus, item: ScoredPassage, aspect: frozenset[str]) -> dict[
         for claim in passage.claims:
             if claim.kind != "cell":
                 continue
-            stance = stance_of(claim.statement, aspect=aspect | _stems_of(passage.row.label),
-                               subject=claim.approach)
+            stance = stance_of(
+                claim.statement,
+                aspect=aspect,
+                subject=claim.approach,
+                facet=facet,
+                label=passage.row.label,
+            )
             if not (stance.on_aspect and label_on_aspect):
                 continue
             favours = stance.favours
             if favours:
                 leans[favours] = leans.get(favours, 0.0) + abs(stance.score)
         return leans
-    stance = stance_of(passage.text, aspect=aspect, subject=corpus.subjects[item.index])
+    stance = stance_of(
+        passage.text, aspect=aspect, subject=corpus.subjects[item.index], facet=facet
+    )
     if stance.on_aspect and stance.favours is not None:
         return {stance.favours: abs(stance.score)}
     # "When to use X: rapid prototyping" answers "which is better for rapid prototyping?".

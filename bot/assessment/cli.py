@@ -20,7 +20,7 @@ from bot.assessment.recommend import recommend
 from bot.assessment.recommendation import Recommendation
 from bot.assessment.render import render
 from bot.settings import Settings
-from ingest.cli import DataDir, KnowledgeDir, settings_with
+from common.options import DataDir, KnowledgeDir, settings_with
 
 EXIT_NO_INDEX = 1
 EXIT_INVALID = 2
@@ -86,9 +86,9 @@ def _fail(problems: list[str], stderr: Console) -> NoReturn:
 
 def _require_index(settings: Settings, stderr: Console) -> None:
     # Imported here, like the index below: Chroma and torch take seconds `--help` never needs.
-    from ingest.store import VersionStore
+    from ingest.stores import open_store
 
-    if VersionStore(settings.index_dir).current_name() is None:
+    if open_store(settings).current_name() is None:
         _no_index(settings, stderr)
 
 

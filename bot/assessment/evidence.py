@@ -54,7 +54,7 @@ class Citation(BaseModel):
         f"the chunk, in order, joined by {GAP.strip()!r} where text was left out."
     )
     url: str | None = None
-    trust: Literal["normal", "low"] = "normal"  # as the document's front matter says
+    trust: Literal["normal", "low"] = "normal"  # an admin's `trust: low`: shown by the citation
     chunk_id: str
     score: float = Field(description="Cosine similarity of the passage to the evidence query.")
 

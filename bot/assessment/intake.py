@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -205,7 +205,8 @@ class IntakeAnswers(BaseModel):
         """Every field as a question, grouped by step, in the order a front end asks them."""
         asked = []
         for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra
+            extra = cast(dict[str, Any], field.json_schema_extra)  # every field has its step
+            options: tuple[tuple[str, str], ...]
             if field.annotation is bool:
                 options = BOOLEAN_OPTIONS
             elif isinstance(field.annotation, type) and issubclass(field.annotation, Choice):

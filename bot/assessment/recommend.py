@@ -17,31 +17,21 @@ from bot.assessment.scoring import (
     score,
 )
 from bot.assessment.weights import Weights, load_weights
-from bot.settings import Settings
 
 if TYPE_CHECKING:  # importing the index loads torch and Chroma: only when searching
     from ingest.index import KnowledgeIndex
 
 
 def recommend(
-    answers: IntakeAnswers | Mapping[str, object], index: "KnowledgeIndex | None" = None
+    answers: IntakeAnswers | Mapping[str, object], index: "KnowledgeIndex"
 ) -> Recommendation:
     """Recommend prompt engineering, fine-tuning or a hybrid for a team's answers.
 
     `answers` is validated first (`InvalidAnswersError` names every problem). Each factor and the
     next steps are backed by passages searched in `index` now, so the evidence follows the
-    knowledge base; without an index, the one the settings point at is opened (and raises
-    `ingest.store.IndexNotBuiltError` if there is none yet).
+    knowledge base; the caller opens it from the settings it was given.
     """
     answers = parse_answers(answers)
-    if index is None:
-        from ingest.index import KnowledgeIndex
-
-        own_index = KnowledgeIndex(Settings())
-        try:
-            return recommend(answers, own_index)
-        finally:
-            own_index.close()
     weights = load_weights()
     scores = score(answers, weights)
     outcome = decide(scores, weights)
@@ -70,11 +60,16 @@ def _factors(answers: IntakeAnswers, weights: Weights, index: "KnowledgeIndex") 
         and weights.weight(question.field, answers.value_of(question.field)).strength
     ]
     pushing.sort(key=lambda pair: -weights.weight(pair[0].field, pair[1]).strength)
-    factors, cited = [], set()
+    factors: list[Factor] = []
+    cited: set[str] = set()
     for question, value in pushing:
         weight = weights.weight(question.field, value)
         # Among equally good passages, one not cited yet: each line gets its own evidence.
-        citation = find_evidence(index, weight.evidence, avoid=frozenset(cited))
+        citation = (
+            find_evidence(index, weight.evidence, avoid=frozenset(cited))
+            if weight.evidence is not None  # always, for an answer that pushes (`Weight`)
+            else None
+        )
         if citation is not None:
             cited.add(citation.text)
         factors.append(

@@ -16,7 +16,8 @@ from rich.console import Console
 
 from bot.sandbox import messages
 from bot.settings import Settings
-from ingest.cli import DataDir, KnowledgeDir, configure_logging, settings_with
+from common.logs import configure_logging
+from common.options import DataDir, KnowledgeDir, settings_with
 
 EXIT_FAILED = 1
 SLACK_CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
@@ -26,9 +27,7 @@ log = logging.getLogger("bot.sandbox")
 
 Port = Annotated[
     int | None,
-    typer.Option(
-        "--port", min=0, max=65535, help="Port of the page (0: any free port; env PORT)."
-    ),
+    typer.Option("--port", min=0, max=65535, help="Port of the page (0: any free port; env PORT)."),
 ]
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import signal
+import sys
 from typing import Annotated, NoReturn
 
 import typer
@@ -106,12 +107,17 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        if not drained:
-            # AI_STRATEGY_DRAIN_SECONDS is up (logged): the answers still running are dropped.
-            logging.shutdown()
-            os._exit(EXIT_FAILED)
-        bot.close(wait=True)
-        log.info(messages.log_stopped())
+        if drained:
+            bot.close(wait=True)
+            log.info(messages.log_stopped())
+    # Stopped (if not drained, AI_STRATEGY_DRAIN_SECONDS is up, logged, and the answers still
+    # running are dropped): nothing is left to finish. The process ends here, without the
+    # interpreter's teardown, where native libraries' exit-time destructors race their own
+    # threads and sometimes abort a cleanly stopped bot (SIGABRT, "terminate called…").
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0 if drained else EXIT_FAILED)
 
 
 def _serve_socket_mode(bot, settings: Settings, *, host: str, port: int) -> bool:

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from bot.settings import Settings
 from bot.storage import messages
-from ingest.cli import DataDir, settings_with
+from common.options import DataDir, settings_with
 
 EXIT_FAILED = 1
 

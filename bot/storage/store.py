@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -61,8 +61,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.answering.models import Turn
-from ingest.knowledge_files import KnowledgeChange
 from bot.storage import messages, schema
+from ingest.knowledge_files import KnowledgeChange
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,10 @@ def create_database_engine(url: str) -> Engine:
     return engine
 
 
-_ON_CONFLICT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_ON_CONFLICT_INSERT: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 class Store:
@@ -563,10 +566,7 @@ class Store:
                 .order_by(knowledge_changes.c.at.desc(), knowledge_changes.c.id.desc())
                 .limit(latest)
             ).all()
-        return [
-            KnowledgeChange(**{**row._mapping, "at": _aware(row.at)})
-            for row in rows
-        ]
+        return [KnowledgeChange(**{**row._mapping, "at": _aware(row.at)}) for row in rows]
 
     def record_reason(
         self,

@@ -1,6 +1,6 @@
 """Secrets in text: the shapes of credentials, replaced with `[redacted]`.
 
-One list for both places secrets must not pass: log lines (`ingest.logs.Redactor`) and the
+One list for both places secrets must not pass: log lines (`common.logs.Redactor`) and the
 text of documents at ingest (a pasted notes file with a Slack token must not be quoted in an
 answer).
 """

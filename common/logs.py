@@ -16,12 +16,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import BaseSettings
 
-from ingest.redaction import REDACTED, redact_secrets
+from common.redaction import REDACTED, redact_secrets
+from common.settings import SETTINGS_SOURCES
 
 LogFormat = Literal["text", "json"]
-NOISY_LOGGERS = ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s")
+# Libraries whose INFO and DEBUG lines are chatter to whoever runs a command ("setup plugin …",
+# "Building index from tokens"): only their warnings and errors are shown.
+NOISY_LOGGERS = (
+    "httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s", "alembic",
+)  # fmt: skip
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` (uvicorn's
 # `color_message` is its message again, with terminal colours).
@@ -32,11 +38,13 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 
 class LogSettings(BaseSettings):
-    """The one setting logging needs, for commands that read no other (`ingest`)."""
+    """How log lines are written (the bot's server settings compose it)."""
 
-    model_config = SettingsConfigDict(env_prefix="AI_STRATEGY_", env_file=".env", extra="ignore")
+    model_config = SETTINGS_SOURCES
 
-    log_format: LogFormat = "text"
+    log_format: LogFormat = Field(
+        "text", description="`text` (readable, for a terminal) or `json` (one object per line)."
+    )
 
 
 class Redactor(logging.Filter):
@@ -67,6 +75,14 @@ class Redactor(logging.Filter):
         return True
 
 
+class QuietLibraries(logging.Filter):
+    """Drops the chatter of `NOISY_LOGGERS`, on the handler: setting their levels is not enough,
+    as some set their own on import (bm25s to DEBUG) and are imported after logging is set up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in NOISY_LOGGERS
+
+
 class JsonLinesFormatter(logging.Formatter):
     """One JSON object per record, on one line."""
 
@@ -80,15 +96,19 @@ class JsonLinesFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRIBUTES and key not in entry:
                 entry[key] = value
-        if record.exc_info or record.exc_text:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def configure_logging(
-    verbose: bool = False, *, log_format: LogFormat = "text", secrets: Iterable[str] = ()
+    verbose: bool = False, *, log_format: LogFormat | None = None, secrets: Iterable[str] = ()
 ) -> None:
-    """Send every logger's records (ours, uvicorn's, the libraries') to one stderr handler."""
+    """Send every logger's records (ours, uvicorn's, the libraries') to one stderr handler:
+    text or JSON lines (`AI_STRATEGY_LOG_FORMAT` unless given), secrets redacted."""
+    log_format = log_format or LogSettings().log_format
     if log_format == "json":
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonLinesFormatter())
@@ -99,6 +119,7 @@ def configure_logging(
 
         handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(QuietLibraries())
     handler.addFilter(Redactor(secrets))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True

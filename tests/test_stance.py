@@ -1,0 +1,61 @@
+"""Which way a statement leans on the point asked, read from the knowledge model's claims.
+
+Statements and labels written for this test, in the shape of the documents' table cells.
+"""
+
+from bot.answering.scoring import question_terms
+from bot.answering.stance import aspect_family, asks_for_the_worse, facet_of, stance_of
+from bot.answering.text import FINE_TUNING, PROMPT_ENGINEERING
+
+
+def lean(statement: str, question: str, *, subject: str, label: str = "") -> str | None:
+    terms = question_terms(question)
+    stance = stance_of(
+        statement, aspect=aspect_family(terms), facet=facet_of(terms), subject=subject, label=label
+    )
+    return stance.favours if stance.on_aspect else None
+
+
+def test_an_amount_in_a_cell_qualifies_the_rows_burden():
+    question = "Which is cheaper to run at scale?"
+    ongoing = lean("High upfront, lower ongoing", question, subject=FINE_TUNING, label="Cost")
+    per_use = lean(
+        "Low upfront, higher per use", question, subject=PROMPT_ENGINEERING, label="Cost"
+    )
+    assert ongoing == per_use == FINE_TUNING
+
+
+def test_a_facet_asked_ignores_cues_on_the_other_side_of_the_aspect():
+    running = "Which one costs less per request in production?"
+    starting = "Which is cheaper to start with?"
+    cell = "Low upfront, higher per use"
+    assert lean(cell, running, subject=PROMPT_ENGINEERING, label="Cost") == FINE_TUNING
+    assert lean(cell, starting, subject=PROMPT_ENGINEERING, label="Cost") == PROMPT_ENGINEERING
+
+
+def test_a_manner_cue_is_not_an_amount_of_the_burden():
+    question = "Which is easier to keep up to date?"
+    assert lean(
+        "Easily updated with refined prompts", question, subject=PROMPT_ENGINEERING,
+        label="Maintenance",
+    ) == PROMPT_ENGINEERING  # fmt: skip
+
+
+def test_response_speed_is_its_own_facet_of_speed():
+    question = "Which gives lower latency?"
+    assert facet_of(question_terms(question)) is not None
+    assert lean("Uses fewer tokens per call", question, subject=FINE_TUNING) == FINE_TUNING
+    # deployment speed says nothing of how fast answers come back
+    assert lean("Faster to deploy", question, subject=PROMPT_ENGINEERING) is None
+
+
+def test_a_question_can_ask_which_does_worse():
+    def worse(question: str) -> bool:
+        terms = question_terms(question)
+        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
+
+    assert worse("Which is more expensive to begin with?")
+    assert worse("Which one needs more training data?")
+    assert worse("Which is slower to deploy?")
+    assert not worse("Which is cheaper to begin with?")
+    assert not worse("Which is less prone to overfitting?")
