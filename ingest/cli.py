@@ -31,7 +31,7 @@ from ingest.settings import IndexSettings
 
 if TYPE_CHECKING:
     from ingest.knowledge_files import KnowledgeChange
-    from ingest.pipeline import IngestSummary
+    from ingest.outcomes import IngestSummary
     from ingest.quality_gate import CheckRunner
 
 EXIT_FAILED = 1
@@ -87,8 +87,8 @@ def run_with_feedback(
     settings: IndexSettings, *, rebuild: bool = False, dry_run: bool = False, force: bool = False
 ) -> "IngestSummary":
     """One ingest with the progress bar and the quality checks; exit 1 with a message on failure."""
+    from ingest.errors import IndexBusyError
     from ingest.pipeline import run_ingest
-    from ingest.store import IndexBusyError
 
     token = settings.chroma_auth_token
     configure_logging(secrets=[token.get_secret_value()] if token else [])
@@ -391,8 +391,8 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """Show the chunks of the index closest to a query (for checking retrieval)."""
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import IndexMismatchError, KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     settings = settings_with(IndexSettings, knowledge_dir, data_dir)
     index = KnowledgeIndex(settings)

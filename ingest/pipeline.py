@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
 from ingest.discovery import discover
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.index import KnowledgeIndex
+from ingest.outcomes import DocumentChange, IngestSummary, SkippedFile
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
     UnreadableDocumentError,
@@ -44,45 +44,6 @@ log = logging.getLogger("ingest")
 # reads headings and completes the last section; 8: a sentence framed as the article's point
 # keeps only its claim
 PIPELINE_VERSION = 8
-
-
-class SkippedFile(BaseModel):
-    file: str
-    reason: str
-
-
-class DocumentChange(BaseModel):
-    """One document added, updated or deleted by a run, as an admin recognises it."""
-
-    change: str  # added | updated | deleted
-    doc: str
-    title: str
-    chunks: int = Field(description="Chunks of the document in the new version (0 if deleted).")
-
-
-class IngestSummary(BaseModel):
-    """What a run did; `--json` prints exactly this."""
-
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    embedded: int = 0
-    rebuilt: bool = False
-    dry_run: bool = False
-    version: str | None = None
-    skipped_files: list[SkippedFile] = []
-    changes: dict[str, list[str]] = {}
-    documents: list[DocumentChange] = []
-    gate: GateVerdict | None = Field(
-        None, description="The quality gate's verdict on the new version (None: no checks ran)."
-    )
-    published: bool = Field(
-        True, description="False when the gate kept the new version aside: nothing changed."
-    )
 
 
 @dataclass

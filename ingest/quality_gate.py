@@ -15,10 +15,12 @@ answer engine's evaluation).
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ingest.index import KnowledgeIndex
+if TYPE_CHECKING:  # the index loads Chroma; the records here are shown where it is not loaded
+    from ingest.index import KnowledgeIndex
 
 
 class FailedCheck(BaseModel):
@@ -36,7 +38,7 @@ class CheckResults(BaseModel):
 
 
 # (index pinned to a version, ids of the documents the new version holds) -> results
-CheckRunner = Callable[[KnowledgeIndex, set[str]], CheckResults]
+CheckRunner = Callable[["KnowledgeIndex", set[str]], CheckResults]
 
 
 class GateVerdict(BaseModel):
@@ -102,7 +104,7 @@ class ResultCache:
 def judge(
     runner: CheckRunner,
     *,
-    index_for: Callable[[str], KnowledgeIndex],
+    index_for: Callable[[str], "KnowledgeIndex"],
     candidate: str,
     current: str | None,
     documents: set[str],
@@ -131,7 +133,7 @@ def _week_ago() -> float:
     return time.time() - 7 * 24 * 3600
 
 
-def _run(runner: CheckRunner, index: KnowledgeIndex, documents: set[str]) -> CheckResults:
+def _run(runner: CheckRunner, index: "KnowledgeIndex", documents: set[str]) -> CheckResults:
     try:
         return runner(index, documents)
     finally:

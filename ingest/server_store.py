@@ -17,12 +17,11 @@ from chromadb.api.types import Include
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from ingest.errors import IndexServerError
+from ingest.errors import IndexNotBuiltError, IndexServerError
 from ingest.records import ChunkRecord
 from ingest.settings import StoreSettings
 from ingest.store import (
     BuildProgress,
-    IndexNotBuiltError,
     Manifest,
     VersionStore,
     add_in_batches,

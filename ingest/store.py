@@ -41,19 +41,12 @@ from chromadb.api.client import Client
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
+from ingest.errors import IndexBusyError, IndexNotBuiltError
 from ingest.records import ChunkRecord
 
 COLLECTION = "chunks"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 BUILDING_SUFFIX = ".building"
-
-
-class IndexBusyError(RuntimeError):
-    """Another ingest holds the index lock: only one may build a new version at a time."""
-
-
-class IndexNotBuiltError(RuntimeError):
-    """There is no published index yet: run `ai-strategy ingest` first."""
 
 
 class DocumentEntry(BaseModel):

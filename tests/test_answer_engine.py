@@ -360,3 +360,14 @@ def test_asking_to_use_both_gets_the_combined_answer(engine, question, history):
     assert answer.verdict is not None and answer.verdict.value == "hybrid"
     assert names_verdict(answer.text, ["hybrid"]), answer.text
     assert_well_cited(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How long does setting up prompt engineering take?", "What expertise does fine-tuning need?"],
+)
+def test_a_fact_about_one_approach_takes_its_cells_of_a_row_not_both(engine, question):
+    answer = engine.answer(question)
+    assert answer.grounded and answer.intent.value == "fact"
+    assert not _FLATTENED_ROW.search(answer.text), answer.text
+    assert_well_cited(answer)

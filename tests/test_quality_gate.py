@@ -10,7 +10,7 @@ from bot.cli import app
 from bot.settings import Settings
 from bot.slack.messages import reindex_done
 from ingest.index import KnowledgeIndex
-from ingest.pipeline import DocumentChange, IngestSummary
+from ingest.outcomes import DocumentChange, IngestSummary
 from ingest.quality_gate import CheckResults, FailedCheck, judge
 from ingest.store import VersionStore
 from tests.conftest import KNOWLEDGE_DIR

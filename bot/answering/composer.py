@@ -117,13 +117,17 @@ def render_sentences(
     *,
     first: str | None = None,
     terms: frozenset[str] = frozenset(),
+    only: str | None = None,
 ) -> list[str]:
     """Each chosen passage followed by its marker (`first`: the approach a row names first;
-    else the cell with most of the question's `terms` leads)."""
+    else the cell with most of the question's `terms` leads; `only`: a row gives only the cell
+    of that approach)."""
     lines = []
     previous = None
     for item in chosen:
-        text = passage_text(corpus, item.index, after=previous, first=first, terms=terms)
+        text = passage_text(
+            corpus, item.index, after=previous, first=first, terms=terms, only=only
+        )
         lines.append(f"{text} [{sources.marker(item.passage.chunk)}]")
         previous = item.index
     return lines

@@ -284,7 +284,10 @@ class AnswerEngine:
         if intent is Intent.fact:
             chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
         terms = frozenset(question_terms(query))
-        text = " ".join(render_sentences(corpus, chosen, sources, first=focus, terms=terms))
+        # A question about one approach gets its cells of a table row, not both side by side.
+        text = " ".join(
+            render_sentences(corpus, chosen, sources, first=focus, terms=terms, only=focus)
+        )
         return self._answer(question, [text], sources, chosen)
 
     @staticmethod

@@ -67,12 +67,17 @@ def passage_text(
     after: int | None = None,
     first: str | None = None,
     terms: frozenset[str] = frozenset(),
+    only: str | None = None,
 ) -> str:
-    """A passage as the answer shows it. A table row is written from its cells (`first` leads);
-    a claim without a subject is named; a leading "it" becomes the approach's name, unless the
-    sentence before it in the answer is its own antecedent (`after`)."""
+    """A passage as the answer shows it. A table row is written from its cells (`first` leads),
+    or from the cell of `only` (an answer about that approach alone); a claim without a subject
+    is named; a leading "it" becomes the approach's name, unless the sentence before it in the
+    answer is its own antecedent (`after`)."""
     passage = corpus.passages[index]
     cells = [claim for claim in passage.claims if claim.kind == "cell"]
+    own = [claim for claim in cells if claim.approach == only]
+    if own:
+        return claim_sentence(own[0]) + "."
     if cells:
         return row_sentence(cells, first=first, terms=terms)
     subject = corpus.subjects[index]

@@ -56,7 +56,7 @@ def assess(
             _require_index(settings, stderr)
         recommendation = _recommend(intake, settings, stderr)
     except (KeyboardInterrupt, EOFError):  # Ctrl-C anywhere, Ctrl-D in a select
-        stderr.print(f"\n{messages.cancelled()}")
+        stderr.print(f"\n{messages.CANCELLED}")
         raise typer.Exit(EXIT_CANCELLED) from None
     if as_json:
         print(json.dumps(recommendation.report(), ensure_ascii=False, indent=2))
@@ -103,8 +103,8 @@ def _interview(stderr: Console) -> IntakeAnswers:
 
 
 def _recommend(intake: IntakeAnswers, settings: Settings, stderr: Console) -> Recommendation:
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     index = KnowledgeIndex(settings)
     try:

@@ -109,8 +109,7 @@ def no_index(index_dir: object) -> str:
     )
 
 
-def cancelled() -> str:
-    return "Assessment cancelled."
+CANCELLED = "Assessment cancelled."
 
 
 def input_ended(field: str) -> str:

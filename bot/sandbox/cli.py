@@ -34,8 +34,8 @@ Port = Annotated[
 def ensure_index(settings: Settings) -> None:
     """Run the ingest, with its progress shown, when the knowledge folder has no index yet."""
     from ingest import cli as ingest_cli
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     index = KnowledgeIndex(settings)
     try:
@@ -49,7 +49,7 @@ def ensure_index(settings: Settings) -> None:
         ingest_cli.ingest(knowledge_dir=settings.knowledge_dir, data_dir=settings.data_dir)
     except typer.Exit as outcome:
         if outcome.exit_code != ingest_cli.EXIT_SKIPPED:  # skipped files are named; go on
-            stderr.print(f"[red]{messages.ingest_failed()}[/red]")
+            stderr.print(f"[red]{messages.INGEST_FAILED}[/red]")
             raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -61,7 +61,7 @@ def run_sandbox(settings: Settings, *, host: str, port: int) -> None:
 
     ensure_index(settings)
     engines = Engines.from_settings(settings)
-    stderr.print(messages.warming_up())
+    stderr.print(messages.WARMING_UP)
     try:
         engines.answer(EXAMPLE_QUESTIONS[0], ())
     except Exception:  # the bot apologizes per question; the page is still worth showing
@@ -86,7 +86,7 @@ def run_sandbox(settings: Settings, *, host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        stderr.print(messages.stopping())
+        stderr.print(messages.STOPPING)
         sandbox.stop()
 
 
@@ -136,7 +136,7 @@ def start(
         return
     ensure_index(settings)
     if settings.slack_app_token is not None:
-        print(messages.starting_bot_socket_mode(), flush=True)
+        print(messages.STARTING_BOT_SOCKET_MODE, flush=True)
     else:
         print(messages.starting_bot_http(host or "0.0.0.0", bound_port), flush=True)
     serve(

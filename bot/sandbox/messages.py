@@ -16,12 +16,10 @@ def no_index_yet(knowledge_dir: Path) -> str:
     )
 
 
-def ingest_failed() -> str:
-    return "The ingest failed, so the sandbox cannot answer questions; see the error above."
+INGEST_FAILED = "The ingest failed, so the sandbox cannot answer questions; see the error above."
 
 
-def warming_up() -> str:
-    return "Loading the answer engine (the embedding model loads once, on the first question)…"
+WARMING_UP = "Loading the answer engine (the embedding model loads once, on the first question)…"
 
 
 def port_in_use(host: str, port: int, error: OSError) -> str:
@@ -42,8 +40,7 @@ def sandbox_ready(page_url: str, bot_url: str, api_url: str, person: str) -> str
     )
 
 
-def stopping() -> str:
-    return "Stopping the sandbox…"
+STOPPING = "Stopping the sandbox…"
 
 
 def starting_sandbox(missing: list[str]) -> str:
@@ -62,26 +59,23 @@ def starting_bot_http(host: str, port: int) -> str:
     )
 
 
-def starting_bot_socket_mode() -> str:
-    return (
-        "Slack tokens found: starting the Slack bot (`ai-strategy serve`) in Socket Mode; there "
-        f"is no address to open: open Slack and @mention ai-strategy, or run {COMMAND}."
-    )
+STARTING_BOT_SOCKET_MODE = (
+    "Slack tokens found: starting the Slack bot (`ai-strategy serve`) in Socket Mode; there "
+    f"is no address to open: open Slack and @mention ai-strategy, or run {COMMAND}."
+)
 
 
 # -- answers of the page's server ----------------------------------------------------------
 
 
-def empty_message() -> str:
-    return "Type a message first."
+EMPTY_MESSAGE = "Type a message first."
 
 
 def unknown_command(command: str) -> str:
     return f"{command} is not a valid command. In this sandbox the app has one command: {COMMAND}."
 
 
-def unknown_conversation() -> str:
-    return "That conversation does not exist in this workspace."
+UNKNOWN_CONVERSATION = "That conversation does not exist in this workspace."
 
 
 def app_did_not_answer(status: int) -> str:
@@ -90,9 +84,7 @@ def app_did_not_answer(status: int) -> str:
     return f"The app answered HTTP {status}: Slack would show this as a failed request."
 
 
-def not_json() -> str:
-    return "Send JSON (Content-Type: application/json)."
+NOT_JSON = "Send JSON (Content-Type: application/json)."
 
 
-def cross_origin() -> str:
-    return "Requests from other sites are refused."
+CROSS_ORIGIN = "Requests from other sites are refused."

@@ -110,19 +110,17 @@ class SandboxPage:
 
         async def endpoint(request: Request) -> Response:
             if "application/json" not in request.headers.get("content-type", ""):
-                return JSONResponse({"ok": False, "error": messages.not_json()}, status_code=415)
+                return JSONResponse({"ok": False, "error": messages.NOT_JSON}, status_code=415)
             origin = request.headers.get("origin")
             if (
                 origin is not None
                 and origin != f"{request.url.scheme}://{request.headers.get('host')}"
             ):
-                return JSONResponse(
-                    {"ok": False, "error": messages.cross_origin()}, status_code=403
-                )
+                return JSONResponse({"ok": False, "error": messages.CROSS_ORIGIN}, status_code=403)
             try:
                 arguments = json.loads(await request.body() or b"{}")
                 if not isinstance(arguments, dict):
-                    raise RefusedAction(messages.not_json())
+                    raise RefusedAction(messages.NOT_JSON)
                 answer = await run_in_threadpool(handler, **arguments)
             except (RefusedAction, ValueError, TypeError, SlackError) as error:
                 return JSONResponse({"ok": False, "error": _reason(error)}, status_code=400)
@@ -135,7 +133,7 @@ class SandboxPage:
         with ws.lock:
             channel = ws.channels.get(conversation)
             if channel is None or self.person.id not in channel.members:
-                raise RefusedAction(messages.unknown_conversation())
+                raise RefusedAction(messages.UNKNOWN_CONVERSATION)
             return channel.id
 
     def send(self, *, conversation: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
@@ -143,7 +141,7 @@ class SandboxPage:
         channel = self._conversation_id(conversation)
         text = text.strip() if isinstance(text, str) else ""
         if not text:
-            raise RefusedAction(messages.empty_message())
+            raise RefusedAction(messages.EMPTY_MESSAGE)
         if text.startswith("/"):
             command, _, rest = text.partition(" ")
             if command != COMMAND:
