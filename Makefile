@@ -23,11 +23,12 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
+# Every figure of the README's benchmarks (about 8 minutes); bench/results/ keeps the details.
+# The 200-mention load test and the index sizes (deploy/README.md) are `python -m bench.load_test`
+# and `python -m bench.index_size`.
 bench: $(VENV)/.installed
-	$(VENV)/bin/python -m bench.ingest_bench
-	$(VENV)/bin/python -m bench.answer_bench
+	$(VENV)/bin/python -m bench.speed
 	$(VENV)/bin/python -m bench.slack_latency
-	$(VENV)/bin/python -m bench.load_test
 
 # The container image (deploy/README.md): `docker build` where a Docker engine runs, else
 # buildah on a Debian base made from Debian's packages; pip's configuration of this machine is

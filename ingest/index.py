@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from chromadb.errors import NotFoundError
 
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.records import KNOWLEDGE_METADATA, ChunkRecord, SearchHit
@@ -113,6 +112,8 @@ class KnowledgeIndex:
         return self.search_vector(self.embed_query(query), k)
 
     def search_vector(self, vector: list[float], k: int = 5) -> list[SearchHit]:
+        from chromadb.errors import NotFoundError  # Chroma is imported by what searches it
+
         try:
             return self._query(self._current(), vector, k)
         except NotFoundError:

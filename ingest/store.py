@@ -28,21 +28,23 @@ Layout under `<data_dir>/index/`:
 import fcntl
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Protocol, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar, cast
 
-import chromadb
 import numpy as np
-from chromadb.api.client import Client
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
 from ingest.errors import IndexBusyError, IndexNotBuiltError
 from ingest.records import ChunkRecord
+
+if TYPE_CHECKING:  # Chroma is imported where it is used: a second of a cold `ask` otherwise
+    import chromadb
+    from chromadb.api.client import Client
 
 COLLECTION = "chunks"
 SENTENCE_VECTORS = "sentence_vectors.npy"
@@ -80,7 +82,9 @@ class OpenVersion(Protocol):
     """A version held open by a reader: searchable until `close()`."""
 
     name: str
-    collection: chromadb.Collection
+
+    @property
+    def collection(self) -> "chromadb.Collection": ...
 
     def records(self) -> list[ChunkRecord]: ...
 
@@ -142,8 +146,12 @@ class Store(Protocol[Build]):
     def open_version(self, name: str) -> OpenVersion: ...
 
 
-def chroma_client(folder: Path) -> Client:
+def chroma_client(folder: Path) -> "Client":
     """An embedded Chroma client for one version folder, with telemetry off (no network)."""
+    import chromadb
+    from chromadb.api.client import Client
+    from chromadb.config import Settings as ChromaSettings
+
     client = chromadb.PersistentClient(
         path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
     )
@@ -151,8 +159,8 @@ def chroma_client(folder: Path) -> Client:
 
 
 def add_in_batches(
-    client: chromadb.ClientAPI,
-    collection: chromadb.Collection,
+    client: "chromadb.ClientAPI",
+    collection: "chromadb.Collection",
     records: list[ChunkRecord],
     vectors: np.ndarray,
     progress: BuildProgress,
@@ -369,19 +377,33 @@ class VersionStore:
 
 
 class LocalVersion:
-    """One version folder held open: its Chroma collection, its chunks, and the reader lock."""
+    """One version folder held open: its chunks, its Chroma collection, and the reader lock.
+
+    Chroma is opened on the first search: a reader that scores the chunks in memory (the answer
+    engine) never imports it, which is most of a cold `ask`'s start.
+    """
 
     def __init__(self, name: str, folder: Path, lock_handle: IO[str]) -> None:
         self.name = name
         self._folder = folder
         self._lock_handle = lock_handle
         self._records: list[ChunkRecord] | None = None
-        try:
-            self.client = chroma_client(folder / "chroma")
-            self.collection = self.client.get_collection(COLLECTION, embedding_function=None)
-        except BaseException:
-            lock_handle.close()
-            raise
+        self._client: Client | None = None
+        self._collection: chromadb.Collection | None = None
+        self._opening = threading.Lock()
+
+    @property
+    def collection(self) -> "chromadb.Collection":
+        with self._opening:
+            if self._collection is None:
+                client = chroma_client(self._folder / "chroma")
+                try:
+                    self._collection = client.get_collection(COLLECTION, embedding_function=None)
+                except BaseException:
+                    client.close()
+                    raise
+                self._client = client
+            return self._collection
 
     def records(self) -> list[ChunkRecord]:
         if self._records is None:
@@ -393,7 +415,9 @@ class LocalVersion:
         return _load_if_present(self._folder / SENTENCE_VECTORS)
 
     def close(self) -> None:
-        self.client.close()
+        with self._opening:
+            if self._client is not None:
+                self._client.close()
         self._lock_handle.close()
 
 

@@ -34,6 +34,8 @@ from ingest.pipeline import run_ingest
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev_questions.jsonl"
 QUERY_PATH_FORBIDDEN = ("torch", "transformers", "sentence_transformers", "langchain_huggingface")
+# The answer engine scores the chunks in memory: a cold `ask` does not open Chroma either.
+ASK_FORBIDDEN = (*QUERY_PATH_FORBIDDEN, "chromadb")
 
 
 def backend(settings: Settings, **changes) -> EmbedderSpec:
@@ -107,12 +109,12 @@ def test_dev_set_retrieval_and_citations_are_unchanged_by_the_backend(tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_cold_ask_imports_neither_torch_nor_transformers(indexed_settings, models_dir):
+def test_a_cold_ask_imports_neither_torch_nor_transformers_nor_chroma(indexed_settings, models_dir):
     probe = (
         "import sys\n"
         "from bot.cli import main\n"
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & {set(QUERY_PATH_FORBIDDEN)!r})\n"
+        f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & {set(ASK_FORBIDDEN)!r})\n"
         "print('LOADED', loaded, code, file=sys.stderr)\n"
     )
     environment = {

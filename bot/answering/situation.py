@@ -29,6 +29,7 @@ import yaml
 
 from bot.answering.text import APPROACH_PATTERNS, approaches_in, stem, words
 from bot.assessment.intake import IntakeAnswers, Question
+from bot.assessment.weights import YAML_LOADER
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "assessment" / "intake_cues.yaml"
 _CLAUSE_BREAK = re.compile(r"[.;!?,:()]|\bbut\b|\bwhereas\b|\bthough\b", re.IGNORECASE)
@@ -90,9 +91,14 @@ def _stems(text: str) -> tuple[str, ...]:
 
 
 @cache
+def _cue_fields() -> dict:
+    return yaml.load(CUES_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)["fields"]
+
+
+@cache
 def _cues() -> tuple[_Cue, ...]:
     """Every cue: the intake's labels, details and help texts, and intake_cues.yaml."""
-    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))["fields"]
+    data = _cue_fields()
     cues: list[_Cue] = []
     for question in IntakeAnswers.questions():
         if not question.options:
@@ -257,7 +263,7 @@ def _topic_stems(field: str) -> frozenset[tuple[str, ...]]:
 @cache
 def _number_scales() -> dict[str, tuple[tuple[float, str], ...]]:
     """Per field, the option a count stated beside its topic falls into (intake_cues.yaml)."""
-    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))["fields"]
+    data = _cue_fields()
     return {
         field: tuple(sorted((float(bound), str(value)) for bound, value in entry["numbers"]))
         for field, entry in data.items()
