@@ -198,6 +198,7 @@ class WebApi:
             "views.update": self.views_update,
             "views.publish": self.views_publish,
             "conversations.replies": self.conversations_replies,
+            "conversations.history": self.conversations_history,
             "assistant.threads.setStatus": self.assistant_set_status,
             "assistant.threads.setSuggestedPrompts": self.assistant_set_suggested_prompts,
             "assistant.threads.setTitle": self.assistant_set_title,
@@ -327,12 +328,14 @@ class WebApi:
                 status, answer = 404, "expired_url"
             elif hook.uses >= RESPONSE_URL_USES:
                 status, answer = 404, "used_url"
-            elif problem := message_error(body.get("text"), body.get("blocks")):
+            elif problem := message_error(
+                body.get("text"), body.get("blocks"), ai_blocks=ws.ai_features
+            ):
                 status, answer = 400, problem[0]
             else:
                 hook.uses += 1
                 status, answer = 200, "ok"
-                self.post_response(hook.channel, hook.user, body)
+                self.post_response(hook.channel, hook.user, body, replaces=hook.message_ts)
         args = {
             **body,
             "channel": hook.channel if hook else None,
@@ -343,10 +346,24 @@ class WebApi:
         )
         return PlainTextResponse(answer, status_code=status)
 
-    def post_response(self, channel_id: str, user: str, body: dict[str, Any]) -> None:
-        """Show a response to a command or an interaction: to the person, or in the channel."""
+    def post_response(
+        self, channel_id: str, user: str, body: dict[str, Any], *, replaces: str | None = None
+    ) -> None:
+        """Show a response to a command or an interaction: to the person, or in the channel.
+
+        With `replace_original`, the ephemeral message the interaction came from (`replaces`)
+        is replaced instead.
+        """
         ws = self.workspace
         with ws.lock:
+            replace = str(body.get("replace_original", "")).lower() in ("1", "true")
+            original = next(
+                (m for m in ws.ephemeral if replaces and m["ts"] == replaces and m["user"] == user),
+                None,
+            )
+            if replace and original is not None:
+                original.update(text=body.get("text", ""), blocks=copy.deepcopy(body.get("blocks")))
+                return
             if body.get("response_type") == "in_channel":
                 ws.add_message(
                     ws.resolve_channel(channel_id),
@@ -382,7 +399,9 @@ class WebApi:
         }
 
     def _check_message(self, args: dict[str, Any]) -> None:
-        problem = message_error(args.get("text"), args.get("blocks"))
+        problem = message_error(
+            args.get("text"), args.get("blocks"), ai_blocks=self.workspace.ai_features
+        )
         if problem is not None:
             raise SlackError(*problem)
         metadata = args.get("metadata")
@@ -544,11 +563,31 @@ class WebApi:
                 "response_metadata": {"next_cursor": _cursor(end) if more else ""},
             }
 
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A conversation's top-level messages, newest first, at most `limit`."""
+        ws = self.workspace
+        with ws.lock:
+            channel = ws.resolve_channel(str(args.get("channel", "")))
+            self.require_scope(HISTORY_SCOPE[channel.kind])
+            self._member_channel(channel.id)
+            try:
+                limit = min(max(int(args.get("limit") or 100), 1), REPLIES_PAGE_LIMIT)
+            except ValueError:
+                raise SlackError("invalid_limit") from None
+            top_level = [m for m in channel.messages if m.get("thread_ts") in (None, m["ts"])]
+            newest_first = list(reversed(top_level))
+            return {
+                "messages": copy.deepcopy(newest_first[:limit]),
+                "has_more": len(newest_first) > limit,
+            }
+
     def _assistant_thread(self, args: dict[str, Any], *, in_channels: bool) -> dict[str, Any]:
         """The state of a thread the app shows progress, prompts or a title in: a thread of its
         DM with a person (the assistant container), or with `in_channels` (setStatus under
         `chat:write`, since 2026-03) a thread of a conversation it is in."""
         ws = self.workspace
+        if not ws.ai_features:
+            raise SlackError("feature_not_enabled")
         channel = ws.resolve_channel(str(args.get("channel_id", "")))
         if channel.kind != "im" and not in_channels:
             raise SlackError("channel_not_found")

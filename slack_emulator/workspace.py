@@ -69,6 +69,7 @@ class ResponseUrl:
     user: str
     issued: float
     uses: int = 0
+    message_ts: str | None = None  # the message an interaction came from (replace_original)
 
 
 class Workspace:
@@ -83,6 +84,7 @@ class Workspace:
         bot_user_id: str = "U0AIBOT",
         bot_id: str = "B0AIBOT",
         bot_name: str = "ai-strategy",
+        ai_features: bool = True,
     ) -> None:
         self.lock = threading.RLock()
         self.team_id, self.team_domain, self.app_id = team_id, team_domain, app_id
@@ -95,6 +97,9 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.home_views: dict[str, str] = {}  # user -> the view id of their App Home tab
+        # Slack's AI-app surface (assistant threads, context_actions blocks): a paid-plan
+        # feature in some workspaces.
+        self.ai_features = ai_features
         # (channel, thread_ts) of assistant threads -> their status, suggested prompts, title
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self._counter = itertools.count(1)
@@ -178,11 +183,15 @@ class Workspace:
             trigger.used = True
             return trigger
 
-    def issue_response_url(self, channel: str, user: str) -> str:
+    def issue_response_url(
+        self, channel: str, user: str, *, message_ts: str | None = None
+    ) -> str:
         """The token of a `response_url` (valid 30 minutes, 5 uses)."""
         with self.lock:
             token = secrets.token_urlsafe(16)
-            self.response_urls[token] = ResponseUrl(channel, user, time.monotonic())
+            self.response_urls[token] = ResponseUrl(
+                channel, user, time.monotonic(), message_ts=message_ts
+            )
             return token
 
     # -- messages --------------------------------------------------------------------------
