@@ -9,11 +9,12 @@ request carries `X-Slack-Request-Timestamp` and `X-Slack-Signature: v0=<HMAC-SHA
 import hashlib
 import hmac
 import json
+import mimetypes
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -190,21 +191,24 @@ def message_deleted_event(
     }
 
 
-def file_object(ws: Workspace, user: str, name: str) -> dict[str, Any]:
-    """A file shared in a message, as Slack describes it (metadata only; no content)."""
+def file_object(ws: Workspace, user: str, name: str, size: int, base_url: str) -> dict[str, Any]:
+    """A file shared in a message, as Slack describes it: its private URLs (served by the
+    emulator under `/files-pri/`) need the bot's token and the `files:read` scope."""
     file_id = ws.new_id("F")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+    folder = f"{base_url}/files-pri/{ws.team_id}-{file_id}"
     return {
         "id": file_id,
         "created": int(time.time()),
         "name": name,
         "title": name,
         "filetype": extension,
-        "mimetype": "application/octet-stream",
+        "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
         "user": user,
-        "size": 1024,
+        "size": size,
         "mode": "hosted",
-        "url_private": f"https://files.slack.com/files-pri/{ws.team_id}-{file_id}/{name}",
+        "url_private": f"{folder}/{quote(name)}",
+        "url_private_download": f"{folder}/download/{quote(name)}",
     }
 
 

@@ -65,6 +65,7 @@ DEFAULT_SCOPES = (
     "chat:write",
     "reactions:write",
     "commands",
+    "files:read",
     "assistant:write",
 )
 DEFAULT_COMMAND = "/ai-strategy"
@@ -257,9 +258,10 @@ class SlackEmulator:
         text: str,
         *,
         thread_ts: str | None = None,
-        files: Iterable[str] = (),
+        files: Iterable[str | tuple[str, bytes]] = (),
     ) -> Said:
-        """A person posts a message (with `files` attached: their names): Slack stores it and
+        """A person posts a message (with `files` attached: names, or names and bytes, which
+        the bot can then download with `files:read`): Slack stores it and
         sends the app the events it subscribed to, for conversations the bot is in."""
         ws = self.workspace
         with ws.lock:
@@ -268,10 +270,14 @@ class SlackEmulator:
             message = ws.add_message(target, user=user, text=text, thread_ts=thread_ts)
             message["client_msg_id"] = str(uuid.uuid4())
             message["blocks"] = rich_text(text)
-            names = list(files)
-            if names:
+            shared = [(f, b"") if isinstance(f, str) else f for f in files]
+            if shared:
                 message.update(subtype="file_share", upload=False, display_as_bot=False)
-                message["files"] = [file_object(ws, user, name) for name in names]
+                message["files"] = []
+                for name, content in shared:
+                    info = file_object(ws, user, name, len(content), self.url)
+                    ws.share_file(user, target.id, info, content)
+                    message["files"].append(info)
             events = self._events_for(target, message)
         deliveries = [self.deliver_event(event) for event in events]
         return Said(message, target.id, deliveries)

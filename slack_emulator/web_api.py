@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from slack_emulator.validation import (
@@ -40,6 +40,7 @@ from slack_emulator.workspace import (
 )
 
 RESPONSE_URL_METHOD = "response_url"
+FILE_DOWNLOAD = "files-pri"  # how a download of a file's private URL is recorded
 JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata", "prompts", "loading_messages")
 REPLIES_PAGE_LIMIT = 1000
 # The bot scopes each method accepts (any one of them); methods not listed need none.
@@ -48,6 +49,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),
     "chat.delete": ("chat:write",),
+    "files.info": ("files:read",),
     "reactions.add": ("reactions:write",),
     "reactions.remove": ("reactions:write",),
     "assistant.threads.setStatus": ("assistant:write", "chat:write"),
@@ -198,6 +200,7 @@ class WebApi:
             "views.update": self.views_update,
             "views.publish": self.views_publish,
             "conversations.replies": self.conversations_replies,
+            "files.info": self.files_info,
             "conversations.history": self.conversations_history,
             "assistant.threads.setStatus": self.assistant_set_status,
             "assistant.threads.setSuggestedPrompts": self.assistant_set_suggested_prompts,
@@ -236,6 +239,8 @@ class WebApi:
         return [
             Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
             Route("/hooks/{token}", self._response_url_endpoint, methods=["POST"]),
+            Route("/files-pri/{team_file}/{name}", self._file_endpoint, methods=["GET"]),
+            Route("/files-pri/{team_file}/download/{name}", self._file_endpoint, methods=["GET"]),
         ]
 
     async def _api_endpoint(self, request: Request) -> Response:
@@ -315,6 +320,27 @@ class WebApi:
         """MissingScope unless the token holds one of `accepted` (nothing asked: fine)."""
         if accepted and not self.scopes.intersection(accepted):
             raise MissingScope(accepted[0])
+
+    async def _file_endpoint(self, request: Request) -> Response:
+        """A file's private URL: its bytes for the bot's token with `files:read` when the bot
+        can see the file; anything else is sent to the sign-in page, as Slack does."""
+        file_id = request.path_params["team_file"].rpartition("-")[2]
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        try:
+            if token != self.token or "files:read" not in self.scopes:
+                raise SlackError("not_authed")
+            shared = self.workspace.visible_file(file_id)
+        except SlackError as error:
+            self.calls.add(
+                RecordedCall(FILE_DOWNLOAD, {"file": file_id}, time.monotonic(), 302,
+                             {"ok": False, "error": error.code})
+            )  # fmt: skip
+            return RedirectResponse(f"{request.base_url}?redir={request.url.path}", status_code=302)
+        self.calls.add(
+            RecordedCall(FILE_DOWNLOAD, {"file": file_id}, time.monotonic(), 200, {"ok": True})
+        )
+        return Response(shared.content, media_type=shared.info["mimetype"])
 
     async def _response_url_endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -535,6 +561,9 @@ class WebApi:
             else:
                 stored = ws.open_home(user, view)
             return {"view": copy.deepcopy(stored)}
+
+    def files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"file": copy.deepcopy(self.workspace.visible_file(args.get("file")).info)}
 
     def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         """A thread, oldest first, in pages of `limit` (each page starts with the parent)."""

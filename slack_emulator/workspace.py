@@ -72,6 +72,15 @@ class ResponseUrl:
     message_ts: str | None = None  # the message an interaction came from (replace_original)
 
 
+@dataclass
+class SharedFile:
+    """A file someone shared: Slack's description of it, its bytes, where it was shared."""
+
+    info: dict[str, Any]
+    content: bytes
+    channels: set[str] = field(default_factory=set)
+
+
 class Workspace:
     """One team with a bot user, some people and channels; thread-safe."""
 
@@ -96,6 +105,7 @@ class Workspace:
         self.view_stacks: dict[str, list[str]] = {}  # user -> open view ids, root first
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
+        self.files: dict[str, SharedFile] = {}
         self.home_views: dict[str, str] = {}  # user -> the view id of their App Home tab
         # Slack's AI-app surface (assistant threads, context_actions blocks): a paid-plan
         # feature in some workspaces.
@@ -163,6 +173,20 @@ class Workspace:
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._counter):06d}{secrets.token_hex(3).upper()}"
+
+    def share_file(self, user: str, channel_id: str, info: dict[str, Any], content: bytes) -> None:
+        with self.lock:
+            self.files[info["id"]] = SharedFile(copy.deepcopy(info), content, {channel_id})
+
+    def visible_file(self, file_id: Any) -> SharedFile:
+        """A file the bot can see: shared in a conversation it is a member of."""
+        with self.lock:
+            shared = self.files.get(file_id) if isinstance(file_id, str) else None
+            if shared is None or not any(
+                self.bot_user_id in self.channels[channel].members for channel in shared.channels
+            ):
+                raise SlackError("file_not_found")
+            return shared
 
     def issue_trigger(self, user: str, *, view_id: str | None = None) -> str:
         """A trigger id, as Slack puts in a slash command or an interaction (valid 3 s, once)."""

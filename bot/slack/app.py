@@ -35,6 +35,7 @@ from bot.slack.feedback import Feedback
 from bot.slack.home import AppHome
 from bot.slack.ops import Metrics, Readiness
 from bot.slack.reindex import Reindexer
+from bot.slack.uploads import Uploads
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
 
@@ -174,7 +175,10 @@ def create_app(
     # One delivery path for every answer (and one memory of whether the workspace takes the
     # feedback_buttons element).
     delivery = Delivery(engines=engines, store=store, metrics=metrics)
+    uploads = Uploads(settings=settings, client=client, work=work, reindexer=reindexer)
+    uploads.register(app)
     conversations = Conversations(
+        uploads=uploads,
         engines=engines,
         store=store,
         work=work,

@@ -10,7 +10,9 @@ Which messages are questions is decided in the listeners, which return at once:
   own follow-ups, not addressed to someone else).
 - never edits (`message_changed`), joins, other apps or the bot itself; a deletion marks the
   question withdrawn, so an answer still being prepared is not posted.
-Messages with a file attached (`file_share`) are answered from their text.
+Messages with a file attached (`file_share`) are answered from their text; files shared in a
+DM are offered to be added to the knowledge base when an admin shares them
+(`bot.slack.uploads`).
 
 The answer itself runs on the background pool through `bot.slack.delivery`, with progress
 shown meanwhile (`bot.slack.progress`). Mentioned part-way through a thread, the bot reads the
@@ -38,6 +40,7 @@ from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
 from bot.slack.progress import Progress
 from bot.slack.thread_context import read_thread
+from bot.slack.uploads import Uploads
 from bot.slack.work import BackgroundWork
 from bot.storage import ChannelMode, Store
 from bot.storage.store import HISTORY_MAX_AGE
@@ -107,8 +110,10 @@ class Conversations:
         metrics: Metrics | None = None,
         channels: ChannelSettings | None = None,
         delivery: Delivery | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         self.store = store
+        self.uploads = uploads
         self.work = work
         self.client = client
         self.metrics = metrics or Metrics()
@@ -159,9 +164,14 @@ class Conversations:
         else:
             reply_in, conversation = thread, thread
         plain = from_slack(text, bot_user_id=bot_user_id)
+        question = question_of(event, plain, reply_in=reply_in, conversation=conversation)
+        if event.get("channel_type") == "im" and self.uploads is not None:
+            offer = self.uploads.reply_to(event, has_text=bool(plain))
+            if offer is not None:
+                self.take(body, event, question, bot_user_id=bot_user_id, reply=offer)
+                return
         if not plain or is_acknowledgement(plain):
             return
-        question = question_of(event, plain, reply_in=reply_in, conversation=conversation)
         self.take(body, event, question, bot_user_id=bot_user_id)
 
     def _is_follow_up(self, event: dict, text: str, *, bot_user_id: str | None) -> bool:

@@ -691,3 +691,45 @@ def log_reindexed(seconds: float, chunks: int) -> str:
 def _short(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text[:200] + ("…" if len(text) > 200 else "")
+
+
+# -- files shared in a DM (bot.slack.uploads) ------------------------------------------------
+
+
+def upload_offer(names: Sequence[str]) -> str:
+    listed = ", ".join(f"*{escape(name)}*" for name in names)
+    return (
+        f"Add {listed} to the knowledge base? I will convert it as `ai-strategy add FILE` "
+        "does and re-index (the quality gate still applies)."
+    )
+
+
+def upload_button(name: str) -> str:
+    return f"Add {name}"[:75]  # Slack's limit for a button's text
+
+
+def upload_started() -> str:
+    return ":arrows_counterclockwise: Adding the file and re-indexing; I will report back here."
+
+
+def upload_not_admin() -> str:
+    return (
+        "Thanks! Only admins can add files to the knowledge base, so I have left it alone. "
+        "Ask me a question in words and I will answer from the knowledge base."
+    )
+
+
+def upload_unsupported(names: Sequence[str], suffixes: Sequence[str]) -> str:
+    listed = ", ".join(f"*{escape(name)}*" for name in names)
+    return f"I can add {', '.join(suffixes)} files to the knowledge base; {listed} is not one."
+
+
+def upload_unavailable(code: str | None) -> str:
+    return (
+        f"the file cannot be read from Slack ({code or 'no answer'}); is it still shared with "
+        "me, and does the app have the `files:read` scope?"
+    )
+
+
+def log_upload_update_failed(code: str | None) -> str:
+    return f"could not update the offer to add a file: {code}"

@@ -12,6 +12,7 @@ BOT_SCOPES: Mapping[str, str] = {
     "chat:write": "posting answers, and the status while an answer is prepared",
     "reactions:write": "the :eyes: reaction where that status cannot be shown",
     "commands": "/ai-strategy",
+    "files:read": "files an admin shares in a DM, to add them to the knowledge base",
     "assistant:write": "the assistant thread's suggested prompts and title",
 }
 
