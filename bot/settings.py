@@ -68,12 +68,15 @@ class SlackSettings(BaseSettings):
         description="Slack Web API base URL; tests and the sandbox point it at the emulator.",
     )
     admin_users: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Slack user ids allowed to run `/ai-strategy reindex`."
+        default_factory=list,
+        description="Slack user ids allowed to run `/ai-strategy reindex`, `add` and `remove`, "
+        "and to change the channel settings in the App Home.",
     )
     thread_replies: ThreadReplies = Field(
         "asker",
         description="Untagged replies in a channel thread the bot answered: `asker` (only from "
-        "the person who asked it there), `anyone`, or `mentions` (never; tag the bot).",
+        "the person who asked it there), `anyone`, or `mentions` (never; tag the bot). Admins "
+        "override it per channel in the App Home.",
     )
 
     @field_validator("slack_api_url")

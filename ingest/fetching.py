@@ -6,6 +6,8 @@ before it is followed (a redirect to `file:` or `ftp:` is refused, not followed)
 connecting and on every read plus a deadline for the whole download, a size cap enforced while
 the body streams (a `Content-Length` above it is refused before reading), and an HTML content
 type. Every refusal is a `FetchRefused` whose message names the URL and the limit.
+`download_file` fetches a file uploaded to Slack within the same limits (any content type,
+no redirect followed).
 """
 
 import time
@@ -113,28 +115,60 @@ def _read(
             f"{url}: content type {content_type or '(none)'!r} is not an HTML page; "
             "for a PDF or text file, download it and use `ai-strategy add FILE`"
         )
+    return FetchedPage(
+        url=url,
+        requested_url=requested,
+        content_type=content_type,
+        body=_body(response, url, limits, deadline, what="page"),
+        encoding=response.charset_encoding,
+    )
+
+
+def download_file(url: str, name: str, limits: FetchLimits, *, headers: dict[str, str]) -> bytes:
+    """GET a file (e.g. one uploaded to Slack, with the bot's token in `headers`) within
+    `limits`, following no redirect: a file host redirects only when it refuses the request
+    (Slack sends an unauthorised download to its sign-in page). Raises FetchRefused."""
+    check_scheme(url)
+    deadline = time.monotonic() + limits.deadline_seconds
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(limits.timeout_seconds)) as client,
+            client.stream("GET", url, headers={"User-Agent": USER_AGENT, **headers}) as response,
+        ):
+            if response.is_redirect or response.status_code >= 400:
+                raise FetchRefused(
+                    f"{name}: the download was refused ({response.status_code} "
+                    f"{response.reason_phrase}); can the app read files (scope files:read)?"
+                )
+            return _body(response, name, limits, deadline, what="file")
+    except httpx.TimeoutException:
+        raise FetchRefused(
+            f"{name}: no answer within {limits.timeout_seconds:g} s (timed out); try again later"
+        ) from None
+    except httpx.HTTPError as error:
+        raise FetchRefused(f"{name}: could not be downloaded ({type(error).__name__})") from None
+
+
+def _body(
+    response: httpx.Response, shown: str, limits: FetchLimits, deadline: float, *, what: str
+) -> bytes:
+    """The body, refused as soon as it is known to exceed the size cap or the deadline."""
     cap = _megabytes(limits.max_bytes)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise FetchRefused(
-            f"{url}: the page is {_megabytes(int(declared))}, more than the {cap} limit"
+            f"{shown}: the {what} is {_megabytes(int(declared))}, more than the {cap} limit"
         )
     body = bytearray()
     for piece in response.iter_bytes():
         body += piece
         if len(body) > limits.max_bytes:
-            raise FetchRefused(f"{url}: the page is larger than the {cap} limit; refused")
+            raise FetchRefused(f"{shown}: the {what} is larger than the {cap} limit; refused")
         if time.monotonic() > deadline:
             raise FetchRefused(
-                f"{url}: the download took longer than {limits.deadline_seconds:g} s (timed out)"
+                f"{shown}: the download took longer than {limits.deadline_seconds:g} s (timed out)"
             )
-    return FetchedPage(
-        url=url,
-        requested_url=requested,
-        content_type=content_type,
-        body=bytes(body),
-        encoding=response.charset_encoding,
-    )
+    return bytes(body)
 
 
 def _megabytes(size: int) -> str:

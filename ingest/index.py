@@ -8,6 +8,7 @@ reads that version only (the quality gate uses this to try a version before it i
 """
 
 import threading
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -15,8 +16,16 @@ import numpy as np
 from ingest.embedding import Embedder, EmbedderSpec, load_embedder
 from ingest.records import KNOWLEDGE_METADATA, ChunkRecord, SearchHit
 from ingest.settings import IndexSettings
-from ingest.store import OpenVersion
+from ingest.store import Manifest, OpenVersion
 from ingest.stores import open_store
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """The index version searches read, and its manifest."""
+
+    name: str
+    manifest: Manifest
 
 
 class IndexMismatchError(RuntimeError):
@@ -61,6 +70,12 @@ class KnowledgeIndex:
     def version(self) -> str:
         """Name of the version searches currently read."""
         return self._current().name
+
+    def published(self) -> "PublishedVersion":
+        """The current version: its name, what it holds (documents, titles, chunk counts) and
+        when it was built."""
+        name = self.version
+        return PublishedVersion(name=name, manifest=self._store.read_manifest(name))
 
     def chunks(self) -> list[ChunkRecord]:
         """Every chunk of the current version, in document order (e.g. to build a BM25 index)."""

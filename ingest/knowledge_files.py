@@ -9,6 +9,7 @@ at it) instead of adding a second copy.
 """
 
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -119,6 +120,21 @@ def add_file(source: Path, knowledge_dir: Path) -> AddedDocument:
         if same_name.is_file() and _front_matter(same_name).get("source_file") == source.name:
             existing = same_name
     return _write(knowledge_dir, metadata, body, existing, fallback=source.stem)
+
+
+def add_upload(name: str, content: bytes, knowledge_dir: Path) -> AddedDocument:
+    """`add_file` for a file's bytes as uploaded (to Slack) under `name`; raises CannotAdd.
+    Only the name's last part is used, so an uploaded name cannot point outside a folder."""
+    safe_name = Path(name.replace("\\", "/")).name
+    if safe_name in ("", ".", ".."):
+        raise CannotAdd(f"{name!r} is not a file name")
+    with tempfile.TemporaryDirectory(prefix="ai-strategy-upload-") as folder:
+        source = Path(folder) / safe_name
+        source.write_bytes(content)
+        try:
+            return add_file(source, knowledge_dir)
+        except CannotAdd as error:  # named as the admin knows it, not by the temporary path
+            raise CannotAdd(str(error).replace(str(source), safe_name)) from None
 
 
 def remove_document(doc: str, knowledge_dir: Path) -> RemovedDocument:

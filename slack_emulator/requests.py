@@ -9,11 +9,12 @@ request carries `X-Slack-Request-Timestamp` and `X-Slack-Signature: v0=<HMAC-SHA
 import hashlib
 import hmac
 import json
+import mimetypes
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -190,21 +191,24 @@ def message_deleted_event(
     }
 
 
-def file_object(ws: Workspace, user: str, name: str) -> dict[str, Any]:
-    """A file shared in a message, as Slack describes it (metadata only; no content)."""
+def file_object(ws: Workspace, user: str, name: str, size: int, base_url: str) -> dict[str, Any]:
+    """A file shared in a message, as Slack describes it: its private URLs (served by the
+    emulator under `/files-pri/`) need the bot's token and the `files:read` scope."""
     file_id = ws.new_id("F")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+    folder = f"{base_url}/files-pri/{ws.team_id}-{file_id}"
     return {
         "id": file_id,
         "created": int(time.time()),
         "name": name,
         "title": name,
         "filetype": extension,
-        "mimetype": "application/octet-stream",
+        "mimetype": mimetypes.guess_type(name)[0] or "application/octet-stream",
         "user": user,
-        "size": 1024,
+        "size": size,
         "mode": "hosted",
-        "url_private": f"https://files.slack.com/files-pri/{ws.team_id}-{file_id}/{name}",
+        "url_private": f"{folder}/{quote(name)}",
+        "url_private_download": f"{folder}/download/{quote(name)}",
     }
 
 
@@ -298,23 +302,56 @@ def block_actions_payload(
         "channel": {"id": channel_id, "name": channel.name if channel else channel_id},
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action["action_id"],
-                "block_id": block_id,
-                "text": action.get("text"),
-                "value": action.get("value"),
-                "style": action.get("style"),
-                "type": action["type"],
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
+        "actions": [_action(action, block_id)],
     }
     if message.get("thread_ts"):
         payload["container"]["thread_ts"] = message["thread_ts"]
     if not is_ephemeral:
         payload["message"] = message
     return payload
+
+
+def _action(action: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """One entry of `actions`: a button's text and value, or what a select picked."""
+    entry = {
+        "action_id": action["action_id"],
+        "block_id": block_id,
+        "type": action["type"],
+        "action_ts": f"{time.time():.6f}",
+    }
+    if action["type"] in ("button", "feedback_buttons"):
+        entry |= {
+            "text": action.get("text"),
+            "value": action.get("value"),
+            "style": action.get("style"),
+        }
+    entry |= {key: value for key, value in action.items() if key.startswith("selected_")}
+    return entry
+
+
+def home_actions_payload(
+    ws: Workspace,
+    *,
+    user: str,
+    view: dict[str, Any],
+    action: dict[str, Any],
+    block_id: str,
+    trigger_id: str,
+) -> dict[str, Any]:
+    """An action in the Home tab (`block_actions` from a view: no channel, no message)."""
+    return {
+        "type": "block_actions",
+        "user": _user(ws, user),
+        "api_app_id": ws.app_id,
+        "token": "emulated-verification-token",
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": trigger_id,
+        "team": {"id": ws.team_id, "domain": ws.team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [_action(action, block_id)],
+    }
 
 
 def view_submission_payload(

@@ -31,6 +31,7 @@ from slack_emulator.requests import (
     block_actions_payload,
     event_body,
     file_object,
+    home_actions_payload,
     interaction_body,
     message_changed_event,
     message_deleted_event,
@@ -51,6 +52,9 @@ DEFAULT_BOT_EVENTS = (
     "message.groups",
     "message.im",
     "message.mpim",
+    "assistant_thread_started",
+    "assistant_thread_context_changed",
+    "app_home_opened",
 )
 DEFAULT_SCOPES = (
     "app_mentions:read",
@@ -61,6 +65,8 @@ DEFAULT_SCOPES = (
     "chat:write",
     "reactions:write",
     "commands",
+    "files:read",
+    "assistant:write",
 )
 DEFAULT_COMMAND = "/ai-strategy"
 MESSAGE_EVENT_FOR_KIND = {
@@ -76,6 +82,8 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "message.mpim": "mpim:history",
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
 }
 
 
@@ -250,9 +258,10 @@ class SlackEmulator:
         text: str,
         *,
         thread_ts: str | None = None,
-        files: Iterable[str] = (),
+        files: Iterable[str | tuple[str, bytes]] = (),
     ) -> Said:
-        """A person posts a message (with `files` attached: their names): Slack stores it and
+        """A person posts a message (with `files` attached: names, or names and bytes, which
+        the bot can then download with `files:read`): Slack stores it and
         sends the app the events it subscribed to, for conversations the bot is in."""
         ws = self.workspace
         with ws.lock:
@@ -261,10 +270,14 @@ class SlackEmulator:
             message = ws.add_message(target, user=user, text=text, thread_ts=thread_ts)
             message["client_msg_id"] = str(uuid.uuid4())
             message["blocks"] = rich_text(text)
-            names = list(files)
-            if names:
+            shared = [(f, b"") if isinstance(f, str) else f for f in files]
+            if shared:
                 message.update(subtype="file_share", upload=False, display_as_bot=False)
-                message["files"] = [file_object(ws, user, name) for name in names]
+                message["files"] = []
+                for name, content in shared:
+                    info = file_object(ws, user, name, len(content), self.url)
+                    ws.share_file(user, target.id, info, content)
+                    message["files"].append(info)
             events = self._events_for(target, message)
         deliveries = [self.deliver_event(event) for event in events]
         return Said(message, target.id, deliveries)
@@ -364,8 +377,9 @@ class SlackEmulator:
             self.web_api.post_response(channel_id, user, answer)
         return delivery
 
-    def _response_url(self, channel_id: str, user: str) -> str:
-        return f"{self.url}/hooks/{self.workspace.issue_response_url(channel_id, user)}"
+    def _response_url(self, channel_id: str, user: str, *, message_ts: str | None = None) -> str:
+        token = self.workspace.issue_response_url(channel_id, user, message_ts=message_ts)
+        return f"{self.url}/hooks/{token}"
 
     def click(
         self, user: str, channel: str, message_ts: str, action_id: str, *, value: str | None = None
@@ -385,9 +399,129 @@ class SlackEmulator:
                 action=action,
                 block_id=block_id,
                 trigger_id=ws.issue_trigger(user),
-                response_url=self._response_url(channel_id, user),
+                response_url=self._response_url(channel_id, user, message_ts=message_ts),
             )
         return self._send("interaction", interaction_body(payload), FORM)
+
+    def select(
+        self, user: str, channel: str, message_ts: str, action_id: str, value: str
+    ) -> Delivery:
+        """A person picks an option of a select menu in a message (or an ephemeral one)."""
+        ws = self.workspace
+        with ws.lock:
+            channel_id = ws.resolve_channel(channel).id
+            message, is_ephemeral = self._message_for_click(user, channel_id, message_ts)
+            element, block_id = _find_element(message.get("blocks") or [], action_id)
+            payload = block_actions_payload(
+                ws,
+                user=user,
+                channel_id=channel_id,
+                message=json.loads(json.dumps(message)),
+                is_ephemeral=is_ephemeral,
+                action=_picked(element, value),
+                block_id=block_id,
+                trigger_id=ws.issue_trigger(user),
+                response_url=self._response_url(channel_id, user, message_ts=message_ts),
+            )
+        return self._send("interaction", interaction_body(payload), FORM)
+
+    # -- the Home tab and assistant threads ------------------------------------------------
+
+    def open_home(self, user: str) -> Delivery | None:
+        """A person opens the app's Home tab: `app_home_opened` (with the view published so far)."""
+        ws = self.workspace
+        if not self._subscribed("app_home_opened"):
+            return None
+        with ws.lock:
+            event = {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": ws.dm_with(user).id,
+                "tab": "home",
+                "event_ts": ws.next_ts(),
+            }
+            view_id = ws.home_views.get(user)
+            if view_id is not None:
+                event["view"] = copy.deepcopy(ws.views[view_id])
+        return self.deliver_event(event)
+
+    def home_action(self, user: str, action_id: str, value: str | None = None) -> Delivery:
+        """A person acts in their Home tab: clicks a button, or picks `value` in a select
+        (an option's value; a channel id for a conversations select)."""
+        ws = self.workspace
+        with ws.lock:
+            view = ws.views.get(ws.home_views.get(user, ""))
+            if view is None:
+                raise ValueError(f"{user} has no Home tab published")
+            element, block_id = _find_element(view.get("blocks") or [], action_id)
+            action = (
+                {**element, "value": element.get("value")}
+                if element["type"] == "button"
+                else _picked(element, value)
+            )
+            if element["type"] != "button":
+                # The client keeps what is picked in the view's state, sent with every action.
+                state = view.setdefault("state", {"values": {}})["values"]
+                state.setdefault(block_id, {})[action_id] = {
+                    key: item for key, item in action.items() if key.startswith("selected_")
+                } | {"type": element["type"]}
+            payload = home_actions_payload(
+                ws,
+                user=user,
+                view=json.loads(json.dumps(view)),
+                action=action,
+                block_id=block_id,
+                trigger_id=ws.issue_trigger(user),
+            )
+        return self._send("interaction", interaction_body(payload), FORM)
+
+    def open_assistant_thread(self, user: str, *, viewing: str | None = None) -> str:
+        """A person opens the app's assistant panel (while viewing the channel `viewing`):
+        Slack starts a thread in their DM with the app and sends `assistant_thread_started`.
+        Returns the thread's ts (the person types there with `user_says(..., thread_ts=)`)."""
+        ws = self.workspace
+        with ws.lock:
+            dm = ws.dm_with(user)
+            parent = ws.add_message(dm, user=ws.bot_user_id, text="")
+            parent["subtype"] = "assistant_app_thread"
+            event = {
+                "type": "assistant_thread_started",
+                "assistant_thread": self._assistant_thread(user, dm.id, parent["ts"], viewing),
+                "event_ts": ws.next_ts(),
+            }
+        if self._subscribed("assistant_thread_started"):
+            self.deliver_event(event)
+        return parent["ts"]
+
+    def change_assistant_context(self, user: str, thread_ts: str, *, viewing: str) -> Delivery:
+        """The person moves to another channel with the assistant thread open."""
+        ws = self.workspace
+        with ws.lock:
+            event = {
+                "type": "assistant_thread_context_changed",
+                "assistant_thread": self._assistant_thread(
+                    user, ws.dm_with(user).id, thread_ts, viewing
+                ),
+                "event_ts": ws.next_ts(),
+            }
+        return self.deliver_event(event)
+
+    def _assistant_thread(
+        self, user: str, channel_id: str, thread_ts: str, viewing: str | None
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {}
+        if viewing is not None:
+            context = {
+                "channel_id": self.workspace.resolve_channel(viewing).id,
+                "team_id": self.workspace.team_id,
+                "enterprise_id": None,
+            }
+        return {
+            "user_id": user,
+            "channel_id": channel_id,
+            "thread_ts": thread_ts,
+            "context": context,
+        }
 
     def _message_for_click(self, user: str, channel_id: str, ts: str) -> tuple[dict, bool]:
         for message in self.workspace.ephemeral:
@@ -470,8 +604,48 @@ class SlackEmulator:
         return self.workspace.open_views(user)
 
 
+def _find_element(blocks: list[dict], action_id: str) -> tuple[dict, str]:
+    """The interactive element `action_id` in blocks, and its block's id."""
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        if block.get("accessory"):
+            elements = [block["accessory"]]
+        for element in elements:
+            if element.get("action_id") == action_id:
+                return element, block.get("block_id", "")
+    raise ValueError(f"no element {action_id!r} there")
+
+
+def _picked(element: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """The action of picking `value` in a select element, as Slack reports it."""
+    kind = element["type"]
+    action = {"action_id": element["action_id"], "type": kind}
+    if kind == "static_select":
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        if option is None:
+            raise ValueError(f"{value!r} is not an option of {element['action_id']!r}")
+        return action | {"selected_option": option}
+    if kind == "conversations_select":
+        return action | {"selected_conversation": value}
+    raise ValueError(f"{element['action_id']!r} is a {kind}, not a select")
+
+
 def _find_button(blocks: list[dict], action_id: str, value: str | None) -> tuple[dict, str]:
     for block in blocks:
+        if block.get("type") == "context_actions":
+            for element in block.get("elements", []):
+                if element.get("action_id") != action_id:
+                    continue
+                # feedback_buttons: the click is on one side; `value` says which.
+                for side in ("positive_button", "negative_button"):
+                    button = element.get(side) or {}
+                    if value is not None and button.get("value") == value:
+                        return {
+                            "type": element["type"],
+                            "action_id": action_id,
+                            "text": button.get("text"),
+                            "value": button["value"],
+                        }, block.get("block_id", "")
         elements = block.get("elements", []) if block.get("type") == "actions" else []
         if block.get("type") == "section" and block.get("accessory"):
             elements = [block["accessory"]]

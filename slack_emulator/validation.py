@@ -30,6 +30,7 @@ OPTION_TEXT = 75
 OPTION_VALUE = 150
 TEXT_OBJECT = 3000
 HOME_BLOCKS = 100
+CONTEXT_ACTIONS_ELEMENTS = 5
 ASSISTANT_PROMPTS = 4
 ASSISTANT_LOADING_MESSAGES = 10
 
@@ -43,6 +44,8 @@ MESSAGE_BLOCK_TYPES = {
     "rich_text",
     "markdown",
 }
+# Slack's AI-app block (feedback buttons, icon buttons): not in every workspace.
+AI_BLOCK_TYPES = {"context_actions"}
 MODAL_BLOCK_TYPES = MESSAGE_BLOCK_TYPES | {"input"}
 INPUT_ELEMENT_TYPES = {
     "plain_text_input",
@@ -166,6 +169,40 @@ def _block(block: Any, where: str, allowed: set[str]) -> list[str]:
             )
     elif kind == "markdown":
         errors += _length(block.get("text"), f"{where}/text", 12_000)
+    elif kind == "context_actions":
+        elements = block.get("elements") or []
+        if not elements or len(elements) > CONTEXT_ACTIONS_ELEMENTS:
+            errors.append(
+                f"must have 1 to {CONTEXT_ACTIONS_ELEMENTS} items [json-pointer:{where}/elements]"
+            )
+        for i, element in enumerate(elements):
+            errors += _context_action(element, f"{where}/elements/{i}")
+    return errors
+
+
+def _context_action(element: Any, where: str) -> list[str]:
+    """A `feedback_buttons` (two button objects) or `icon_button` element."""
+    if not isinstance(element, dict) or element.get("type") not in (
+        "feedback_buttons",
+        "icon_button",
+    ):
+        return [f"must be feedback_buttons or icon_button [json-pointer:{where}/type]"]
+    errors = _length(element.get("action_id"), f"{where}/action_id", ID_LENGTH)
+    if element["type"] == "icon_button":
+        return errors + _text_object(
+            element.get("text"), f"{where}/text", limit=BUTTON_TEXT, plain_only=True
+        )
+    for side in ("positive_button", "negative_button"):
+        button = element.get(side)
+        if not isinstance(button, dict):
+            errors.append(f"must be a button object [json-pointer:{where}/{side}]")
+            continue
+        errors += _text_object(
+            button.get("text"), f"{where}/{side}/text", limit=BUTTON_TEXT, plain_only=True
+        )
+        if not button.get("value"):
+            errors.append(f"must be a non-empty string [json-pointer:{where}/{side}/value]")
+        errors += _length(button.get("value"), f"{where}/{side}/value", BUTTON_VALUE)
     return errors
 
 
@@ -179,14 +216,18 @@ def _all_text(value: Any) -> int:
     return 0
 
 
-def check_blocks(blocks: Any, *, surface: str = "message") -> list[str]:
-    """Problems Slack reports as `invalid_blocks` for a message's (or a modal's) blocks."""
+def check_blocks(blocks: Any, *, surface: str = "message", ai_blocks: bool = True) -> list[str]:
+    """Problems Slack reports as `invalid_blocks` for a message's (or a modal's) blocks;
+    without `ai_blocks` (a workspace without Slack's AI features) no `context_actions`."""
     if not isinstance(blocks, list):
         return ["must be an array [json-pointer:/blocks]"]
     limit, allowed = {
         "modal": (MODAL_BLOCKS, MODAL_BLOCK_TYPES),
         "home": (HOME_BLOCKS, MODAL_BLOCK_TYPES),
-    }.get(surface, (MESSAGE_BLOCKS, MESSAGE_BLOCK_TYPES))
+    }.get(
+        surface,
+        (MESSAGE_BLOCKS, MESSAGE_BLOCK_TYPES | (AI_BLOCK_TYPES if ai_blocks else set())),
+    )
     errors = []
     if len(blocks) > limit:
         errors.append(f"must have at most {limit} items [json-pointer:/blocks]")
@@ -202,14 +243,16 @@ def check_blocks(blocks: Any, *, surface: str = "message") -> list[str]:
     return errors
 
 
-def message_error(text: Any, blocks: Any) -> tuple[str, list[str]] | None:
+def message_error(
+    text: Any, blocks: Any, *, ai_blocks: bool = True
+) -> tuple[str, list[str]] | None:
     """The error code (and details) Slack would answer a message with, or None when valid."""
     if not text and not blocks:
         return "no_text", []
     if text is not None and len(str(text)) > MESSAGE_TEXT_LIMIT:
         return "msg_too_long", []
     if blocks:
-        problems = check_blocks(blocks)
+        problems = check_blocks(blocks, ai_blocks=ai_blocks)
         if problems:
             return "invalid_blocks", problems
         if _all_text(blocks) > MESSAGE_BLOCKS_TEXT_LIMIT:

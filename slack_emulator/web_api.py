@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from slack_emulator.validation import (
@@ -40,6 +40,7 @@ from slack_emulator.workspace import (
 )
 
 RESPONSE_URL_METHOD = "response_url"
+FILE_DOWNLOAD = "files-pri"  # how a download of a file's private URL is recorded
 JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata", "prompts", "loading_messages")
 REPLIES_PAGE_LIMIT = 1000
 # The bot scopes each method accepts (any one of them); methods not listed need none.
@@ -48,6 +49,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),
     "chat.delete": ("chat:write",),
+    "files.info": ("files:read",),
     "reactions.add": ("reactions:write",),
     "reactions.remove": ("reactions:write",),
     "assistant.threads.setStatus": ("assistant:write", "chat:write"),
@@ -198,6 +200,8 @@ class WebApi:
             "views.update": self.views_update,
             "views.publish": self.views_publish,
             "conversations.replies": self.conversations_replies,
+            "files.info": self.files_info,
+            "conversations.history": self.conversations_history,
             "assistant.threads.setStatus": self.assistant_set_status,
             "assistant.threads.setSuggestedPrompts": self.assistant_set_suggested_prompts,
             "assistant.threads.setTitle": self.assistant_set_title,
@@ -235,6 +239,8 @@ class WebApi:
         return [
             Route("/api/{method}", self._api_endpoint, methods=["GET", "POST"]),
             Route("/hooks/{token}", self._response_url_endpoint, methods=["POST"]),
+            Route("/files-pri/{team_file}/{name}", self._file_endpoint, methods=["GET"]),
+            Route("/files-pri/{team_file}/download/{name}", self._file_endpoint, methods=["GET"]),
         ]
 
     async def _api_endpoint(self, request: Request) -> Response:
@@ -315,6 +321,27 @@ class WebApi:
         if accepted and not self.scopes.intersection(accepted):
             raise MissingScope(accepted[0])
 
+    async def _file_endpoint(self, request: Request) -> Response:
+        """A file's private URL: its bytes for the bot's token with `files:read` when the bot
+        can see the file; anything else is sent to the sign-in page, as Slack does."""
+        file_id = request.path_params["team_file"].rpartition("-")[2]
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        try:
+            if token != self.token or "files:read" not in self.scopes:
+                raise SlackError("not_authed")
+            shared = self.workspace.visible_file(file_id)
+        except SlackError as error:
+            self.calls.add(
+                RecordedCall(FILE_DOWNLOAD, {"file": file_id}, time.monotonic(), 302,
+                             {"ok": False, "error": error.code})
+            )  # fmt: skip
+            return RedirectResponse(f"{request.base_url}?redir={request.url.path}", status_code=302)
+        self.calls.add(
+            RecordedCall(FILE_DOWNLOAD, {"file": file_id}, time.monotonic(), 200, {"ok": True})
+        )
+        return Response(shared.content, media_type=shared.info["mimetype"])
+
     async def _response_url_endpoint(self, request: Request) -> Response:
         token = request.path_params["token"]
         body = json.loads(await request.body() or b"{}")
@@ -327,12 +354,14 @@ class WebApi:
                 status, answer = 404, "expired_url"
             elif hook.uses >= RESPONSE_URL_USES:
                 status, answer = 404, "used_url"
-            elif problem := message_error(body.get("text"), body.get("blocks")):
+            elif problem := message_error(
+                body.get("text"), body.get("blocks"), ai_blocks=ws.ai_features
+            ):
                 status, answer = 400, problem[0]
             else:
                 hook.uses += 1
                 status, answer = 200, "ok"
-                self.post_response(hook.channel, hook.user, body)
+                self.post_response(hook.channel, hook.user, body, replaces=hook.message_ts)
         args = {
             **body,
             "channel": hook.channel if hook else None,
@@ -343,10 +372,24 @@ class WebApi:
         )
         return PlainTextResponse(answer, status_code=status)
 
-    def post_response(self, channel_id: str, user: str, body: dict[str, Any]) -> None:
-        """Show a response to a command or an interaction: to the person, or in the channel."""
+    def post_response(
+        self, channel_id: str, user: str, body: dict[str, Any], *, replaces: str | None = None
+    ) -> None:
+        """Show a response to a command or an interaction: to the person, or in the channel.
+
+        With `replace_original`, the ephemeral message the interaction came from (`replaces`)
+        is replaced instead.
+        """
         ws = self.workspace
         with ws.lock:
+            replace = str(body.get("replace_original", "")).lower() in ("1", "true")
+            original = next(
+                (m for m in ws.ephemeral if replaces and m["ts"] == replaces and m["user"] == user),
+                None,
+            )
+            if replace and original is not None:
+                original.update(text=body.get("text", ""), blocks=copy.deepcopy(body.get("blocks")))
+                return
             if body.get("response_type") == "in_channel":
                 ws.add_message(
                     ws.resolve_channel(channel_id),
@@ -382,7 +425,9 @@ class WebApi:
         }
 
     def _check_message(self, args: dict[str, Any]) -> None:
-        problem = message_error(args.get("text"), args.get("blocks"))
+        problem = message_error(
+            args.get("text"), args.get("blocks"), ai_blocks=self.workspace.ai_features
+        )
         if problem is not None:
             raise SlackError(*problem)
         metadata = args.get("metadata")
@@ -517,6 +562,9 @@ class WebApi:
                 stored = ws.open_home(user, view)
             return {"view": copy.deepcopy(stored)}
 
+    def files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"file": copy.deepcopy(self.workspace.visible_file(args.get("file")).info)}
+
     def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         """A thread, oldest first, in pages of `limit` (each page starts with the parent)."""
         ws = self.workspace
@@ -544,11 +592,31 @@ class WebApi:
                 "response_metadata": {"next_cursor": _cursor(end) if more else ""},
             }
 
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A conversation's top-level messages, newest first, at most `limit`."""
+        ws = self.workspace
+        with ws.lock:
+            channel = ws.resolve_channel(str(args.get("channel", "")))
+            self.require_scope(HISTORY_SCOPE[channel.kind])
+            self._member_channel(channel.id)
+            try:
+                limit = min(max(int(args.get("limit") or 100), 1), REPLIES_PAGE_LIMIT)
+            except ValueError:
+                raise SlackError("invalid_limit") from None
+            top_level = [m for m in channel.messages if m.get("thread_ts") in (None, m["ts"])]
+            newest_first = list(reversed(top_level))
+            return {
+                "messages": copy.deepcopy(newest_first[:limit]),
+                "has_more": len(newest_first) > limit,
+            }
+
     def _assistant_thread(self, args: dict[str, Any], *, in_channels: bool) -> dict[str, Any]:
         """The state of a thread the app shows progress, prompts or a title in: a thread of its
         DM with a person (the assistant container), or with `in_channels` (setStatus under
         `chat:write`, since 2026-03) a thread of a conversation it is in."""
         ws = self.workspace
+        if not ws.ai_features:
+            raise SlackError("feature_not_enabled")
         channel = ws.resolve_channel(str(args.get("channel_id", "")))
         if channel.kind != "im" and not in_channels:
             raise SlackError("channel_not_found")

@@ -69,6 +69,16 @@ class ResponseUrl:
     user: str
     issued: float
     uses: int = 0
+    message_ts: str | None = None  # the message an interaction came from (replace_original)
+
+
+@dataclass
+class SharedFile:
+    """A file someone shared: Slack's description of it, its bytes, where it was shared."""
+
+    info: dict[str, Any]
+    content: bytes
+    channels: set[str] = field(default_factory=set)
 
 
 class Workspace:
@@ -83,6 +93,7 @@ class Workspace:
         bot_user_id: str = "U0AIBOT",
         bot_id: str = "B0AIBOT",
         bot_name: str = "ai-strategy",
+        ai_features: bool = True,
     ) -> None:
         self.lock = threading.RLock()
         self.team_id, self.team_domain, self.app_id = team_id, team_domain, app_id
@@ -94,7 +105,11 @@ class Workspace:
         self.view_stacks: dict[str, list[str]] = {}  # user -> open view ids, root first
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
+        self.files: dict[str, SharedFile] = {}
         self.home_views: dict[str, str] = {}  # user -> the view id of their App Home tab
+        # Slack's AI-app surface (assistant threads, context_actions blocks): a paid-plan
+        # feature in some workspaces.
+        self.ai_features = ai_features
         # (channel, thread_ts) of assistant threads -> their status, suggested prompts, title
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self._counter = itertools.count(1)
@@ -159,6 +174,20 @@ class Workspace:
     def new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._counter):06d}{secrets.token_hex(3).upper()}"
 
+    def share_file(self, user: str, channel_id: str, info: dict[str, Any], content: bytes) -> None:
+        with self.lock:
+            self.files[info["id"]] = SharedFile(copy.deepcopy(info), content, {channel_id})
+
+    def visible_file(self, file_id: Any) -> SharedFile:
+        """A file the bot can see: shared in a conversation it is a member of."""
+        with self.lock:
+            shared = self.files.get(file_id) if isinstance(file_id, str) else None
+            if shared is None or not any(
+                self.bot_user_id in self.channels[channel].members for channel in shared.channels
+            ):
+                raise SlackError("file_not_found")
+            return shared
+
     def issue_trigger(self, user: str, *, view_id: str | None = None) -> str:
         """A trigger id, as Slack puts in a slash command or an interaction (valid 3 s, once)."""
         with self.lock:
@@ -178,11 +207,15 @@ class Workspace:
             trigger.used = True
             return trigger
 
-    def issue_response_url(self, channel: str, user: str) -> str:
+    def issue_response_url(
+        self, channel: str, user: str, *, message_ts: str | None = None
+    ) -> str:
         """The token of a `response_url` (valid 30 minutes, 5 uses)."""
         with self.lock:
             token = secrets.token_urlsafe(16)
-            self.response_urls[token] = ResponseUrl(channel, user, time.monotonic())
+            self.response_urls[token] = ResponseUrl(
+                channel, user, time.monotonic(), message_ts=message_ts
+            )
             return token
 
     # -- messages --------------------------------------------------------------------------

@@ -123,6 +123,7 @@ def engines(indexed_settings, knowledge_index) -> Engines:
         answer=engine.answer,
         recommend=lambda answers: recommend(answers, knowledge_index),
         reindex=lambda: run_ingest(indexed_settings),
+        published=knowledge_index.published,
     )
 
 

@@ -4,8 +4,6 @@
 figures) and what tests/test_load.py checks for correctness only, never speed.
 """
 
-
-import json
 import math
 import threading
 import time
@@ -15,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from bot.slack.blocks import FEEDBACK_UP
+from bot.slack.blocks import FEEDBACK_BLOCK
 from bot.slack.server import EVENTS_PATH, ThreadedServer
 from slack_emulator import SlackEmulator
 from slack_emulator.requests import (
@@ -177,7 +175,7 @@ def answer_posts(slack: SlackEmulator) -> dict[str, list]:
 
 
 def has_feedback_buttons(call) -> bool:
-    return FEEDBACK_UP in json.dumps(call.args.get("blocks") or [])
+    return any(block.get("block_id") == FEEDBACK_BLOCK for block in call.args.get("blocks") or [])
 
 
 def burst(

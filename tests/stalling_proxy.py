@@ -1,6 +1,7 @@
 """A TCP proxy on loopback that can go silent: while stalled it still accepts connections
 but forwards nothing either way, like a server that is up yet never answers."""
 
+import contextlib
 import socket
 import threading
 
@@ -53,7 +54,5 @@ class StallingProxy:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

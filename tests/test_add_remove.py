@@ -9,8 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from ingest.fetching import FetchLimits, FetchRefused, download_file
 from ingest.index import KnowledgeIndex
+from ingest.knowledge_files import CannotAdd, add_upload
 from ingest.settings import IndexSettings
+from tests.test_formats import ARTICLE as PDF_LINES
+from tests.test_formats import make_pdf
 from tests.web_pages import (
     ADVERT,
     ARTICLE_PARAGRAPHS,
@@ -21,6 +25,7 @@ from tests.web_pages import (
     SITE_NAME,
     V2_PARAGRAPH,
     PageServer,
+    article_html,
 )
 
 RUNNER = CliRunner()
@@ -210,3 +215,51 @@ def test_every_add_and_remove_is_in_the_history(folders, tmp_path):
     assert changes[1]["source"] == str(source)
     lines = run("ingest", "--history", folders=folders).output.splitlines()
     assert len(lines) == 2 and "remove" in lines[0] and "Prompt notes (prompt-notes)" in lines[0]
+
+
+def test_an_uploaded_file_is_added_under_its_own_name_only(folders):
+    knowledge = folders[0]
+    content = b"# Upload notes\n\nPrompt engineering needs no labelled data.\n"
+    added = add_upload("../../etc/upload-notes.md", content, knowledge)
+    assert documents(knowledge) == ["upload-notes.md"] and added.title == "Upload notes"
+    assert frontmatter.load(knowledge / "upload-notes.md")["source_file"] == "upload-notes.md"
+    assert add_upload("upload-notes.md", content, knowledge).replaced
+    with pytest.raises(CannotAdd, match=r"^slides\.pptx: unsupported file type '\.pptx'"):
+        add_upload("slides.pptx", b"PK\x03\x04", knowledge)
+    assert documents(knowledge) == ["upload-notes.md"]
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ("/to-file", "the download was refused (302 Found); can the app read files"),
+        ("/missing", "the download was refused (404 Not Found)"),
+        ("/huge", "the file is larger than the 1 MB limit; refused"),
+        ("/huge-declared", "the file is 50 MB, more than the 1 MB limit"),
+        ("/slow", "no answer within 1 s (timed out)"),
+    ],
+)
+def test_a_download_follows_no_redirect_and_keeps_to_its_limits(pages, route, message):
+    limits = FetchLimits(timeout_seconds=1, max_bytes=1024 * 1024)
+    with pytest.raises(FetchRefused) as refused:
+        download_file(f"{pages.base_url}{route}", "notes.md", limits, headers={})
+    assert str(refused.value).startswith("notes.md: ") and message in str(refused.value)
+    page = download_file(f"{pages.base_url}/article", "a.html", limits, headers={"X-A": "1"})
+    assert ARTICLE_TITLE.encode() in page
+
+
+def test_add_file_converts_a_pdf_and_a_saved_html_page(folders, tmp_path):
+    pdf = tmp_path / "Tuning notes.pdf"
+    pdf.write_bytes(make_pdf(PDF_LINES))
+    page = tmp_path / "saved-article.html"
+    page.write_text(article_html(), encoding="utf-8")
+    for source in (pdf, page):
+        result = run("add", str(source), "--no-ingest", folders=folders)
+        assert result.exit_code == 0, result.output
+    written = {path.name: frontmatter.load(path) for path in folders[0].iterdir()}
+    html_doc = written[f"{SLUG}.md"]
+    assert html_doc["title"] == ARTICLE_TITLE and html_doc["source_file"] == page.name
+    assert ARTICLE_PARAGRAPHS[0][:40] in html_doc.content
+    assert ADVERT not in html_doc.content and FOOTER not in html_doc.content
+    (pdf_doc,) = (post for name, post in written.items() if name != f"{SLUG}.md")
+    assert pdf_doc["source_file"] == pdf.name and PDF_LINES[2] in " ".join(pdf_doc.content.split())

@@ -19,7 +19,7 @@ from tests.serve_process import ServeProcess, bot_environment, metric, parse_met
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops
-from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP
+from bot.slack.blocks import FEEDBACK_ACTION
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH, ThreadedServer
 from common.logs import REDACTED, configure_logging
@@ -104,8 +104,9 @@ def test_readyz_and_metrics_report_what_the_bot_did(indexed_settings, knowledge_
         slack.user_says(BOB, GENERAL, f"@ai-strategy {OUT_OF_SCOPE}")  # declined
         slack.user_says(BOB, GENERAL, "@ai-strategy please explode")  # an apology
         slack.calls.wait("chat.postMessage", count=3, where=lambda c: c.ok)
-        slack.click(BOB, GENERAL, post.response["ts"], FEEDBACK_DOWN)
-        slack.click(ALICE, GENERAL, post.response["ts"], FEEDBACK_UP)
+        answer_id = post.args["blocks"][-1]["elements"][0]["positive_button"]["value"][3:]
+        slack.click(BOB, GENERAL, post.response["ts"], FEEDBACK_ACTION, value=f"down:{answer_id}")
+        slack.click(ALICE, GENERAL, post.response["ts"], FEEDBACK_ACTION, value=f"up:{answer_id}")
         slack.run_command(ADMIN, GENERAL, "reindex")
         slack.run_command(ALICE, GENERAL, QUESTION)  # answered to the asker only
         slack.calls.wait("response_url", count=4, timeout=120)
@@ -452,8 +453,12 @@ def test_socket_mode_serves_readyz_and_metrics_on_the_port(slack, indexed_settin
         said = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
         post = slack.calls.wait("chat.postMessage", where=lambda c: c.ok, timeout=60)[0]
         assert post.args["thread_ts"] == said.ts
-        slack.calls.wait("reactions.remove")
-        samples = bot.metrics()
+        # Counted once the answer is posted: the count can trail the post by a moment.
+        for _ in range(100):
+            samples = bot.metrics()
+            if metric(samples, "ai_strategy_answers_total", surface="conversation"):
+                break
+            time.sleep(0.05)
         assert metric(samples, "ai_strategy_answers_total", surface="conversation") == 1
         assert bot.stop() == 0
     finally:

@@ -2,7 +2,9 @@
 
 A person asks in #general and reads the cited answer in its thread, follows up there, rates
 the answer (stored: `ai-strategy feedback` counts it), and walks `/ai-strategy` through the
-modal to a recommendation in their DM. A fixture message with every kind of block checks the
+modal to a recommendation in their DM. They open the app's Home tab (the index facts; as an
+admin they switch a channel off there) and its assistant panel (suggested prompts, a title,
+the answer in the thread). A fixture message with every kind of block checks the
 Block Kit and mrkdwn rendering in the DOM. Screenshots go to test-artifacts/sandbox/.
 
 Debian's chromium is driven by playwright's own driver (no browser download). Without
@@ -24,6 +26,7 @@ from bot.sandbox import PERSON, Sandbox
 from bot.slack.engines import Engines
 from bot.slack.messages import EXAMPLE_QUESTIONS
 from bot.slack.modal import questions_of
+from bot.storage import ChannelMode
 
 pytestmark = pytest.mark.slow
 
@@ -154,7 +157,7 @@ def test_a_question_gets_a_cited_answer_in_a_thread_a_follow_up_and_stored_feedb
     expect_cited_reply(thread, question, nth=3)
     shot(page, "03-follow-up-in-thread")
 
-    answer.get_by_role("button", name="👍 Helpful").click()
+    answer.get_by_role("button", name="This answer was helpful").click()
     thanks = thread.locator(".message-ephemeral")  # in the answer's thread, where the click was
     expect(thanks).to_contain_text("Thanks")
     expect(thanks).to_contain_text("Only visible to you")
@@ -255,6 +258,55 @@ def test_ai_strategy_walks_the_modal_to_a_recommendation_sent_by_dm(page, sandbo
     shared = page.locator("#messages .message", has=page.locator(".bk-header"))
     expect(shared).to_contain_text("Shared by @you")
     shot(page, "10-recommendation-shared")
+
+
+def test_the_home_tab_shows_the_index_and_an_admin_switches_a_channel_off(
+    page, sandbox, knowledge_index
+):
+    page.locator("#home-button").click()
+    home = page.locator("#home-blocks")
+    expect(home).to_contain_text("What I know")
+    published = knowledge_index.published()
+    for document in published.manifest.documents.values():
+        expect(home).to_contain_text(f"{document.title} ({document.chunks} passages)")
+    expect(home).to_contain_text(published.name)
+    expect(home).to_contain_text("How to use me")
+    expect(home.get_by_role("button", name="Re-index now")).to_be_visible()  # an admin
+    shot(page, "11-home-tab")
+
+    home.get_by_label("Pick a channel").select_option(GENERAL)
+    home.get_by_label("Choose").select_option("off")
+    expect(home).to_contain_text("#general: Off (answer nothing)")
+    assert sandbox.bot.store.channel_mode(GENERAL) is ChannelMode.OFF
+    shot(page, "12-home-channel-off")
+
+    page.locator("#channel-list button").click()
+    send(page, f"@ai-strategy {QUESTION}")
+    question = page.locator("#messages .message", has_text=QUESTION)
+    expect(question).to_be_visible()
+    page.wait_for_timeout(1500)
+    expect(question.locator(".thread-link")).to_have_count(0)  # the channel is off: no answer
+
+
+def test_the_assistant_panel_suggests_prompts_and_answers_in_its_titled_thread(page):
+    page.locator("#assistant-button").click()
+    thread = page.locator("#thread")
+    expect(thread).to_be_visible()
+    prompts = page.locator("#thread-prompts")
+    expect(prompts.get_by_role("button", name="Run the assessment")).to_be_visible(
+        timeout=ANSWER_SECONDS
+    )
+    expect(thread).to_contain_text("Hi! Ask me about adapting language models")
+    shot(page, "13-assistant-thread")
+
+    prompts.get_by_role("button", name=EXAMPLE_QUESTIONS[1]).click()
+    expect(thread.locator(".message")).to_have_count(4, timeout=ANSWER_SECONDS)
+    expect(page.locator("#thread-title")).to_have_text(EXAMPLE_QUESTIONS[1])
+    answer = thread.locator(".message").nth(3)
+    expect(answer.locator(".bk-context").first).to_contain_text("Sources")
+    expect(answer.get_by_role("button", name="This answer was not helpful")).to_be_visible()
+    expect(prompts).to_be_hidden()  # asked: the suggestions step aside
+    shot(page, "14-assistant-answer")
 
 
 FIXTURE = [

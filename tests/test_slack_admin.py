@@ -1,11 +1,15 @@
 """`/ai-strategy add <url>` and `remove <doc>` in Slack: the real Bolt app through the emulator,
-a real web page on loopback, the real model and index; refused for people who are not admins."""
+a real web page on loopback, the real model and index; refused for people who are not admins.
+And a file an admin shares in a DM with the bot, offered to be added."""
+
+import re
 
 import pytest
 
 from bot.settings import Settings
 from bot.slack import messages
 from bot.slack.engines import Engines
+from bot.slack.uploads import ADD_FILE_ACTION
 from bot.storage import Store
 from ingest.pipeline import run_ingest
 from tests.slack_helpers import ADMIN, ALICE, GENERAL, start_harness
@@ -81,3 +85,63 @@ def test_admin_adds_and_removes_a_page_and_every_change_is_recorded(admin_slack)
         (ADMIN, "add", SLUG, ARTICLE_TITLE),
     ]
     assert history[1].source == url and history[1].chunks and history[1].published
+
+
+UPLOAD_NAME = "caching-notes.md"
+UPLOAD = b"# Caching notes\n\nPrompt caching cuts the cost of a long system prompt.\n"
+
+
+def dm_posts(slack, dm: str, count: int = 1):
+    return slack.calls.wait(
+        "chat.postMessage", where=lambda c: c.ok and c.args["channel"] == dm, count=count
+    )
+
+
+def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin_slack):
+    harness, _, knowledge = admin_slack
+    slack = harness.slack
+    dm = slack.workspace.dm_with(ADMIN).id
+    slack.user_says(ADMIN, dm, "", files=[(UPLOAD_NAME, UPLOAD)])
+    offer = dm_posts(slack, dm)[0]
+    assert f"Add *{UPLOAD_NAME}* to the knowledge base?" in offer.args["text"]
+    assert (knowledge / "caching-notes.md").exists() is False  # nothing before the click
+    slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
+    updates = slack.calls.wait(
+        "chat.update", where=lambda c: c.ok and "Re-indexed" in c.args["text"], timeout=120
+    )
+    report = updates[0].args["text"]
+    assert f"Added *Caching notes* from {UPLOAD_NAME}." in report
+    assert re.search(r"• added \*Caching notes\*: \d+ chunks?", report)
+    assert (knowledge / "caching-notes.md").is_file()
+    shown = slack.workspace.find_message(dm, offer.response["ts"])
+    assert shown["text"] == report and not any(b["type"] == "actions" for b in shown["blocks"])
+    assert slack.calls("files-pri")[0].ok  # downloaded with the bot's token
+    harness.settle()
+    store = Store(harness.settings.resolved_database_url)
+    try:
+        (change,) = store.knowledge_history()
+    finally:
+        store.close()
+    assert (change.who, change.action, change.doc, change.source) == (
+        ADMIN, "add", "caching-notes", UPLOAD_NAME,
+    )  # fmt: skip
+
+
+def test_files_from_others_or_of_other_types_are_not_offered(admin_slack):
+    harness, _, knowledge = admin_slack
+    slack = harness.slack
+    alice_dm = slack.workspace.dm_with(ALICE).id
+    slack.user_says(ALICE, alice_dm, "", files=[(UPLOAD_NAME, UPLOAD)])
+    assert dm_posts(slack, alice_dm)[0].args["text"] == messages.upload_not_admin()
+    admin_dm = slack.workspace.dm_with(ADMIN).id
+    slack.user_says(ADMIN, admin_dm, "", files=[("slides.pptx", b"PK\x03\x04")])
+    note = dm_posts(slack, admin_dm)[0].args["text"]
+    assert "*slides.pptx* is not one" in note and ".pdf" in note
+    slack.user_says(ADMIN, admin_dm, "", files=[(UPLOAD_NAME, UPLOAD)])
+    offer = dm_posts(slack, admin_dm, count=2)[1]
+    slack.click(ALICE, admin_dm, offer.response["ts"], ADD_FILE_ACTION)  # a forged click
+    refused = slack.calls.wait("chat.update", where=lambda c: c.ok)[0]
+    assert refused.args["text"] == messages.knowledge_change_refused("add")
+    harness.settle()
+    assert not slack.calls("files.info") and not slack.calls("files-pri")
+    assert sorted(path.name for path in knowledge.iterdir()) == ["prompt-notes.md"]

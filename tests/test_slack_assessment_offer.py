@@ -17,7 +17,7 @@ from bot.slack.blocks import (
     ASSESSMENT_ACTION,
     ASSESSMENT_BLOCK,
     BUTTON_VALUE,
-    FEEDBACK_UP,
+    FEEDBACK_ACTION,
     answer_messages,
     prefill_value,
 )
@@ -75,9 +75,9 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     said = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
     post = slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
     assert post.args["thread_ts"] == said.ts
-    actions = [b for b in post.args["blocks"] if b["type"] == "actions"]
+    actions = [b for b in post.args["blocks"] if b["type"] in ("actions", "context_actions")]
     assert [b["block_id"] for b in actions][0] == ASSESSMENT_BLOCK  # above the feedback
-    assert FEEDBACK_UP in json.dumps(actions[-1])
+    assert FEEDBACK_ACTION in json.dumps(actions[-1])
     assert messages.assessment_button() in block_texts(actions)
 
     clicked = slack.click(ALICE, GENERAL, post.response["ts"], ASSESSMENT_ACTION)

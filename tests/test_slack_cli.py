@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.slack.scopes import BOT_SCOPES
 from bot.slack.server import EVENTS_PATH, ThreadedServer, bind_socket
 from slack_emulator import DEFAULT_BOT_EVENTS, DEFAULT_SCOPES, SlackEmulator
 from tests.slack_helpers import ALICE, BOT_TOKEN, GENERAL, SIGNING_SECRET
@@ -64,6 +65,8 @@ def test_the_manifest_asks_for_exactly_what_the_bot_uses():
     # The emulator is installed with the manifest's scopes by default, so the end-to-end
     # tests fail on a method the manifest does not allow.
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(DEFAULT_SCOPES)
+    # ... and /readyz checks the installed token for the same scopes.
+    assert sorted(BOT_SCOPES) == sorted(DEFAULT_SCOPES)
     assert "user" not in manifest["oauth_config"]["scopes"]
 
 

@@ -499,3 +499,41 @@ def test_the_home_tab_is_published_and_updated_only_from_its_current_hash(emulat
     assert error_of(lambda: client.views_publish(user_id="U0NOBODY", view=home)) == (
         "user_not_found"
     )
+
+
+def test_a_shared_file_is_read_with_files_read_and_the_bot_s_token_only(connected, client):
+    emulator, _ = connected
+    ws = emulator.workspace
+    dm = ws.dm_with("U0ALICE").id
+    said = emulator.user_says("U0ALICE", dm, "", files=[("notes.md", b"# Notes\n")])
+    shared = said.message["files"][0]
+    info = client.files_info(file=shared["id"])["file"]
+    assert (info["name"], info["size"], info["mimetype"]) == ("notes.md", 8, "text/markdown")
+    download = info["url_private_download"]
+    answer = httpx.get(download, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200 and answer.content == b"# Notes\n"
+    for headers in ({}, {"Authorization": "Bearer xoxb-wrong"}):  # Slack's sign-in page
+        refused = httpx.get(download, headers=headers)
+        assert refused.status_code == 302 and "redir=" in refused.headers["location"]
+    # Shared where the bot is not a member: the bot cannot see it.
+    elsewhere = emulator.user_says("U0ALICE", "C0RANDOM", "", files=[("b.md", b"x")])
+    hidden = elsewhere.message["files"][0]
+    assert error_of(lambda: client.files_info(file=hidden["id"])) == "file_not_found"
+    assert httpx.get(hidden["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}).is_redirect
+    assert error_of(lambda: client.files_info(file="F0NOSUCH")) == "file_not_found"
+
+
+def test_reading_a_file_needs_the_files_read_scope():
+    slack = SlackEmulator(serve=ThreadedServer, bot_token=TOKEN, scopes=["chat:write"])
+    slack.start()
+    try:
+        client = WebClient(token=TOKEN, base_url=slack.api_url, retry_handlers=[])
+        dm = slack.workspace.dm_with("U0ALICE").id
+        shared = slack.user_says("U0ALICE", dm, "", files=[("a.md", b"a")]).message["files"][0]
+        with pytest.raises(SlackApiError) as raised:
+            client.files_info(file=shared["id"])
+        assert raised.value.response["needed"] == "files:read"
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        assert httpx.get(shared["url_private_download"], headers=headers).status_code == 302
+    finally:
+        slack.stop()

@@ -112,9 +112,9 @@ def test_a_huge_answer_is_split_into_messages_slack_accepts():
 
     assert len(pieces) > 3
     assert_slack_accepts(pieces)
-    assert all(b["type"] != "actions" for piece in pieces[:-1] for b in piece.blocks)
+    assert all(b["type"] != "context_actions" for piece in pieces[:-1] for b in piece.blocks)
     last = pieces[-1].blocks
-    assert last[-1]["type"] == "actions"
+    assert last[-1]["type"] == "context_actions"
     sources = json.dumps([b for b in last if b["type"] == "context"], ensure_ascii=False)
     assert "<https://example.com/2|A &lt;title&gt; ¦ 2 › Part › Sub>" in sources
     assert "[1] A &lt;title&gt; ¦ 1 › Part › Sub" in sources
@@ -161,7 +161,7 @@ def test_a_decline_has_no_sources_but_can_be_rated():
         question="q", text="I can't answer that from the knowledge base.", grounded=False
     )
     (piece,) = answer_messages(decline, answer_id="x")
-    assert [b["type"] for b in piece.blocks] == ["section", "actions"]
+    assert [b["type"] for b in piece.blocks] == ["section", "context_actions"]
     assert message_error(**text_message("hello").as_arguments()) is None
 
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.storage import Store
-from bot.storage.store import HISTORY_TURNS, answers, processed_events
+from bot.storage import ChannelMode, FeedbackReason, Store
+from bot.storage.store import COMMENT_MAX_CHARS, HISTORY_TURNS, answers, processed_events
 
 
 def url(tmp_path) -> str:
@@ -92,3 +92,45 @@ def test_pruning_drops_old_event_ids_and_answers_but_keeps_votes(tmp_path):
     assert store.claim("event:old") is True
     assert not store.record_vote(answer_id=answer_id, user_id="U2", vote=1)
     assert store.feedback_summary().recent_down[0].question == "old question"
+
+
+def test_a_thumbs_down_keeps_its_reason_and_comment_until_taken_back(tmp_path):
+    store = Store(url(tmp_path))
+    answer_id = remember(store, "How much data?")
+    assert not store.record_reason(answer_id=answer_id, user_id="U2", reason=FeedbackReason.WRONG)
+    store.record_vote(answer_id=answer_id, user_id="U2", vote=-1)
+    assert store.record_reason(answer_id=answer_id, user_id="U2", reason=FeedbackReason.WRONG)
+    long_comment = "x" * 5000
+    assert store.record_reason(answer_id=answer_id, user_id="U2", reason=None, comment=long_comment)
+    (vote,) = store.feedback_summary().recent_down
+    assert vote.reason is FeedbackReason.WRONG  # a comment alone keeps the reason picked before
+    assert vote.comment == "x" * COMMENT_MAX_CHARS
+    assert store.feedback_summary().reasons == {FeedbackReason.WRONG: 1}
+
+    store.record_vote(answer_id=answer_id, user_id="U2", vote=1)
+    summary = store.feedback_summary()
+    assert (summary.up, summary.down, summary.reasons) == (1, 0, {})
+    assert not store.record_reason(answer_id=answer_id, user_id="U2", reason=FeedbackReason.WRONG)
+    store.close()
+
+
+def test_channel_settings_and_assistant_threads_are_shared_by_replicas(tmp_path):
+    first, second = Store(url(tmp_path)), Store(url(tmp_path))
+    first.set_channel_mode("C1", ChannelMode.OFF, by="U0ADMIN")
+    assert second.channel_mode("C1") is ChannelMode.OFF and second.channel_mode("C2") is None
+    second.set_channel_mode("C1", ChannelMode.MENTIONS, by="U0ADMIN")
+    assert first.channel_modes() == {"C1": ChannelMode.MENTIONS}
+    first.set_channel_mode("C1", None, by="U0ADMIN")
+    assert second.channel_modes() == {}
+
+    first.save_thread_context("D1", "1.0", {"channel_id": "C1"})
+    second.save_thread_context("D1", "1.0", {"channel_id": "C2"})
+    assert first.thread_context("D1", "1.0") == {"channel_id": "C2"}
+    assert first.thread_context("D1", "2.0") is None
+    assert [first.claim_thread_title("D1", "1.0"), second.claim_thread_title("D1", "1.0")] == [
+        True,
+        False,
+    ]
+    assert second.claim_thread_title("D1", "3.0")  # a thread Slack sent no context for
+    for store in (first, second):
+        store.close()

@@ -4,8 +4,9 @@
 `GET /sandbox/state` the person's view of the workspace and `GET /sandbox/events` the same as
 a server-sent event stream whenever it changes. The page acts through `POST /sandbox/send`
 (a message, or `/ai-strategy`), `/sandbox/click` (a button), `/sandbox/submit` and
-`/sandbox/close` (the modal), each carried out by the emulator, which signs what it sends the
-app exactly as Slack does.
+`/sandbox/close` (the modal), `/sandbox/home` and `/sandbox/home_action` (the app's Home tab
+opened, acted in) and `/sandbox/assistant` (an assistant thread opened), each carried out by
+the emulator, which signs what it sends the app exactly as Slack does.
 """
 
 import asyncio
@@ -60,6 +61,9 @@ class SandboxPage:
                 Route("/sandbox/click", self._action(self.click), methods=["POST"]),
                 Route("/sandbox/submit", self._action(self.submit), methods=["POST"]),
                 Route("/sandbox/close", self._action(self.close_modal), methods=["POST"]),
+                Route("/sandbox/home", self._action(self.open_home), methods=["POST"]),
+                Route("/sandbox/home_action", self._action(self.home_action), methods=["POST"]),
+                Route("/sandbox/assistant", self._action(self.open_assistant), methods=["POST"]),
                 Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             ]
         )
@@ -162,6 +166,24 @@ class SandboxPage:
         """The top modal submitted with its inputs' values, `{block_id: value}`."""
         delivery = self.emulator.submit_view(self.person.id, values)
         return _delivered([delivery])
+
+    def open_home(self) -> dict[str, Any]:
+        """The app's Home tab opened (the app publishes it)."""
+        delivery = self.emulator.open_home(self.person.id)
+        return _delivered([delivery] if delivery else [])
+
+    def home_action(self, *, action_id: str, value: str | None = None) -> dict[str, Any]:
+        """A button clicked, or an option picked, in the Home tab."""
+        return _delivered([self.emulator.home_action(self.person.id, action_id, value)])
+
+    def open_assistant(self, *, viewing: str | None = None) -> dict[str, Any]:
+        """The assistant panel opened, while viewing `viewing` (a channel the person is in)."""
+        channel = self._conversation_id(viewing) if viewing else None
+        if channel is not None and self.emulator.workspace.channels[channel].kind == "im":
+            channel = None  # a DM is no context for the assistant
+        thread_ts = self.emulator.open_assistant_thread(self.person.id, viewing=channel)
+        dm = self.emulator.workspace.dm_with(self.person.id).id
+        return {"conversation": dm, "thread_ts": thread_ts}
 
     def close_modal(self, *, all_views: bool = False) -> dict[str, Any]:
         """The modal's close button (back to the previous view) or its ✕ (every view)."""

@@ -75,7 +75,8 @@ def statuses(calls: list[RecordedCall]) -> list[dict[str, str]]:
 
 
 def snapshot_json(emulator: SlackEmulator, person: Person) -> str:
-    """The person's view of the workspace: conversations, their modal, statuses (JSON text)."""
+    """The person's view of the workspace: conversations, their modal, statuses, their Home
+    tab and assistant threads (JSON text)."""
     ws = emulator.workspace
     calls = emulator.calls()
     with ws.lock:
@@ -94,6 +95,18 @@ def snapshot_json(emulator: SlackEmulator, person: Person) -> str:
             ],
             "modal": {**stack[-1], "depth": len(stack)} if stack else None,
             "statuses": statuses(calls),
+            "home": emulator.home_view(person.id),
+            "assistant_threads": [
+                {
+                    "channel": channel,
+                    "thread_ts": thread_ts,
+                    "title": thread.get("title"),
+                    "prompts": thread.get("prompts", []),
+                    "prompts_title": thread.get("prompts_title"),
+                }
+                for (channel, thread_ts), thread in ws.assistant_threads.items()
+                if channel == ws.dm_with(person.id).id
+            ],
         }
         # Serialized under the lock: the messages are the workspace's own objects.
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

@@ -25,10 +25,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.settings import Settings
 from bot.slack import messages
+from bot.slack.assistant import AssistantThreads
+from bot.slack.channel_settings import ChannelSettings
 from bot.slack.command import SlashCommand
 from bot.slack.conversations import Conversations
+from bot.slack.delivery import Delivery
 from bot.slack.engines import Engines
+from bot.slack.feedback import Feedback
+from bot.slack.home import AppHome
 from bot.slack.ops import Metrics, Readiness
+from bot.slack.reindex import Reindexer
+from bot.slack.uploads import Uploads
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
 
@@ -163,16 +170,46 @@ def create_app(
     metrics = Metrics()
     work = work or BackgroundWork()
     work.on_error = lambda: metrics.error("background")
-    Conversations(
+    channels = ChannelSettings(store=store, default=settings.thread_replies)
+    reindexer = Reindexer(engines=engines, store=store, metrics=metrics)
+    # One delivery path for every answer (and one memory of whether the workspace takes the
+    # feedback_buttons element).
+    delivery = Delivery(engines=engines, store=store, metrics=metrics)
+    uploads = Uploads(settings=settings, client=client, work=work, reindexer=reindexer)
+    uploads.register(app)
+    conversations = Conversations(
+        uploads=uploads,
         engines=engines,
         store=store,
         work=work,
         client=client,
         metrics=metrics,
-        thread_replies=settings.thread_replies,
-    ).register(app)
+        channels=channels,
+        delivery=delivery,
+    )
+    # The assistant middleware first: it takes the messages of assistant threads.
+    AssistantThreads(conversations=conversations, store=store, client=client).register(app)
+    conversations.register(app)
+    Feedback(store=store, client=client, metrics=metrics).register(app)
     SlashCommand(
-        settings=settings, engines=engines, store=store, work=work, client=client, metrics=metrics
+        settings=settings,
+        engines=engines,
+        store=store,
+        work=work,
+        client=client,
+        metrics=metrics,
+        reindexer=reindexer,
+        delivery=delivery,
+    ).register(app)
+    AppHome(
+        settings=settings,
+        engines=engines,
+        store=store,
+        client=client,
+        work=work,
+        metrics=metrics,
+        channels=channels,
+        reindexer=reindexer,
     ).register(app)
 
     def report(error: Exception, request_context: dict | None = None) -> str:

@@ -1,10 +1,11 @@
 """Block Kit renderings of the engines' results, within Slack's limits.
 
 An answer becomes one or more messages: its text in mrkdwn sections (each under 3000
-characters), the comparison table, notes, then a "Sources" context and 👍/👎 buttons on the
-last one. A long answer is split into several messages (at most `MESSAGE_BLOCKS` blocks and
-`MESSAGE_TEXT_BUDGET` characters each) rather than rejected by Slack with `msg_too_long`,
-`msg_blocks_too_long` or `invalid_blocks`.
+characters), the comparison table, notes, then a "Sources" context and feedback on the last
+one: Slack's `feedback_buttons` element in a `context_actions` block, or classic 👍/👎 buttons
+where a workspace does not take that block. A long answer is split into several messages
+(at most `MESSAGE_BLOCKS` blocks and `MESSAGE_TEXT_BUDGET` characters each) rather than
+rejected by Slack with `msg_too_long`, `msg_blocks_too_long` or `invalid_blocks`.
 
 Blocks are built with slack_sdk's Block Kit models, whose validation (on `to_dict()`) guards
 the per-block limits: a renderer that overflowed one would fail here, not in Slack.
@@ -18,8 +19,11 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
     DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -44,6 +48,9 @@ MESSAGE_TEXT_BUDGET = 12_000  # Slack answers msg_blocks_too_long from about 13,
 FALLBACK_TEXT = 3000
 
 FEEDBACK_BLOCK = "feedback"
+# The feedback_buttons element: one action, its value `up:<answer id>` or `down:<answer id>`.
+FEEDBACK_ACTION = "feedback"
+# The classic buttons: one action each, the value is the answer id.
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 SHARE_BLOCK = "share"
@@ -192,12 +199,32 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
     return context(lines)
 
 
-def feedback_buttons(answer_id: str) -> dict[str, Any]:
-    return actions(
-        FEEDBACK_BLOCK,
-        button(messages.feedback_up(), FEEDBACK_UP, answer_id),
-        button(messages.feedback_down(), FEEDBACK_DOWN, answer_id),
+def feedback_block(answer_id: str, *, native: bool = True) -> dict[str, Any]:
+    """👍/👎 under an answer: Slack's feedback_buttons element (`native`), or classic buttons."""
+    if not native:
+        return actions(
+            FEEDBACK_BLOCK,
+            button(messages.feedback_up(), FEEDBACK_UP, answer_id),
+            button(messages.feedback_down(), FEEDBACK_DOWN, answer_id),
+        )
+    feedback = FeedbackButtonsElement(
+        action_id=FEEDBACK_ACTION,
+        positive_button=FeedbackButtonObject(
+            text=messages.feedback_up(),
+            accessibility_label=messages.feedback_up_label(),
+            value=f"up:{answer_id}",
+        ),
+        negative_button=FeedbackButtonObject(
+            text=messages.feedback_down(),
+            accessibility_label=messages.feedback_down_label(),
+            value=f"down:{answer_id}",
+        ),
     )
+    return _dict(ContextActionsBlock(block_id=FEEDBACK_BLOCK, elements=[feedback]))
+
+
+def has_native_feedback(blocks: list[dict[str, Any]]) -> bool:
+    return any(block.get("type") == "context_actions" for block in blocks)
 
 
 def prefill_value(intake: dict[str, Any]) -> str:
@@ -239,9 +266,11 @@ def _comparison(answer: Answer) -> list[dict[str, Any]]:
     return blocks
 
 
-def answer_messages(answer: Answer, *, answer_id: str | None = None) -> list[SlackMessage]:
+def answer_messages(
+    answer: Answer, *, answer_id: str | None = None, native_feedback: bool = True
+) -> list[SlackMessage]:
     """An answer as Slack messages: text (or comparison), note, sources, the offer of the full
-    assessment (for a team's situation) and feedback buttons.
+    assessment (for a team's situation) and feedback buttons (see `feedback_block`).
 
     A comparison's text is the list rendering of its rows; Slack shows the rows side by side
     instead.
@@ -254,7 +283,7 @@ def answer_messages(answer: Answer, *, answer_id: str | None = None) -> list[Sla
     if answer.intake:
         tail.append(assessment_offer(answer.intake))
     if answer_id is not None:
-        tail.append(feedback_buttons(answer_id))
+        tail.append(feedback_block(answer_id, native=native_feedback))
     return pack(body, tail, fallback=text)
 
 

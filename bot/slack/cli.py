@@ -191,11 +191,20 @@ def feedback(
         print(messages.feedback_documents_heading())
         for document in summary.documents:
             print(f"  {document.doc}: 👍 {document.up}  👎 {document.down}")
+    if summary.reasons:
+        print(messages.feedback_reasons_heading())
+        labels = messages.feedback_reason_labels()
+        for reason, count in summary.reasons.items():
+            print(f"  {labels.get(reason, reason)}: {count}")
     if summary.recent_down:
         print(messages.feedback_recent_heading())
+        labels = messages.feedback_reason_labels()
         for vote in summary.recent_down:
             cited = ", ".join(vote.cited_docs) or "-"
-            print(f"  {vote.at:%Y-%m-%d %H:%M}  {vote.question}  [{cited}]")
+            why = f"  ({labels.get(vote.reason, vote.reason)})" if vote.reason else ""
+            print(f"  {vote.at:%Y-%m-%d %H:%M}  {vote.question}  [{cited}]{why}")
+            if vote.comment:
+                print(f"      “{' '.join(vote.comment.split())}”")
 
 
 def register(app: typer.Typer) -> None:

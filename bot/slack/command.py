@@ -9,7 +9,6 @@ the background pool and reports through the command's `response_url` or a direct
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,17 +31,11 @@ from bot.slack.delivery import Delivery, Question, report_failure, slack_call_fa
 from bot.slack.engines import Engines
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
+from bot.slack.reindex import Reindexer
 from bot.slack.work import BackgroundWork
 from bot.storage import Store
-from ingest.fetching import FetchLimits, FetchRefused
-from ingest.knowledge_files import (
-    CannotAdd,
-    DocumentNotFound,
-    KnowledgeChange,
-    add_url,
-    remove_document,
-)
-from ingest.store import IndexBusyError
+from ingest.fetching import FetchLimits
+from ingest.knowledge_files import KnowledgeChange, add_url, remove_document
 
 log = logging.getLogger("bot.slack")
 
@@ -66,6 +59,8 @@ class SlashCommand:
         client: WebClient,
         name: str = messages.COMMAND,
         metrics: Metrics | None = None,
+        reindexer: Reindexer | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -74,8 +69,8 @@ class SlashCommand:
         self.client = client
         self.name = name
         self.metrics = metrics or Metrics()
-        self.delivery = Delivery(engines=engines, store=store, metrics=self.metrics)
-        self._reindexing = threading.Lock()
+        self.delivery = delivery or Delivery(engines=engines, store=store, metrics=self.metrics)
+        self.reindexer = reindexer or Reindexer(engines=engines, store=store, metrics=self.metrics)
 
     def register(self, app: App) -> None:
         app.command(self.name)(self.on_command)
@@ -100,7 +95,7 @@ class SlashCommand:
                 ack(text=messages.reindex_refused())
                 return
             ack(text=messages.reindex_started())
-            self.work.submit(self._reindex, respond)
+            self.work.submit(self.reindexer.run, self._ephemeral(respond))
         elif word.split(" ", 1)[0] in ADMIN_WORDS:
             self._admin_change(ack, command, respond)
         elif " " not in text and not text.endswith("?"):
@@ -143,7 +138,12 @@ class SlashCommand:
             return
         ack(text=messages.knowledge_change_started(verb, argument))
         edit = self._add_url if verb == "add" else self._remove
-        self.work.submit(self._reindex, respond, edit=lambda: edit(argument), user=user)
+        self.work.submit(
+            self.reindexer.run,
+            self._ephemeral(respond),
+            edit=lambda: edit(argument),
+            user=user,
+        )
 
     def _add_url(self, url: str) -> KnowledgeChange:
         limits = FetchLimits(
@@ -157,60 +157,10 @@ class SlashCommand:
         removed = remove_document(doc, self.settings.knowledge_dir)
         return _change("remove", removed.doc, removed.title, removed.path.name)
 
-    def _reindex(
-        self,
-        respond,
-        *,
-        edit: Callable[[], KnowledgeChange] | None = None,
-        user: str | None = None,
-    ) -> None:
-        """Re-ingest (after an admin's edit of the knowledge folder, if given) and report."""
-        if not self._reindexing.acquire(blocking=False):
-            self.metrics.ingest_runs.labels("busy").inc()
-            respond(text=messages.reindex_busy(), response_type="ephemeral")
-            return
-        try:
-            # Replicas sharing a database take turns (another replica's re-index: busy).
-            with self.store.exclusively("reindex") as ours:
-                if not ours:
-                    raise IndexBusyError("another replica is re-indexing")
-                change = edit() if edit else None
-                summary = self.engines.reindex()
-        except (FetchRefused, CannotAdd, DocumentNotFound) as refusal:
-            respond(text=messages.knowledge_change_failed(str(refusal)), response_type="ephemeral")
-        except OSError as error:
-            respond(text=messages.knowledge_folder_unwritable(error), response_type="ephemeral")
-        except IndexBusyError:
-            self.metrics.ingest_runs.labels("busy").inc()
-            respond(text=messages.reindex_busy(), response_type="ephemeral")
-        except Exception as error:
-            self.metrics.ingest_runs.labels("failed").inc()
-            report_failure(
-                self.metrics,
-                "reindex",
-                error,
-                notify=lambda text: respond(text=text, response_type="ephemeral"),
-                apology=messages.reindex_failed,
-            )
-        else:
-            self.metrics.ingest_runs.labels("ok").inc()
-            log.info(messages.log_reindexed(summary.seconds, summary.chunks))
-            report = messages.reindex_done(summary)
-            if change is not None:
-                indexed = next((d for d in summary.documents if d.doc == change.doc), None)
-                change = change.model_copy(
-                    update={
-                        "who": user or "",
-                        "chunks": indexed.chunks if indexed else None,
-                        "published": summary.published,
-                    }
-                )
-                self.store.record_change(change)
-                changed = messages.knowledge_changed(change.action, change.title, change.source)
-                report = f"{changed}\n{report}"
-            respond(text=report, response_type="ephemeral")
-        finally:
-            self._reindexing.release()
+    @staticmethod
+    def _ephemeral(respond) -> Callable[[str], object]:
+        """Tell the person who ran the command, and only them."""
+        return lambda text: respond(text=text, response_type="ephemeral")
 
     def on_assessment_offer(self, ack, body: dict, action: dict, respond) -> None:
         """"Run the full assessment" under an answer: the modal, prefilled with what the

@@ -3,8 +3,9 @@ assistant threads and `/ai-strategy <question>`.
 
 `Delivery.answer` runs the engine on a question, remembers the answer (what feedback votes refer
 to, and the thread's history), renders it as Slack messages (split within Slack's limits,
-feedback buttons on the last), hands them to the surface's `post`, and counts and logs the
-outcome. Progress is shown while it works and cleared after, whatever happens. A failure is
+feedback on the last: Slack's `feedback_buttons` element, or the classic buttons from the first
+time a workspace refuses that element), hands them to the surface's `post`, and counts and logs
+the outcome. Progress is shown while it works and cleared after, whatever happens. A failure is
 reported the same way everywhere (`report_failure`): an error id, a metric, one log line with
 fields, and an apology where the answer would have gone. Log lines carry ids and counts as
 `extra=` fields, never what people wrote.
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
-from bot.answering.models import Turn
+from bot.answering.models import Answer, Turn
 from bot.slack import messages
-from bot.slack.blocks import SlackMessage, answer_messages, text_message
+from bot.slack.blocks import SlackMessage, answer_messages, has_native_feedback, text_message
 from bot.slack.engines import Engines
 from bot.slack.ops import Metrics
 from bot.storage import Store
@@ -99,6 +100,8 @@ class Delivery:
         self.engines = engines
         self.store = store
         self.metrics = metrics
+        # Slack's feedback_buttons element until the workspace refuses it (then classic buttons).
+        self.native_feedback = True
 
     def answer(
         self,
@@ -134,9 +137,11 @@ class Delivery:
                     answer=answer.text,
                     cited_docs=sorted({citation.doc for citation in answer.citations}),
                 )
-                pieces = answer_messages(answer, answer_id=answer_id)
+                pieces = answer_messages(
+                    answer, answer_id=answer_id, native_feedback=self.native_feedback
+                )
                 for piece in pieces:
-                    post(piece)
+                    self._post(post, piece, answer, answer_id)
             except Exception as error:
                 report_failure(
                     self.metrics,
@@ -162,3 +167,16 @@ class Delivery:
             }
             log.info(messages.log_answered(fields), extra=fields)
         return True
+
+    def _post(self, post: Post, piece: SlackMessage, answer: Answer, answer_id: str) -> None:
+        """Post one message of an answer; a workspace that refuses the feedback_buttons element
+        gets the classic buttons, from now on."""
+        try:
+            post(piece)
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if code != "invalid_blocks" or not has_native_feedback(piece.blocks):
+                raise
+            log.warning(messages.log_native_feedback_refused(code), extra={"slack_error": code})
+            self.native_feedback = False
+            post(answer_messages(answer, answer_id=answer_id, native_feedback=False)[-1])

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from ingest.pipeline import IngestSummary
 
 if TYPE_CHECKING:
-    from ingest.index import KnowledgeIndex
+    from ingest.index import KnowledgeIndex, PublishedVersion
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Engines:
 
     `index` and `warm_up` are what readiness checks: the index queried by `/readyz`, and the
     loading of models before the first question (None: nothing to check, as with fakes).
+    `published` describes the current index (the App Home shows it; None: nothing to show).
     """
 
     answer: Callable[[str, Sequence[Turn]], Answer]
@@ -27,6 +28,7 @@ class Engines:
     reindex: Callable[[], IngestSummary]
     index: "KnowledgeIndex | None" = None
     warm_up: Callable[[], None] | None = None
+    published: "Callable[[], PublishedVersion] | None" = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Engines":
@@ -46,4 +48,5 @@ class Engines:
             reindex=lambda: run_ingest(settings, checks=knowledge_checks(settings)),
             index=index,
             warm_up=engine.warm_up,
+            published=index.published,
         )

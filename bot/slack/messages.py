@@ -79,14 +79,224 @@ def feedback_down() -> str:
     return "👎 Not helpful"
 
 
+def feedback_up_label() -> str:
+    return "This answer was helpful"
+
+
+def feedback_down_label() -> str:
+    return "This answer was not helpful"
+
+
 def feedback_thanks(vote: int) -> str:
     if vote > 0:
         return "Thanks! Glad it helped."
     return "Thanks for telling me. The feedback goes to the people who keep the knowledge base."
 
 
+def feedback_ask_reason() -> str:
+    return (
+        "Thanks for telling me. What was wrong with it? (optional; it goes to the people who "
+        "keep the knowledge base)"
+    )
+
+
+def feedback_reason_placeholder() -> str:
+    return "Pick a reason"
+
+
+def feedback_reason_labels() -> dict[str, str]:
+    """The short list of reasons offered after a 👎 (keys: `FeedbackReason` values)."""
+    return {
+        "wrong": "Wrong or outdated",
+        "off_topic": "Did not answer my question",
+        "no_answer": "Should have found an answer",
+        "sources": "Sources missing or irrelevant",
+        "unclear": "Too long or unclear",
+    }
+
+
+def feedback_add_comment() -> str:
+    return "Add a comment…"
+
+
+def feedback_reason_thanks(reason_label: str | None) -> str:
+    noted = f" (“{reason_label}”)" if reason_label else ""
+    return f"Noted{noted}, thank you. It goes to the people who keep the knowledge base."
+
+
 def feedback_expired() -> str:
     return "That answer is too old to rate now; ask again and rate the new answer."
+
+
+def feedback_modal_title() -> str:
+    return "Feedback"
+
+
+def feedback_modal_submit() -> str:
+    return "Send"
+
+
+def feedback_modal_reason_label() -> str:
+    return "What was wrong?"
+
+
+def feedback_modal_comment_label() -> str:
+    return "Anything else? (what you expected, what was missing)"
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+def status_searching() -> str:
+    return "Searching the knowledge base…"
+
+
+def status_loading_messages() -> list[str]:
+    return [
+        "Searching the knowledge base…",
+        "Reading the sources…",
+        "Checking every claim has a source…",
+    ]
+
+
+# -- the assistant thread ------------------------------------------------------------------
+
+
+ASSESSMENT_PROMPT = "Run the assessment"
+
+
+def assistant_greeting() -> str:
+    return (
+        "Hi! Ask me about adapting language models to your work (prompt engineering, "
+        "fine-tuning, or both); every answer comes with its sources. Or run the assessment "
+        "for a recommendation on your use case."
+    )
+
+
+def assistant_prompts_title() -> str:
+    return "Try one of these:"
+
+
+def assistant_assessment_prompt_message() -> str:
+    return "Run the assessment for my use case"
+
+
+def assistant_assessment_offer() -> str:
+    return (
+        "The assessment is three short steps about your task, data and constraints; it ends in "
+        "an explained, cited recommendation. Start it here, or any time with "
+        f"`{COMMAND}`."
+    )
+
+
+def thread_title(question: str) -> str:
+    """An assistant thread's title: its first question, shortened."""
+    text = " ".join(question.split())
+    return text if len(text) <= 60 else text[:59].rstrip() + "…"
+
+
+# -- App Home ------------------------------------------------------------------------------
+
+
+def home_heading() -> str:
+    return "ai-strategy"
+
+
+def home_intro() -> str:
+    return (
+        "I answer questions on adapting language models (prompt engineering, fine-tuning, or "
+        "both) from a curated knowledge base, with numbered sources, and I say so when it does "
+        "not cover a question."
+    )
+
+
+def home_how_to(bot_user_id: str | None) -> str:
+    mention = f"<@{bot_user_id}>" if bot_user_id else "@ai-strategy"
+    return (
+        "*How to use me*\n"
+        f"• In a channel: mention {mention} with your question; I answer in its thread.\n"
+        "• In my thread: the person who asked can follow up without mentioning me.\n"
+        "• Privately: open my assistant panel (or DM me) and ask.\n"
+        f"• `{COMMAND}`: a three-step assessment ending in a cited recommendation; "
+        f"`{COMMAND} <question>` answers only you."
+    )
+
+
+def home_knowledge_heading() -> str:
+    return "What I know"
+
+
+def home_index_facts(*, documents: int, chunks: int, version: str, built: str) -> str:
+    return (
+        f"{documents} documents, {chunks} passages. Index version `{version}`, built {built}."
+    )
+
+
+def home_document_line(title: str, chunks: int) -> str:
+    return f"• {title} ({chunks} passages)"
+
+
+def home_no_index() -> str:
+    return "No knowledge index yet: an admin runs `ai-strategy ingest` (or *Re-index now* below)."
+
+
+def home_admin_heading() -> str:
+    return "For admins"
+
+
+def home_feedback_heading() -> str:
+    return "*Feedback*"
+
+
+def home_reason_line(label: str, count: int) -> str:
+    return f"• {label}: {count}"
+
+
+def home_recent_down_line(question: str, reason_label: str | None) -> str:
+    why = f" ({reason_label})" if reason_label else ""
+    return f"• “{question}”{why}"
+
+
+def home_reindex_button() -> str:
+    return "Re-index now"
+
+
+def home_reindex_running() -> str:
+    return ":arrows_counterclockwise: Re-indexing…"
+
+
+def home_channels_heading(default_label: str) -> str:
+    return f"*Channel settings*\nWhat I answer in each channel. By default: {default_label}."
+
+
+def home_channel_picker() -> str:
+    return "Pick a channel"
+
+
+def home_mode_picker() -> str:
+    return "Choose"
+
+
+def channel_mode_labels() -> dict[str, str]:
+    """How each `ChannelMode` reads in the App Home."""
+    return {
+        "mentions": "Answer mentions only",
+        "asker": "Mentions and follow-ups from the asker",
+        "anyone": "Mentions and follow-ups from anyone",
+        "off": "Off (answer nothing)",
+    }
+
+
+def home_channel_default() -> str:
+    return "Default"
+
+
+def home_channel_line(channel_id: str, label: str) -> str:
+    return f"• <#{channel_id}>: {label}"
+
+
+def home_not_admin_action() -> str:
+    return "Only admins can change that."
 
 
 # -- /ai-strategy --------------------------------------------------------------------------
@@ -355,6 +565,10 @@ def feedback_documents_heading() -> str:
     return "Votes by cited document:"
 
 
+def feedback_reasons_heading() -> str:
+    return "Reasons given for 👎:"
+
+
 def feedback_recent_heading() -> str:
     return "Latest questions voted down:"
 
@@ -409,6 +623,14 @@ def log_slack_call_failed(method: str, code: str, needed_scope: str | None = Non
             "as in deploy/manifest.yaml, and reinstall the app)"
         )
     return f"Slack {method} failed: {code}"
+
+
+def log_status_unavailable(code: str) -> str:
+    return f"assistant.threads.setStatus unavailable ({code}); showing progress with a reaction"
+
+
+def log_native_feedback_refused(code: str) -> str:
+    return f"Slack refused the feedback_buttons element ({code}); using classic buttons"
 
 
 def log_invalid_signature(timestamp: str) -> str:
@@ -469,3 +691,45 @@ def log_reindexed(seconds: float, chunks: int) -> str:
 def _short(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text[:200] + ("…" if len(text) > 200 else "")
+
+
+# -- files shared in a DM (bot.slack.uploads) ------------------------------------------------
+
+
+def upload_offer(names: Sequence[str]) -> str:
+    listed = ", ".join(f"*{escape(name)}*" for name in names)
+    return (
+        f"Add {listed} to the knowledge base? I will convert it as `ai-strategy add FILE` "
+        "does and re-index (the quality gate still applies)."
+    )
+
+
+def upload_button(name: str) -> str:
+    return f"Add {name}"[:75]  # Slack's limit for a button's text
+
+
+def upload_started() -> str:
+    return ":arrows_counterclockwise: Adding the file and re-indexing; I will report back here."
+
+
+def upload_not_admin() -> str:
+    return (
+        "Thanks! Only admins can add files to the knowledge base, so I have left it alone. "
+        "Ask me a question in words and I will answer from the knowledge base."
+    )
+
+
+def upload_unsupported(names: Sequence[str], suffixes: Sequence[str]) -> str:
+    listed = ", ".join(f"*{escape(name)}*" for name in names)
+    return f"I can add {', '.join(suffixes)} files to the knowledge base; {listed} is not one."
+
+
+def upload_unavailable(code: str | None) -> str:
+    return (
+        f"the file cannot be read from Slack ({code or 'no answer'}); is it still shared with "
+        "me, and does the app have the `files:read` scope?"
+    )
+
+
+def log_upload_update_failed(code: str | None) -> str:
+    return f"could not update the offer to add a file: {code}"

@@ -9,9 +9,11 @@ BOT_SCOPES: Mapping[str, str] = {
     "groups:history": "follow-ups and thread context in private channels",
     "im:history": "questions in a DM with the bot",
     "mpim:history": "follow-ups and thread context in group DMs",
-    "chat:write": "posting answers",
-    "reactions:write": "the :eyes: reaction while an answer is prepared",
+    "chat:write": "posting answers, and the status while an answer is prepared",
+    "reactions:write": "the :eyes: reaction where that status cannot be shown",
     "commands": "/ai-strategy",
+    "files:read": "files an admin shares in a DM, to add them to the knowledge base",
+    "assistant:write": "the assistant thread's suggested prompts and title",
 }
 
 

@@ -1,11 +1,16 @@
-"""What a thread says before the bot is mentioned in it: `conversations.replies`, as history.
+"""What a conversation says before the bot is asked: history read from Slack.
+
+- `read_thread`: a thread (`conversations.replies`) before the bot is mentioned in it.
+- `read_channel`: the latest messages of a channel (`conversations.history`), the background
+  of a question in an assistant thread opened while viewing that channel.
 
 Mentioned part-way through a thread ("@ai-strategy what do you think?"), the bot reads what
 people wrote there so the question is understood in context. Each human message becomes a turn
 of the history, with the bot's reply after it (if any) as its answer. Reading is bounded: a few
 pages, then the newest messages within a message and a character budget. A thread the bot
 cannot read (a missing scope, not a member, rate limited) gives no history, and the question is
-answered on its own: nothing is shown to people, the log says why.
+answered on its own: nothing is shown to people, the log says why. The same holds for a
+channel.
 """
 
 from slack_sdk import WebClient
@@ -51,6 +56,19 @@ def read_thread(
     before = _ts(before_ts)
     earlier = [m for m in messages if isinstance(m, dict) and 0 < _ts(m.get("ts")) < before]
     return _newest_within_budget(_turns(earlier, bot_user_id=bot_user_id))
+
+
+def read_channel(
+    client: WebClient, *, channel: str, bot_user_id: str | None, metrics: Metrics
+) -> list[Turn]:
+    """The latest turns of `channel`, oldest first, within the same budget as a thread."""
+    try:
+        page = client.conversations_history(channel=channel, limit=THREAD_MESSAGES)
+    except SlackApiError as error:
+        slack_call_failed(metrics, "conversations.history", error)
+        return []
+    messages = [m for m in page.get("messages", []) if isinstance(m, dict)]
+    return _newest_within_budget(_turns(messages, bot_user_id=bot_user_id))
 
 
 def _ts(value: object) -> float:

@@ -1,5 +1,19 @@
-"""The bot's shared state (handled events, answers, feedback) in one SQL database."""
+"""The bot's shared state (events, answers, feedback, channel settings) in one SQL database."""
 
-from bot.storage.store import DocumentVotes, DownVote, FeedbackSummary, Store
+from bot.storage.store import (
+    ChannelMode,
+    DocumentVotes,
+    DownVote,
+    FeedbackReason,
+    FeedbackSummary,
+    Store,
+)
 
-__all__ = ["DocumentVotes", "DownVote", "FeedbackSummary", "Store"]
+__all__ = [
+    "ChannelMode",
+    "DocumentVotes",
+    "DownVote",
+    "FeedbackReason",
+    "FeedbackSummary",
+    "Store",
+]

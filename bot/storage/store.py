@@ -14,7 +14,11 @@ through it:
 - `answers` holds what the bot posted: thread history for follow-ups (bounded to the latest
   turns and expiring), and what a feedback vote refers to.
 - `feedback` holds one vote per person and answer, with the question, answer and cited documents
-  copied in, so it outlives the pruning of answers.
+  copied in, so it outlives the pruning of answers; a 👎 may carry a reason and a comment.
+- `knowledge_changes` keeps every add, update and remove of a document by an admin.
+- `channel_settings` holds what admins chose for a channel in the App Home (`ChannelMode`).
+- `assistant_threads` holds the context of each assistant thread (the channel the person is
+  viewing, as Slack last sent it) and whether the thread has its title yet.
 
 The schema is migrated (`bot.storage.schema`, Alembic) whenever a store opens.
 """
@@ -29,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -110,6 +115,9 @@ feedback = Table(
     Column("cited_docs", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Why a 👎: one of `FeedbackReason` (None: not said), and what the person wrote.
+    Column("reason", String(40), nullable=True),
+    Column("comment", Text, nullable=True),
     UniqueConstraint("answer_id", "user_id", name="one_vote_per_person"),
 )
 
@@ -127,6 +135,53 @@ knowledge_changes = Table(
     Column("published", Boolean, nullable=False),
 )
 
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("mode", String(20), nullable=False),
+    Column("updated_by", String(40), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+assistant_threads = Table(
+    "assistant_threads",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("thread_ts", String(40), primary_key=True),
+    Column("context", Text, nullable=False),
+    Column("titled", SmallInteger, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Longest comment kept with a 👎 (the modal's input allows no more).
+COMMENT_MAX_CHARS = 1000
+_NO_REASON = {"reason": None, "comment": None}
+
+
+class ChannelMode(StrEnum):
+    """What the bot answers in a channel, as admins set it in the App Home.
+
+    `mentions`: only messages that @mention it; `asker`: also untagged follow-ups in its
+    threads from the person who asked there; `anyone`: follow-ups in its threads from anyone;
+    `off`: nothing at all.
+    """
+
+    MENTIONS = "mentions"
+    ASKER = "asker"
+    ANYONE = "anyone"
+    OFF = "off"
+
+
+class FeedbackReason(StrEnum):
+    """Why an answer did not help: the short list offered after a 👎."""
+
+    WRONG = "wrong"
+    OFF_TOPIC = "off_topic"
+    NO_ANSWER = "no_answer"
+    SOURCES = "sources"
+    UNCLEAR = "unclear"
+
 
 class DocumentVotes(BaseModel):
     doc: str
@@ -138,6 +193,8 @@ class DownVote(BaseModel):
     question: str
     cited_docs: list[str]
     at: datetime
+    reason: FeedbackReason | None = None
+    comment: str | None = None
 
 
 class FeedbackSummary(BaseModel):
@@ -147,6 +204,7 @@ class FeedbackSummary(BaseModel):
     down: int
     documents: list[DocumentVotes]
     recent_down: list[DownVote]
+    reasons: dict[FeedbackReason, int] = {}
 
     @property
     def total(self) -> int:
@@ -160,6 +218,10 @@ def _now() -> datetime:
 def _aware(value: datetime) -> datetime:
     """SQLite gives naive datetimes back; they were written in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _known_reason(value: str | None) -> FeedbackReason | None:
+    return FeedbackReason(value) if value in FeedbackReason._value2member_map_ else None
 
 
 def create_database_engine(url: str) -> Engine:
@@ -422,7 +484,8 @@ class Store:
             changed = connection.execute(
                 update(feedback)
                 .where(feedback.c.answer_id == answer_id, feedback.c.user_id == user_id)
-                .values(vote=vote, updated_at=now)
+                # A 👍 after a 👎 takes back what was said against the answer.
+                .values(vote=vote, updated_at=now, **(_NO_REASON if vote > 0 else {}))
             )
             if changed.rowcount:
                 return True
@@ -453,6 +516,8 @@ class Store:
                     feedback.c.question,
                     feedback.c.cited_docs,
                     feedback.c.updated_at,
+                    feedback.c.reason,
+                    feedback.c.comment,
                 ).order_by(feedback.c.updated_at.desc())
             ).all()
         per_doc: dict[str, Counter] = {}
@@ -469,15 +534,21 @@ class Store:
                 question=row.question,
                 cited_docs=json.loads(row.cited_docs),
                 at=_aware(row.updated_at),
+                reason=_known_reason(row.reason),
+                comment=row.comment,
             )
             for row in rows
             if row.vote < 0
         ][:recent]
+        reasons = Counter(
+            reason for row in rows if row.vote < 0 and (reason := _known_reason(row.reason))
+        )
         return FeedbackSummary(
             up=sum(1 for row in rows if row.vote > 0),
             down=sum(1 for row in rows if row.vote < 0),
             documents=documents,
             recent_down=recent_down,
+            reasons=dict(reasons.most_common()),
         )
 
     # -- the knowledge base's history -------------------------------------------------------
@@ -497,6 +568,144 @@ class Store:
             ).all()
         return [KnowledgeChange(**{**row._mapping, "at": _aware(row.at)}) for row in rows]
 
+    def record_reason(
+        self,
+        *,
+        answer_id: str,
+        user_id: str,
+        reason: FeedbackReason | None,
+        comment: str | None = None,
+    ) -> bool:
+        """Attach why to a person's 👎 (a reason, a comment, or both; what is None is kept).
+
+        False when that person has no 👎 on that answer (never voted, or voted 👍 since).
+        """
+        values: dict[str, object] = {"updated_at": _now()}
+        if reason is not None:
+            values["reason"] = FeedbackReason(reason).value
+        if comment is not None:
+            values["comment"] = comment.strip()[:COMMENT_MAX_CHARS] or None
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(feedback)
+                .where(
+                    feedback.c.answer_id == answer_id,
+                    feedback.c.user_id == user_id,
+                    feedback.c.vote < 0,
+                )
+                .values(**values)
+            )
+            return bool(changed.rowcount)
+
+    # -- channel settings ------------------------------------------------------------------
+
+    def channel_mode(self, channel: str) -> ChannelMode | None:
+        """What admins set for `channel` (None: nothing, the default applies)."""
+        with self.engine.connect() as connection:
+            mode = connection.execute(
+                select(channel_settings.c.mode).where(channel_settings.c.channel == channel)
+            ).scalar_one_or_none()
+        return ChannelMode(mode) if mode in ChannelMode._value2member_map_ else None
+
+    def channel_modes(self) -> dict[str, ChannelMode]:
+        """Every channel with a setting of its own."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(channel_settings.c.channel, channel_settings.c.mode).order_by(
+                    channel_settings.c.channel
+                )
+            ).all()
+        return {
+            row.channel: ChannelMode(row.mode)
+            for row in rows
+            if row.mode in ChannelMode._value2member_map_
+        }
+
+    def set_channel_mode(self, channel: str, mode: ChannelMode | None, *, by: str) -> None:
+        """Set (or with None, remove) the setting of a channel."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(channel_settings).where(channel_settings.c.channel == channel)
+            )
+            if mode is not None:
+                connection.execute(
+                    insert(channel_settings).values(
+                        channel=channel,
+                        mode=ChannelMode(mode).value,
+                        updated_by=by,
+                        updated_at=_now(),
+                    )
+                )
+
+    # -- assistant threads -----------------------------------------------------------------
+
+    def save_thread_context(self, channel: str, thread_ts: str, context: dict[str, str]) -> None:
+        """Keep the context Slack sent for an assistant thread (it replaces the previous one)."""
+        encoded = json.dumps(context, sort_keys=True)
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(assistant_threads)
+                .where(
+                    assistant_threads.c.channel == channel,
+                    assistant_threads.c.thread_ts == thread_ts,
+                )
+                .values(context=encoded, updated_at=_now())
+            )
+            if changed.rowcount:
+                return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(assistant_threads).values(
+                        channel=channel,
+                        thread_ts=thread_ts,
+                        context=encoded,
+                        titled=0,
+                        updated_at=_now(),
+                    )
+                )
+        except IntegrityError:  # saved meanwhile by another delivery: retry as an update
+            self.save_thread_context(channel, thread_ts, context)
+
+    def thread_context(self, channel: str, thread_ts: str) -> dict[str, str] | None:
+        """The context last saved for an assistant thread (None: Slack sent none)."""
+        with self.engine.connect() as connection:
+            encoded = connection.execute(
+                select(assistant_threads.c.context).where(
+                    assistant_threads.c.channel == channel,
+                    assistant_threads.c.thread_ts == thread_ts,
+                )
+            ).scalar_one_or_none()
+        return json.loads(encoded) if encoded else None
+
+    def claim_thread_title(self, channel: str, thread_ts: str) -> bool:
+        """True once per assistant thread: the first question gives the thread its title."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(assistant_threads).values(
+                        channel=channel,
+                        thread_ts=thread_ts,
+                        context="{}",
+                        titled=1,
+                        updated_at=_now(),
+                    )
+                )
+            return True
+        except IntegrityError:
+            pass
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(assistant_threads)
+                .where(
+                    assistant_threads.c.channel == channel,
+                    assistant_threads.c.thread_ts == thread_ts,
+                    assistant_threads.c.titled == 0,
+                )
+                .values(titled=1)
+            )
+            return bool(changed.rowcount)
+
     # -- housekeeping ----------------------------------------------------------------------
 
     def prune(self) -> None:
@@ -509,6 +718,11 @@ class Store:
                 )
             )
             connection.execute(delete(answers).where(answers.c.created_at < now - ANSWER_RETENTION))
+            connection.execute(
+                delete(assistant_threads).where(
+                    assistant_threads.c.updated_at < now - ANSWER_RETENTION
+                )
+            )
 
     def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._last_prune < PRUNE_EVERY_SECONDS:

@@ -2,7 +2,8 @@
  *
  * State arrives whole from /sandbox/events (server-sent events) whenever the emulated workspace
  * changes; the page re-renders only the messages that changed, so focus and scrolling stay put.
- * Actions go to /sandbox/send, /sandbox/click, /sandbox/submit and /sandbox/close.
+ * Actions go to /sandbox/send, /sandbox/click, /sandbox/submit and /sandbox/close; the app's
+ * Home tab to /sandbox/home and /sandbox/home_action; the assistant panel to /sandbox/assistant.
  */
 (function () {
   "use strict";
@@ -42,6 +43,9 @@
     trouble: "We had some trouble connecting. Try again?",
     threadIn: (name) => `in #${name}`,
     threadInDm: (name) => `with ${name}`,
+    thread: "Thread",
+    assistantThread: "Assistant thread",
+    homeLoading: "Opening the Home tab…",
   };
 
   const $ = (id) => document.getElementById(id);
@@ -59,6 +63,7 @@
 
   let state = null;
   let active = null; // the open conversation's id
+  let homeOpen = false; // the app's Home tab is showing instead of a conversation
   let openThread = null; // the ts of the open thread's parent
   const seen = {}; // conversation id -> items seen, for unread badges
   const drafts = {}; // view id -> {block_id: value} entered, kept across re-renders
@@ -143,7 +148,15 @@
 
   /* A person's typed message carries the emulator's plain rich_text copy of its text; Slack
      shows it as the text with mentions resolved, which is what rendering `text` gives. */
+  function assistantThread(channel, ts) {
+    return (state.assistant_threads || []).find((t) => t.channel === channel && t.thread_ts === ts);
+  }
+
   function body(message, ctx) {
+    if (message.subtype === "assistant_app_thread") {
+      const thread = assistantThread(active, message.ts);
+      return el("span", "assistant-thread-label", "✦ " + ((thread && thread.title) || UI.assistantThread));
+    }
     const blocks = message.blocks || [];
     const typed = !isBot(message) && blocks.every((block) => block.type === "rich_text");
     if (blocks.length && !typed) return BlockKit.blocks(blocks, ctx);
@@ -342,6 +355,69 @@
     }
     reconcile(view.threadMessages, items);
     renderStatus($("thread-status-line"), conv, openThread);
+    renderPrompts(assistantThread(conv.id, openThread), replies.some((m) => !isBot(m)));
+  }
+
+  /* An assistant thread: its title, and the suggested prompts until the person has asked. */
+  function renderPrompts(thread, asked) {
+    $("thread-title").textContent = thread ? thread.title || UI.assistantThread : UI.thread;
+    const box = $("thread-prompts");
+    const prompts = thread && !asked ? thread.prompts || [] : [];
+    box.hidden = prompts.length === 0;
+    const signature = JSON.stringify(prompts);
+    if (box.dataset.signature === signature) return;
+    box.dataset.signature = signature;
+    box.replaceChildren();
+    if (thread && thread.prompts_title) box.appendChild(el("span", "examples-label", thread.prompts_title));
+    for (const prompt of prompts) {
+      const chip = el("button", "example", prompt.title);
+      chip.type = "button";
+      chip.addEventListener("click", () => {
+        stickToBottom = true;
+        post("/sandbox/send", { conversation: active, text: prompt.message, thread_ts: openThread });
+      });
+      box.appendChild(chip);
+    }
+  }
+
+  // -- the app's Home tab and the assistant panel -------------------------------------------
+
+  function showHome() {
+    homeOpen = true;
+    active = null;
+    openThread = null;
+    view.thread.hidden = true;
+    $("conversation").hidden = true;
+    $("home-pane").hidden = false;
+    if (!state.home) $("home-blocks").replaceChildren(el("p", "intro-text", UI.homeLoading));
+    render();
+    post("/sandbox/home", {});
+  }
+
+  function renderHome() {
+    $("home-button").classList.toggle("sidebar-item-active", homeOpen);
+    if (!homeOpen || !state.home) return;
+    const signature = JSON.stringify([state.home.hash, state.home.blocks, state.channels]);
+    const container = $("home-blocks");
+    if (container.dataset.signature === signature) return;
+    container.dataset.signature = signature;
+    const ctx = renderContext((element, blockId, node) => {
+      node.classList.add("bk-button-busy");
+      post("/sandbox/home_action", {
+        action_id: element.action_id,
+        value: element.value === undefined ? null : element.value,
+      }).finally(() => node.classList.remove("bk-button-busy"));
+    });
+    container.replaceChildren(BlockKit.blocks(state.home.blocks || [], ctx));
+  }
+
+  async function openAssistant() {
+    const viewing = homeOpen ? null : active;
+    const answer = await post("/sandbox/assistant", viewing ? { viewing } : {});
+    if (!answer || !answer.ok) return;
+    await refresh();
+    switchTo(answer.conversation);
+    openThreadOf(answer.thread_ts);
   }
 
   // -- the sidebar -------------------------------------------------------------------------
@@ -379,7 +455,10 @@
   }
 
   function switchTo(id) {
-    if (id === active) return;
+    if (id === active && !homeOpen) return;
+    homeOpen = false;
+    $("home-pane").hidden = true;
+    $("conversation").hidden = false;
     active = id;
     openThread = null;
     view.thread.hidden = true;
@@ -583,13 +662,14 @@
     renderSidebar();
     renderConversation();
     renderThread();
+    renderHome();
     renderModal();
     stickToBottom = false;
   }
 
   function apply(next) {
     state = next;
-    if (!active || !conversation(active)) active = state.conversations.length ? state.conversations[0].id : null;
+    if (!homeOpen && (!active || !conversation(active))) active = state.conversations.length ? state.conversations[0].id : null;
     render();
   }
 
@@ -618,6 +698,8 @@
     }
   });
   $("thread-close").addEventListener("click", closeThread);
+  $("home-button").addEventListener("click", showHome);
+  $("assistant-button").addEventListener("click", openAssistant);
   wireComposer(view.composer, view.input, () => null);
   wireComposer(view.threadComposer, view.threadInput, () => openThread);
   $("connection").textContent = UI.connecting;

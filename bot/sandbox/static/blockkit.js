@@ -219,8 +219,34 @@
     return node;
   }
 
+  /* A select menu outside a modal (the Home tab's pickers): picking sends the action at once. */
+  function selectMenu(element, ctx, blockId) {
+    const node = el("select", "bk-select");
+    node.dataset.focusKey = ["select", blockId || "", element.action_id || ""].join(":");
+    const placeholder = el("option", "", element.placeholder ? emojify(element.placeholder.text) : "");
+    placeholder.value = "";
+    node.appendChild(placeholder);
+    const options =
+      element.type === "conversations_select"
+        ? Object.entries(ctx.channels || {}).map(([id, name]) => ({ value: id, label: "#" + name }))
+        : (element.options || []).map((o) => ({ value: o.value, label: emojify(o.text.text) }));
+    for (const option of options) {
+      const item = el("option", "", option.label);
+      item.value = option.value;
+      node.appendChild(item);
+    }
+    if (element.placeholder) node.setAttribute("aria-label", element.placeholder.text);
+    node.addEventListener("change", () => {
+      if (node.value && ctx.onAction) ctx.onAction({ ...element, value: node.value }, blockId, node);
+    });
+    return node;
+  }
+
   function element(element, ctx, blockId) {
     if (element && element.type === "button") return button(element, ctx, blockId);
+    if (element && (element.type === "static_select" || element.type === "conversations_select")) {
+      return selectMenu(element, ctx, blockId);
+    }
     if (element && element.type === "image") return imageAlt(element);
     return raw(element, "Unsupported element: " + (element && element.type));
   }
@@ -266,6 +292,25 @@
       const node = el("div", "bk-actions");
       node.setAttribute("role", "group");
       for (const item of block.elements || []) node.appendChild(element(item, ctx, block.block_id));
+      return node;
+    },
+    // Slack's AI-app block: feedback_buttons (a 👍 and a 👎 sharing one action_id) and icon buttons.
+    context_actions(block, ctx) {
+      const node = el("div", "bk-actions bk-context-actions");
+      node.setAttribute("role", "group");
+      for (const item of block.elements || []) {
+        if (item && item.type === "feedback_buttons") {
+          for (const side of [item.positive_button, item.negative_button]) {
+            if (!side) continue;
+            const sideButton = { ...side, type: "button", action_id: item.action_id };
+            node.appendChild(button(sideButton, ctx, block.block_id));
+          }
+        } else if (item && item.type === "icon_button") {
+          node.appendChild(button({ ...item, type: "button" }, ctx, block.block_id));
+        } else {
+          node.appendChild(element(item, ctx, block.block_id));
+        }
+      }
       return node;
     },
     image(block, ctx) {

@@ -1,0 +1,157 @@
+"""The assistant thread: Slack's AI-app container, on Bolt's `Assistant` middleware.
+
+- `assistant_thread_started`: a short greeting and suggested prompts (the example questions,
+  plus "Run the assessment"); the context Slack sends (the channel the person is viewing) is
+  kept.
+- `assistant_thread_context_changed`: the new context is kept.
+- A message in the thread: the first one titles the thread; "Run the assessment" is answered
+  with a button that opens the assessment; any other is a question, answered in the thread
+  like every other question (`Conversations.take`, then `bot.slack.delivery`), with the recent
+  messages of the channel the person is viewing as the conversation's background when the bot
+  can read them (`bot.slack.thread_context.read_channel`).
+
+The thread context lives in the SQL store (`SqlThreadContextStore`) rather than in the
+metadata of the bot's first reply (Bolt's default, a `conversations.replies` and a
+`chat.update` per change), so every replica reads it with one query.
+"""
+
+import functools
+from typing import Any
+
+from slack_bolt import Assistant, BoltContext
+from slack_bolt.context.assistant.thread_context import AssistantThreadContext
+from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import SectionBlock
+
+from bot.slack import messages
+from bot.slack.blocks import SlackMessage, assessment_offer
+from bot.slack.conversations import Conversations, question_of
+from bot.slack.delivery import slack_call_failed
+from bot.slack.etiquette import is_acknowledgement
+from bot.slack.mrkdwn import from_slack
+from bot.slack.thread_context import read_channel
+from bot.storage import Store
+
+MAX_PROMPTS = 4  # Slack shows at most four suggested prompts
+
+
+class SqlThreadContextStore(AssistantThreadContextStore):
+    """Bolt's thread context store, over the bot's SQL store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
+        self.store.save_thread_context(channel_id, thread_ts, dict(context))
+
+    def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
+        context = self.store.thread_context(channel_id, thread_ts)
+        return AssistantThreadContext(context) if context else None
+
+
+def suggested_prompts() -> list[dict[str, str]]:
+    """The example questions, and the assessment, as Slack's `{title, message}` prompts."""
+    questions = list(messages.EXAMPLE_QUESTIONS)[: MAX_PROMPTS - 1]
+    return [{"title": question, "message": question} for question in questions] + [
+        {
+            "title": messages.ASSESSMENT_PROMPT,
+            "message": messages.assistant_assessment_prompt_message(),
+        }
+    ]
+
+
+def is_assessment_request(text: str) -> bool:
+    plain = " ".join(text.lower().split()).rstrip(".!")
+    return plain in (
+        messages.ASSESSMENT_PROMPT.lower(),
+        messages.assistant_assessment_prompt_message().lower(),
+    )
+
+
+def assessment_offer_message() -> SlackMessage:
+    """The answer to "Run the assessment": the button that opens the assessment modal."""
+    return SlackMessage(
+        text=messages.assistant_assessment_offer(),
+        blocks=[
+            SectionBlock(text=messages.assistant_assessment_offer()).to_dict(),
+            assessment_offer({}),
+        ],
+    )
+
+
+class AssistantThreads:
+    """The listeners of the assistant thread, as a Bolt `Assistant`."""
+
+    def __init__(self, *, conversations: Conversations, store: Store, client: WebClient) -> None:
+        self.conversations = conversations
+        self.store = store
+        self.client = client
+        self.assistant = Assistant(thread_context_store=SqlThreadContextStore(store))
+        self.assistant.thread_started(self.on_thread_started)
+        self.assistant.thread_context_changed(self.on_context_changed)
+        self.assistant.user_message(self.on_user_message)
+
+    def on_thread_started(
+        self, payload: dict, say, set_suggested_prompts, save_thread_context
+    ) -> None:
+        """Greet, suggest prompts, and keep the context Slack sent with the thread."""
+        context = payload["assistant_thread"].get("context") or {}
+        if context.get("channel_id"):
+            save_thread_context(context)
+        say(messages.assistant_greeting())
+        set_suggested_prompts(
+            prompts=suggested_prompts(), title=messages.assistant_prompts_title()
+        )
+
+    def on_context_changed(self, payload: dict, save_thread_context) -> None:
+        """The person moved to another channel with the thread open: keep the new context."""
+        save_thread_context(payload["assistant_thread"].get("context") or {})
+
+    def on_user_message(
+        self, body: dict, payload: dict, context: BoltContext, set_title, get_thread_context
+    ) -> None:
+        """A message in the thread: title the thread once, then answer it there."""
+        bot_user_id = context.bot_user_id
+        event: dict[str, Any] = payload
+        if event.get("subtype") not in (None, "file_share") or event.get("user") in (
+            None,
+            bot_user_id,
+        ):
+            return
+        text = from_slack(event.get("text", ""), bot_user_id=bot_user_id)
+        if text and is_acknowledgement(text):
+            return
+        channel, thread = event["channel"], event["thread_ts"]
+        if text and self.store.claim_thread_title(channel, thread):
+            try:
+                set_title(messages.thread_title(text))
+            except SlackApiError as error:
+                slack_call_failed(self.conversations.metrics, "assistant.threads.setTitle", error)
+        question = question_of(
+            event, text, reply_in=thread, conversation=thread, surface="assistant"
+        )
+        if is_assessment_request(text):
+            self.conversations.take(
+                body, event, question, bot_user_id=bot_user_id, reply=assessment_offer_message()
+            )
+            return
+        viewed = (get_thread_context() or {}).get("channel_id")
+        background = (
+            functools.partial(
+                read_channel,
+                self.client,
+                channel=viewed,
+                bot_user_id=bot_user_id,
+                metrics=self.conversations.metrics,
+            )
+            if viewed
+            else None
+        )
+        self.conversations.take(
+            body, event, question, bot_user_id=bot_user_id, background=background
+        )
+
+    def register(self, app) -> None:
+        app.assistant(self.assistant)
