@@ -15,6 +15,7 @@ import numpy as np
 
 from bot.answering.composer import Sources
 from bot.answering.models import ComparisonRow
+from bot.answering.passages import TableRow
 from bot.answering.retrieval import Corpus
 from bot.answering.scoring import ScoredPassage
 from bot.answering.stance import aspect_family
@@ -125,7 +126,7 @@ def _matching_rows(
     similarities = corpus.passage_vectors[table_rows] @ vector if table_rows else []
     scored = []
     for index, similarity in zip(table_rows, similarities, strict=True):
-        label_terms = set(content_terms(corpus.passages[index].row.label))
+        label_terms = set(content_terms(_table_row(corpus, index).label))
         shared = len(terms & label_terms) / max(len(terms | label_terms), 1)
         related = FAMILY_MATCH if label_terms & family else 0.0
         if shared or related or similarity >= ROW_MATCH:
@@ -147,7 +148,7 @@ def _row_from_tables(
     for index in matches:
         passage = corpus.passages[index]
         n = sources.marker(passage.chunk)
-        for approach, text in passage.row.by_approach.items():
+        for approach, text in _table_row(corpus, index).by_approach.items():
             if text:
                 cells[approach].append(_Cell(lower_first(text).rstrip("."), n))
     return _row(aspect, cells)
@@ -194,7 +195,7 @@ def _default_rows(
         :DEFAULT_ROWS
     ]:
         passage = corpus.passages[index]
-        rows.append(_row_from_tables(corpus, passage.row.label, [index], sources))
+        rows.append(_row_from_tables(corpus, _table_row(corpus, index).label, [index], sources))
     return rows
 
 
@@ -211,3 +212,11 @@ def _row(aspect: str, cells: dict[str, list[_Cell]]) -> ComparisonRow:
         fine_tuning=join(cells[FINE_TUNING]),
         citations=numbers,
     )
+
+
+def _table_row(corpus: Corpus, index: int) -> TableRow:
+    """The row of a passage of `table_rows` (which holds only table rows)."""
+    row = corpus.passages[index].row
+    if row is None:
+        raise ValueError(f"passage {index} is not a table row")
+    return row

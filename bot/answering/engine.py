@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering import messages
-from bot.answering.advice import advise, asks_for_staging
+from bot.answering.advice import Deciding, advise, asks_for_staging
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.followup import contextualize, is_follow_up
@@ -387,7 +387,7 @@ class AnswerEngine:
         known = {statement.field: statement.value for statement in statements}
         advice = advise(known, question=question)
         sources = Sources(corpus)
-        backed: list[tuple[object, ScoredPassage]] = []
+        backed: list[tuple[Deciding, ScoredPassage]] = []
         for deciding in advice.deciding:
             item = self._evidence_passage(corpus, deciding.weight.evidence)
             if item is not None and all(item.index != other.index for _, other in backed):

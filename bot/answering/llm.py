@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import SecretStr
 
@@ -286,9 +286,8 @@ class LlmComposer:
             if self._model is None:
                 from langchain.chat_models import init_chat_model
 
-                self._model = init_chat_model(
-                    self.options.model, **self.options.model_arguments()
-                )
+                model = init_chat_model(self.options.model, **self.options.model_arguments())
+                self._model = cast("BaseChatModel", model)  # a configurable wrapper of one
             return self._model
 
     def _generate(self, model: "BaseChatModel", messages: "list[BaseMessage]") -> str:

@@ -142,7 +142,7 @@ class Corpus:
             _save_quietly(path, vectors)
         return vectors
 
-    def passage_similarities(self, vector: Sequence[float]) -> np.ndarray:
+    def passage_similarities(self, vector: Sequence[float] | np.ndarray) -> np.ndarray:
         """Cosine similarity of every passage to a (unit) query vector."""
         return self.passage_vectors @ np.asarray(vector, dtype=np.float32)
 

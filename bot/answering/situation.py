@@ -159,9 +159,10 @@ def extract(question: str) -> list[Statement]:
             if cue.value is None:
                 if not negated:
                     continue
-                value = _absent_option(cue.field)
-                if value is None:
+                absent = _absent_option(cue.field)
+                if absent is None:
                     continue
+                value = absent
             else:
                 if cue.needs_topic and cue.field not in topics:
                     continue

@@ -154,7 +154,8 @@ def subject_of(text: str, previous: str | None = None) -> str | None:
     """The approach a sentence is about: its main clause's first mention, or `previous` for "it"."""
     if _PRONOUN_SUBJECT.match(text) and previous:
         return previous
-    main = text[_LEADING_PHRASE.match(text).end() :]
+    leading = _LEADING_PHRASE.match(text)  # always matches: every part is optional
+    main = text[leading.end() :] if leading else text
     mentions = approach_mentions(main) or approach_mentions(text)
     if mentions:
         return mentions[0][1]
