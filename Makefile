@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test bench install image image-test
+.PHONY: run test lint bench install image image-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/ai-strategy start
 
-test: $(VENV)/.installed
+# Lint and format checks (ruff) and types (mypy, on common/, ingest/ and bot/) first: fast.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(VENV)/bin/pytest
 
 # Every figure of the README's benchmarks; bench/results/ keeps the details. Both share one
