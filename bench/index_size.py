@@ -25,11 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.serve_process import ChromaServer, ServeProcess, bot_environment
 from bot.settings import Settings
 from bot.slack.server import ThreadedServer
 from ingest.pipeline import run_ingest
 from slack_emulator import SlackEmulator
+from tests.serve_process import ChromaServer, ServeProcess, bot_environment
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"

@@ -30,6 +30,7 @@ from tests.load_generator import LoadResult, MiB, run_load
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 
+
 def table(result: LoadResult) -> str:
     lines = [
         (

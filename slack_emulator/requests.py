@@ -215,7 +215,7 @@ def file_object(ws: Workspace, user: str, name: str, size: int, base_url: str) -
 def app_mention_event(message: dict[str, Any], channel_id: str) -> dict[str, Any]:
     """The `app_mention` event for a stored message that mentions the bot (re-sent with
     `edited` when an edit still mentions it)."""
-    event = {
+    event: dict[str, Any] = {
         key: message[key]
         for key in (
             "user",

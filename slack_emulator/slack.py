@@ -433,7 +433,7 @@ class SlackEmulator:
         if not self._subscribed("app_home_opened"):
             return None
         with ws.lock:
-            event = {
+            event: dict[str, Any] = {
                 "type": "app_home_opened",
                 "user": user,
                 "channel": ws.dm_with(user).id,

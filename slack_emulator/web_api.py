@@ -282,6 +282,7 @@ class WebApi:
             return failure.status, {"ok": False, "error": failure.error}, headers
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
+        handler: Callable[[dict[str, Any]], dict[str, Any]] | None
         if method in self.app_methods:
             if token != self.app_token:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
@@ -551,7 +552,7 @@ class WebApi:
             user = str(args.get("user_id", ""))
             if user not in ws.users or ws.users[user].is_bot:
                 raise SlackError("user_not_found")
-            view = args.get("view")
+            view: Any = args.get("view")  # any JSON: check_view refuses what is not a view
             problems = check_view(view, surface="home")
             if problems:
                 raise SlackError("invalid_arguments", problems)

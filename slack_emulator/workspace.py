@@ -207,9 +207,7 @@ class Workspace:
             trigger.used = True
             return trigger
 
-    def issue_response_url(
-        self, channel: str, user: str, *, message_ts: str | None = None
-    ) -> str:
+    def issue_response_url(self, channel: str, user: str, *, message_ts: str | None = None) -> str:
         """The token of a `response_url` (valid 30 minutes, 5 uses)."""
         with self.lock:
             token = secrets.token_urlsafe(16)

@@ -64,7 +64,9 @@ def pytest_collection_modifyitems(items):
 
 REAL_LOAD_SPEC = ingest.embedding.load_spec  # cached: one load per spec and process
 _fast_test: list[bool] = [False]
-_LOADS_BEFORE = pytest.StashKey[int]()  # the test being set up, run or torn down is in the fast tier
+_LOADS_BEFORE = pytest.StashKey[
+    int
+]()  # the test being set up, run or torn down is in the fast tier
 
 
 def real_model_loads() -> int:

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 from prometheus_client import generate_latest
 
-from tests.serve_process import parse_metrics
 from bot.settings import Settings
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH
+from tests.serve_process import parse_metrics
 from tests.slack_helpers import SIGNING_SECRET, SlackHarness, cited_answer, start_harness
 
 
@@ -39,7 +39,11 @@ class LogCapture(logging.Handler):
 
     @contextmanager
     def attached(self):
-        loggers = [logging.getLogger(), logging.getLogger("uvicorn"), logging.getLogger("uvicorn.error")]
+        loggers = [
+            logging.getLogger(),
+            logging.getLogger("uvicorn"),
+            logging.getLogger("uvicorn.error"),
+        ]
         for logger in loggers:
             logger.addHandler(self)
         previous = logging.getLogger().level

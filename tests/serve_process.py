@@ -30,7 +30,9 @@ def free_port() -> int:
         sock.close()
 
 
-def bot_environment(slack, *, data_dir: Path, knowledge_dir: Path, **settings: str) -> dict[str, str]:
+def bot_environment(
+    slack, *, data_dir: Path, knowledge_dir: Path, **settings: str
+) -> dict[str, str]:
     """Environment of an `ai-strategy serve` process wired to a Slack emulator, on one index."""
     return {
         "SLACK_BOT_TOKEN": slack.bot_token,

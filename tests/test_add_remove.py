@@ -61,7 +61,9 @@ def documents(knowledge):
 
 
 @pytest.mark.slow
-def test_add_url_writes_front_matter_and_clean_text_indexes_and_is_cited_with_its_url(pages, folders):
+def test_add_url_writes_front_matter_and_clean_text_indexes_and_is_cited_with_its_url(
+    pages, folders
+):
     knowledge, data = folders
     url = f"{pages.base_url}/article"
     result = run("add", f"{pages.base_url}/moved", folders=folders)  # a redirect to /article
@@ -135,7 +137,9 @@ def test_refused_pages_write_nothing(pages, folders, monkeypatch, route, message
     assert not folders[1].exists()  # not even an ingest started
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/a.html", "file:///etc/passwd", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["ftp://127.0.0.1/a.html", "file:///etc/passwd", "javascript:alert(1)"]
+)
 def test_other_schemes_are_refused_before_any_request(folders, url):
     result = run("add", url, "--no-ingest", folders=folders)
     assert result.exit_code == 1
@@ -166,7 +170,10 @@ def test_add_file_converts_text_to_markdown_with_front_matter(folders, tmp_path)
 def test_add_file_refuses_unsupported_and_missing_files(folders, tmp_path):
     binary = tmp_path / "slides.pptx"
     binary.write_bytes(b"PK\x03\x04")
-    for source, message in ((binary, "unsupported file type '.pptx'"), (tmp_path / "nope.md", "no such file")):
+    for source, message in (
+        (binary, "unsupported file type '.pptx'"),
+        (tmp_path / "nope.md", "no such file"),
+    ):
         result = run("add", str(source), "--no-ingest", folders=folders)
         assert result.exit_code == 1 and message in " ".join(result.output.split())
     assert documents(folders[0]) == []
@@ -177,8 +184,11 @@ def test_remove_deletes_the_file_and_its_chunks(pages, folders, tmp_path):
     knowledge, data = folders
     assert run("add", f"{pages.base_url}/article", folders=folders).exit_code == 0
     other = tmp_path / "other.md"
-    other.write_text("# Prompting notes\n\nPrompt engineering needs no training data at all.\n\n"
-                     "Fine-tuning needs labelled examples.\n\nBoth can be combined.\n", encoding="utf-8")
+    other.write_text(
+        "# Prompting notes\n\nPrompt engineering needs no training data at all.\n\n"
+        "Fine-tuning needs labelled examples.\n\nBoth can be combined.\n",
+        encoding="utf-8",
+    )
     assert run("add", str(other), folders=folders).exit_code == 0
     result = run("remove", f"{pages.base_url}/article", folders=folders)  # by its url
     assert result.exit_code == 0, result.output

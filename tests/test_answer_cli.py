@@ -107,7 +107,12 @@ def test_eval_without_a_question_file_says_so(indexed_settings, tmp_path):
 def test_ask_reads_json_lines_with_history_and_names_bad_lines(indexed_settings):
     lines = "\n".join(
         [
-            json.dumps({"question": "and prompt engineering?", "history": ["What skills does fine-tuning need?"]}),
+            json.dumps(
+                {
+                    "question": "and prompt engineering?",
+                    "history": ["What skills does fine-tuning need?"],
+                }
+            ),
             "{not json",
             json.dumps({"question": "Which approach is cheaper to get started with?"}),
         ]

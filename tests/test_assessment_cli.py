@@ -86,7 +86,13 @@ def test_readable_rendering(tmp_path, index_options):
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for heading in ("Recommendation", "How each answer weighs", "What would change it", "Next steps", "Sources"):
+    for heading in (
+        "Recommendation",
+        "How each answer weighs",
+        "What would change it",
+        "Next steps",
+        "Sources",
+    ):
         assert heading in out
     assert "Fine-tuning" in out and "[1]" in out
     assert "Labeled data: Thousands of examples or more" in out

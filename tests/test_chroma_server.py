@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.serve_process import ChromaServer
 from bot.settings import Settings
 from ingest.index import KnowledgeIndex
 from ingest.pipeline import run_ingest
+from tests.serve_process import ChromaServer
 
 pytestmark = pytest.mark.slow
 
@@ -23,22 +23,33 @@ def server(tmp_path):
 def settings(tmp_path, server) -> Settings:
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
-    (knowledge / "data.md").write_text("# Data\n\nFine-tuning needs thousands of labeled examples.\n")
-    (knowledge / "prompts.md").write_text("# Prompts\n\nPrompt engineering iterates on instructions in minutes.\n")
+    (knowledge / "data.md").write_text(
+        "# Data\n\nFine-tuning needs thousands of labeled examples.\n"
+    )
+    (knowledge / "prompts.md").write_text(
+        "# Prompts\n\nPrompt engineering iterates on instructions in minutes.\n"
+    )
     return Settings(
-        knowledge_dir=knowledge, data_dir=tmp_path / "data", chroma_host="127.0.0.1",
-        chroma_port=server.port, _env_file=None,
+        knowledge_dir=knowledge,
+        data_dir=tmp_path / "data",
+        chroma_host="127.0.0.1",
+        chroma_port=server.port,
+        _env_file=None,
     )
 
 
 def test_ingest_search_and_incremental_reingest_through_the_server(settings):
     first = run_ingest(settings)
     assert (first.added, first.chunks) == (2, 2)
-    assert not (settings.index_dir / "versions").exists() or not any((settings.index_dir / "versions").iterdir())
+    assert not (settings.index_dir / "versions").exists() or not any(
+        (settings.index_dir / "versions").iterdir()
+    )
     index = KnowledgeIndex(settings)
     assert index.search("How many labeled examples?", 1)[0].doc == "data"
     assert run_ingest(settings).embedded == 0
-    (settings.knowledge_dir / "prompts.md").write_text("# Prompts\n\nPrompt templates are reviewed like code.\n")
+    (settings.knowledge_dir / "prompts.md").write_text(
+        "# Prompts\n\nPrompt templates are reviewed like code.\n"
+    )
     (settings.knowledge_dir / "data.md").unlink()
     second = run_ingest(settings)
     assert (second.updated, second.deleted, second.embedded) == (1, 1, 1)

@@ -24,7 +24,8 @@ def run(monkeypatch, capsys, *args: str, stdin: bytes | None = None) -> tuple[in
 
 
 @pytest.mark.parametrize(
-    "command", [["search", "fine-tuning"], ["ask", "hi"], ["ingest"], ["feedback"], ["db", "upgrade"]]
+    "command",
+    [["search", "fine-tuning"], ["ask", "hi"], ["ingest"], ["feedback"], ["db", "upgrade"]],
 )
 def test_an_invalid_setting_is_named_with_exit_2(monkeypatch, capsys, command):
     monkeypatch.setenv("CHROMA_PORT", "abc")

@@ -24,10 +24,10 @@ import yaml
 
 from bot.cli import app
 from bot.settings import Settings
-from slack_emulator import SlackEmulator
 from bot.slack.server import EVENTS_PATH, ThreadedServer
 from ingest.discovery import discover
 from ingest.parsing import parse_document
+from slack_emulator import SlackEmulator
 from tests.conftest import KNOWLEDGE_DIR, REPO
 from tests.slack_helpers import ALICE, BOT_TOKEN, GENERAL, SIGNING_SECRET, block_texts
 from tests.test_settings import documented_variables, environment_names

@@ -85,7 +85,9 @@ def test_int8_vectors_stay_close_to_torch(indexed_settings, corpus_texts):
     int8 = load_spec(backend(indexed_settings, embedding_quantized=True))
     torch = load_spec(backend(indexed_settings, embedding_backend="torch"))
     assert worst_cosine(int8.embed(corpus_texts), torch.embed(corpus_texts)) >= 0.98
-    manifest = ExportManifest.read(export_folder(indexed_settings.models_dir, int8.spec.model, True))
+    manifest = ExportManifest.read(
+        export_folder(indexed_settings.models_dir, int8.spec.model, True)
+    )
     assert manifest.variant == "int8" and manifest.min_cosine >= 0.98
 
 
@@ -104,7 +106,7 @@ def test_dev_set_retrieval_and_citations_are_unchanged_by_the_backend(tmp_path, 
     for report in reports.values():
         report.pop("latency_ms")
     assert reports["onnx"] == reports["torch"]
-    hybrid = [row for row in reports["onnx"]["retrieval"] if row["mode"] == "hybrid"][0]
+    hybrid = next(row for row in reports["onnx"]["retrieval"] if row["mode"] == "hybrid")
     assert hybrid["recall"] > 0.5 and reports["onnx"]["citation_hit_rate"] > 0.5
 
 
@@ -124,7 +126,11 @@ def test_a_cold_ask_imports_neither_torch_nor_transformers_nor_chroma(indexed_se
     }
     done = subprocess.run(
         [sys.executable, "-c", probe, "ask", "When should a team fine-tune a model?"],
-        capture_output=True, text=True, env=environment, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
     )
     assert "Sources:" in done.stdout, done.stderr[-2000:]
     assert "LOADED [] 0" in done.stderr, done.stderr[-2000:]
@@ -153,7 +159,11 @@ def test_switching_to_torch_keeps_the_index_and_int8_forces_a_rebuild(tmp_path):
     store_manifest = json.loads(
         (settings.index_dir / "versions" / rebuilt.version / "manifest.json").read_text()
     )
-    assert store_manifest["embedder"] == {"backend": "onnx", "model": settings.embedding_model, "variant": "int8"}
+    assert store_manifest["embedder"] == {
+        "backend": "onnx",
+        "model": settings.embedding_model,
+        "variant": "int8",
+    }
     index = KnowledgeIndex(quantized)
     assert index.search("few-shot prompts", 1)[0].doc == "note"
     index.close()
@@ -190,7 +200,7 @@ def test_an_export_that_does_not_match_torch_is_refused(indexed_settings, tmp_pa
 
     monkeypatch.setattr(onnx_export, "_export_fp32", wrong_export)
     models = tmp_path / "models"
-    with pytest.raises(ModelExportError, match="cosine 0.9"):
+    with pytest.raises(ModelExportError, match=r"cosine 0\.9"):
         ensure_exported(resolve_model_path(spec.model), models, model=spec.model, quantized=False)
     assert [path.name for path in models.iterdir()] == [".export.lock"]  # nothing kept
     assert good.is_dir()

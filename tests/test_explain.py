@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def explain(doc: str, knowledge=KNOWLEDGE_DIR, *args: str) -> dict:
-    result = RUNNER.invoke(app, ["ingest", "--explain", doc, "--knowledge-dir", str(knowledge), *args])
+    result = RUNNER.invoke(
+        app, ["ingest", "--explain", doc, "--knowledge-dir", str(knowledge), *args]
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -41,7 +43,9 @@ def test_the_known_closing_paragraphs_are_kept_and_the_advertising_removed():
     latitude = blocks("latitude-fine-tuning-vs-prompt-engineering")
     assert decision(latitude, "Ultimately, success depends")["kept"]
     battle = blocks("battle-of-prompt-engineering-vs-fine-tuning")
-    assert decision(battle, "The prioritization depends on your specific use case and goals. Consider")["kept"]
+    assert decision(
+        battle, "The prioritization depends on your specific use case and goals. Consider"
+    )["kept"]
     assert not decision(battle, "Your email address will not be published")["kept"]
     rejolut = blocks("rejolut-prompt-engineering-vs-fine-tuning")
     for advert in ("CoinDCX", "2-22 Wenlock Road", "Pablo Peillard", "Solana Is A Webscale"):
@@ -53,7 +57,9 @@ def test_the_known_closing_paragraphs_are_kept_and_the_advertising_removed():
 def test_front_matter_keep_overrides_cleaning(tmp_path):
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
-    source = (KNOWLEDGE_DIR / "rejolut-prompt-engineering-vs-fine-tuning.md").read_text(encoding="utf-8")
+    source = (KNOWLEDGE_DIR / "rejolut-prompt-engineering-vs-fine-tuning.md").read_text(
+        encoding="utf-8"
+    )
     everything = source.replace("---\ntitle:", "---\nkeep: all\ntitle:", 1)
     (knowledge / "everything.md").write_text(everything, encoding="utf-8")
     assert all(block["kept"] for block in blocks("everything", knowledge))
@@ -67,7 +73,9 @@ def test_front_matter_keep_overrides_cleaning(tmp_path):
 
 
 def test_explain_names_an_unknown_document(tmp_path):
-    result = RUNNER.invoke(app, ["ingest", "--explain", "latitude", "--knowledge-dir", str(KNOWLEDGE_DIR)])
+    result = RUNNER.invoke(
+        app, ["ingest", "--explain", "latitude", "--knowledge-dir", str(KNOWLEDGE_DIR)]
+    )
     assert result.exit_code == 1
     assert "no document 'latitude'" in result.output
 
@@ -76,7 +84,15 @@ def test_invalid_keep_is_reported(tmp_path):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, knowledge, ignore=shutil.ignore_patterns("*.jsonl", "README.md"))
     path = knowledge / "futurepoint-ai-tech-in-ten.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("---\ntitle:", "---\nkeep: 3\ntitle:", 1), encoding="utf-8")
-    result = RUNNER.invoke(app, ["ingest", "--explain", "futurepoint-ai-tech-in-ten", "--knowledge-dir", str(knowledge)])
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("---\ntitle:", "---\nkeep: 3\ntitle:", 1),
+        encoding="utf-8",
+    )
+    result = RUNNER.invoke(
+        app,
+        ["ingest", "--explain", "futurepoint-ai-tech-in-ten", "--knowledge-dir", str(knowledge)],
+    )
     assert result.exit_code == 1
-    assert "front matter `keep` must be `all` or a list of headings, not 3" in " ".join(result.output.split())
+    assert "front matter `keep` must be `all` or a list of headings, not 3" in " ".join(
+        result.output.split()
+    )

@@ -9,11 +9,11 @@ from pathlib import Path
 from bot.settings import Settings
 from bot.slack.blocks import sources
 from bot.slack.mrkdwn import link_target, to_mrkdwn
+from common.redaction import redact_secrets
 from ingest.discovery import discover
 from ingest.index import KnowledgeIndex
 from ingest.parsing import text_blocks
 from ingest.pipeline import run_ingest
-from common.redaction import redact_secrets
 from tests.slack_helpers import block_texts, cited_answer
 from tests.test_ingest import FINE_TUNING, PROMPTING, write_docs
 
@@ -45,7 +45,15 @@ def test_secrets_of_every_common_shape_are_redacted():
         "postgres://app:hunter22@db/x, Authorization: Bearer abc.def.ghi"
     )
     clean, count = redact_secrets(text)
-    for secret in ("xoxb-1234", "sk-proj-", "AKIAABCD", "ghp_aaaa", "9f8e7d6c", "hunter22", "abc.def"):
+    for secret in (
+        "xoxb-1234",
+        "sk-proj-",
+        "AKIAABCD",
+        "ghp_aaaa",
+        "9f8e7d6c",
+        "hunter22",
+        "abc.def",
+    ):
         assert secret not in clean
     assert count == 7
     prose = "Fine-tuning is a token-efficient way to teach a model; the secret is good data."
@@ -89,9 +97,7 @@ def test_discovery_skips_what_must_not_become_knowledge(tmp_path):
     assert "not valid UTF-8" in reasons["caf\\xe9.md"]
 
 
-def test_ingest_skips_hostile_files_by_name_redacts_secrets_and_leaves_no_build(
-    tmp_path, caplog
-):
+def test_ingest_skips_hostile_files_by_name_redacts_secrets_and_leaves_no_build(tmp_path, caplog):
     knowledge = write_docs(
         tmp_path / "knowledge", fine_tuning__md=FINE_TUNING, prompting__md=PROMPTING
     )

@@ -87,24 +87,37 @@ def test_a_large_body_is_refused_while_being_read(harness, client, logs):
 
 def envelope(event) -> dict:
     return {
-        "token": "t", "team_id": "T0", "api_app_id": "A0", "type": "event_callback",
-        "event": event, "event_id": "EvMalformed", "event_time": 1,
-    }  # fmt: skip
+        "token": "t",
+        "team_id": "T0",
+        "api_app_id": "A0",
+        "type": "event_callback",
+        "event": event,
+        "event_id": "EvMalformed",
+        "event_time": 1,
+    }
 
 
 def block_actions(actions, **extra) -> dict:
     return {
-        "type": "block_actions", "user": {"id": "U0ALICE"}, "team": {"id": "T0"},
-        "api_app_id": "A0", "trigger_id": "1.2",
-        "actions": actions, **extra,
-    }  # fmt: skip
+        "type": "block_actions",
+        "user": {"id": "U0ALICE"},
+        "team": {"id": "T0"},
+        "api_app_id": "A0",
+        "trigger_id": "1.2",
+        "actions": actions,
+        **extra,
+    }
 
 
 def view_submission(view) -> dict:
     return {
-        "type": "view_submission", "user": {"id": "U0ALICE"}, "team": {"id": "T0"},
-        "api_app_id": "A0", "trigger_id": "1.2", "view": view,
-    }  # fmt: skip
+        "type": "view_submission",
+        "user": {"id": "U0ALICE"},
+        "team": {"id": "T0"},
+        "api_app_id": "A0",
+        "trigger_id": "1.2",
+        "view": view,
+    }
 
 
 def form(payload: dict) -> bytes:
@@ -127,19 +140,26 @@ MALFORMED = {
         json.dumps({**envelope({"type": "app_mention"}), "authorizations": 5}).encode(),
         "application/json",
     ),
-    "block_actions without actions": (form(block_actions(None)), "application/x-www-form-urlencoded"),
+    "block_actions without actions": (
+        form(block_actions(None)),
+        "application/x-www-form-urlencoded",
+    ),
     "feedback value an object": (
         form(block_actions([{"action_id": FEEDBACK_UP, "type": "button", "value": {"a": 1}}])),
         "application/x-www-form-urlencoded",
     ),
     "share without state": (
-        form(block_actions([{"action_id": SHARE_ACTION, "type": "button", "value": "x"}],
-                           state=None)),  # fmt: skip
+        form(
+            block_actions([{"action_id": SHARE_ACTION, "type": "button", "value": "x"}], state=None)
+        ),
         "application/x-www-form-urlencoded",
     ),
     "modal with foreign private_metadata and no state": (
-        form(view_submission({"callback_id": CALLBACK_ID, "private_metadata": "{not ours",
-                              "state": None})),  # fmt: skip
+        form(
+            view_submission(
+                {"callback_id": CALLBACK_ID, "private_metadata": "{not ours", "state": None}
+            )
+        ),
         "application/x-www-form-urlencoded",
     ),
     "command without user, trigger or channel": (command(), "application/x-www-form-urlencoded"),

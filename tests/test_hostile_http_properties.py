@@ -28,19 +28,25 @@ EXAMPLES = settings(
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 # Header values as bytes: visible ASCII plus obs-text (0x80-0xFF), all that HTTP lets through.
-header_text = st.lists(
-    st.integers(0x20, 0x7E) | st.integers(0x80, 0xFF), max_size=40
-).map(lambda value: bytes(value).strip())
+header_text = st.lists(st.integers(0x20, 0x7E) | st.integers(0x80, 0xFF), max_size=40).map(
+    lambda value: bytes(value).strip()
+)
 content_types = (
     st.sampled_from(
-        [b"application/json", b"application/x-www-form-urlencoded", b"text/plain", b"",
-         b"multipart/form-data"]
-    )  # fmt: skip
+        [
+            b"application/json",
+            b"application/x-www-form-urlencoded",
+            b"text/plain",
+            b"",
+            b"multipart/form-data",
+        ]
+    )
     | header_text
 )
 
@@ -66,11 +72,19 @@ def part_replaced(base: dict, value) -> dict:
 # that are not a list, a state of the wrong type, a view that is a string...
 shapes = st.sampled_from(
     [
-        envelope({"type": "app_mention", "user": "U0ALICE", "channel": "C0GENERAL",
-                  "ts": "1.0", "text": "<@U0BOT> hi"}),  # fmt: skip
+        envelope(
+            {
+                "type": "app_mention",
+                "user": "U0ALICE",
+                "channel": "C0GENERAL",
+                "ts": "1.0",
+                "text": "<@U0BOT> hi",
+            }
+        ),
         block_actions([{"action_id": "feedback_up", "type": "button", "value": "x"}]),
-        view_submission({"callback_id": "ai_strategy_intake", "private_metadata": "{}",
-                         "state": {"values": {}}}),  # fmt: skip
+        view_submission(
+            {"callback_id": "ai_strategy_intake", "private_metadata": "{}", "state": {"values": {}}}
+        ),
     ]
 )
 
@@ -133,7 +147,9 @@ def test_unsigned_requests_are_refused_quietly(
 @given(body=raw_bodies | encoded_bodies, content_type=content_types)
 def test_signed_arbitrary_bodies_never_fail_the_server(harness, client, body, content_type):
     with LogCapture().attached() as logs:
-        response = post_raw(client, harness, body, signed_headers(body, content_type.decode("latin-1")))
+        response = post_raw(
+            client, harness, body, signed_headers(body, content_type.decode("latin-1"))
+        )
         harness.settle(0.05)
     assert response.status_code < 500
     assert logs.tracebacks() == []

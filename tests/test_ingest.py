@@ -82,10 +82,22 @@ def chunk_ids(settings: Settings) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("question", "expected_doc"),
     [
-        ("What are the phases of the fine-tuning process?", "latitude-fine-tuning-vs-prompt-engineering"),
-        ("What did Brown et al. (2020) show about GPT-3?", "rejolut-prompt-engineering-vs-fine-tuning"),
-        ("What are the challenges of prompt engineering and fine-tuning?", "battle-of-prompt-engineering-vs-fine-tuning"),
-        ("How would you fine-tune an image model to recognise exotic animals?", "futurepoint-ai-tech-in-ten"),
+        (
+            "What are the phases of the fine-tuning process?",
+            "latitude-fine-tuning-vs-prompt-engineering",
+        ),
+        (
+            "What did Brown et al. (2020) show about GPT-3?",
+            "rejolut-prompt-engineering-vs-fine-tuning",
+        ),
+        (
+            "What are the challenges of prompt engineering and fine-tuning?",
+            "battle-of-prompt-engineering-vs-fine-tuning",
+        ),
+        (
+            "How would you fine-tune an image model to recognise exotic animals?",
+            "futurepoint-ai-tech-in-ten",
+        ),
     ],
 )
 def test_search_finds_the_document_that_answers(knowledge_index, question, expected_doc):
@@ -105,7 +117,15 @@ def test_search_finds_the_document_that_answers(knowledge_index, question, expec
     ],
 )
 def test_advertising_is_not_in_the_index(knowledge_index, question):
-    boilerplate = ("CoinDCX", "Solana", "Wenlock Road", "Hashing Systems", "Pablo Peillard", "NFT", "RCW")
+    boilerplate = (
+        "CoinDCX",
+        "Solana",
+        "Wenlock Road",
+        "Hashing Systems",
+        "Pablo Peillard",
+        "NFT",
+        "RCW",
+    )
     for chunk in knowledge_index.chunks():
         assert not any(marker in chunk.text for marker in boilerplate), chunk.text
     hits = knowledge_index.search(question, k=5)
@@ -117,7 +137,9 @@ def test_every_chunk_fits_the_model_and_carries_its_metadata(knowledge_index):
     limit = embedder.max_input_tokens
     chunks = knowledge_index.chunks()
     assert {chunk.doc for chunk in chunks} == {
-        path.stem for path in knowledge_index.settings.knowledge_dir.glob("*.md") if path.name != "README.md"
+        path.stem
+        for path in knowledge_index.settings.knowledge_dir.glob("*.md")
+        if path.name != "README.md"
     }
     for chunk in chunks:
         assert embedder.count_tokens(chunk.embedding_text()) <= limit
@@ -142,11 +164,17 @@ def test_tables_keep_their_header_and_lists_keep_whole_items(small_settings):
         chunk.text.startswith("| Aspect | Prompt engineering | Fine-tuning |") for chunk in tables
     )
     rows = [line for chunk in tables for line in chunk.text.splitlines()[2:]]
-    assert rows == ["| Upfront cost | Low | High |", "| Per request | Higher, longer prompts | Lower |"]
+    assert rows == [
+        "| Upfront cost | Low | High |",
+        "| Per request | Higher, longer prompts | Lower |",
+    ]
     steps = next(chunk for chunk in chunks if "Prepare the data" in chunk.text)
     assert "- remove duplicates" in steps.text and "- label every example" in steps.text
     assert steps.section == "Steps" and steps.kind == "list"
-    assert next(chunk for chunk in chunks if chunk.doc == "fine_tuning").url == "https://example.com/fine-tuning"
+    assert (
+        next(chunk for chunk in chunks if chunk.doc == "fine_tuning").url
+        == "https://example.com/fine-tuning"
+    )
 
 
 # --- incremental and safe ---------------------------------------------------------------------
@@ -167,7 +195,9 @@ def test_edited_document_is_the_only_one_reembedded(small_settings):
     run_ingest(small_settings)
     before = chunk_ids(small_settings)
     path = small_settings.knowledge_dir / "prompting.md"
-    path.write_text(PROMPTING + "\nPrompts can be versioned and reviewed like code.\n", encoding="utf-8")
+    path.write_text(
+        PROMPTING + "\nPrompts can be versioned and reviewed like code.\n", encoding="utf-8"
+    )
     summary = run_ingest(small_settings)
     after = chunk_ids(small_settings)
     assert (summary.updated, summary.unchanged) == (1, 1)
@@ -195,7 +225,9 @@ def test_model_change_rebuilds_by_itself(small_settings, tmp_path):
     # The same weights under another name: a different model as far as the index can tell.
     from ingest.embedding import resolve_model_path
 
-    other = shutil.copytree(resolve_model_path(small_settings.embedding_model), tmp_path / "other-model")
+    other = shutil.copytree(
+        resolve_model_path(small_settings.embedding_model), tmp_path / "other-model"
+    )
     # torch: the ONNX backend would export the copy again (a minute) for the same finding
     changed = small_settings.model_copy(
         update={"embedding_model": str(other), "embedding_backend": "torch"}
@@ -217,7 +249,9 @@ def test_chunk_size_change_rebuilds_and_rebuild_flag_starts_over(small_settings)
 def test_dry_run_reports_and_writes_nothing(small_settings):
     first = run_ingest(small_settings)
     (small_settings.knowledge_dir / "fine_tuning.md").unlink()
-    write_docs(small_settings.knowledge_dir, new__txt="A new note about prompt templates and testing them.")
+    write_docs(
+        small_settings.knowledge_dir, new__txt="A new note about prompt templates and testing them."
+    )
     versions = sorted((small_settings.index_dir / "versions").iterdir())
     preview = run_ingest(small_settings, dry_run=True)
     assert preview.changes["added"] == ["new"] and preview.changes["deleted"] == ["fine_tuning"]
@@ -227,7 +261,10 @@ def test_dry_run_reports_and_writes_nothing(small_settings):
 
 def test_failure_midway_keeps_the_previous_index(small_settings, monkeypatch):
     first = run_ingest(small_settings)
-    write_docs(small_settings.knowledge_dir, extra__md="# Extra\n\nPrompt chaining splits a task into steps.")
+    write_docs(
+        small_settings.knowledge_dir,
+        extra__md="# Extra\n\nPrompt chaining splits a task into steps.",
+    )
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -290,11 +327,24 @@ def test_a_document_broken_by_an_edit_keeps_its_previous_chunks(small_settings):
 
 
 def test_cli_exit_status_and_json_summary(small_settings):
-    folders = ["--knowledge-dir", str(small_settings.knowledge_dir), "--data-dir", str(small_settings.data_dir)]
+    folders = [
+        "--knowledge-dir",
+        str(small_settings.knowledge_dir),
+        "--data-dir",
+        str(small_settings.data_dir),
+    ]
     result = RUNNER.invoke(app, ["ingest", "--json", *folders])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert {"added", "updated", "deleted", "unchanged", "skipped", "chunks", "seconds"} <= summary.keys()
+    assert {
+        "added",
+        "updated",
+        "deleted",
+        "unchanged",
+        "skipped",
+        "chunks",
+        "seconds",
+    } <= summary.keys()
     broken_inputs(small_settings.knowledge_dir)
     result = RUNNER.invoke(app, ["ingest", "--json", *folders])
     assert result.exit_code == 3
@@ -303,7 +353,16 @@ def test_cli_exit_status_and_json_summary(small_settings):
     assert result.exit_code == 0
     hits = json.loads(result.stdout)
     assert len(hits) == 2 and set(hits[0]) == {"doc", "title", "section", "text", "score"}
-    missing = RUNNER.invoke(app, ["ingest", "--knowledge-dir", "/nonexistent/knowledge", "--data-dir", str(small_settings.data_dir)])
+    missing = RUNNER.invoke(
+        app,
+        [
+            "ingest",
+            "--knowledge-dir",
+            "/nonexistent/knowledge",
+            "--data-dir",
+            str(small_settings.data_dir),
+        ],
+    )
     assert missing.exit_code == 1 and "does not exist" in missing.output
 
 

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -37,9 +36,19 @@ while time.monotonic() < stop:
 
 def ingest_process(settings: Settings) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest", "ingest", "--knowledge-dir", str(settings.knowledge_dir),
-         "--data-dir", str(settings.data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "ingest",
+            "--knowledge-dir",
+            str(settings.knowledge_dir),
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -49,7 +58,8 @@ def settings(tmp_path) -> Settings:
     knowledge.mkdir()
     (knowledge / "basics.md").write_text(
         "# Basics\n\nPrompt engineering shapes the instructions given to a model.\n\n"
-        "Fine-tuning trains the model on labeled examples.\n", encoding="utf-8"
+        "Fine-tuning trains the model on labeled examples.\n",
+        encoding="utf-8",
     )
     return Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data", _env_file=None)
 
@@ -58,13 +68,16 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
     first = run_ingest(settings).version
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(settings.knowledge_dir), str(settings.data_dir), "600"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout.readline().strip() == "ready"
         (settings.knowledge_dir / "chaining.md").write_text(
             "# Prompt chaining\n\nPrompt chaining splits a task into a sequence of prompts, each "
-            "feeding the next.\n", encoding="utf-8"
+            "feeding the next.\n",
+            encoding="utf-8",
         )
         ingest = ingest_process(settings)
         assert ingest.wait(timeout=300) == 0, ingest.stderr.read()
@@ -78,7 +91,9 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
         assert seen[0]["version"] == first and seen[-1] == {"version": second, "doc": "chaining"}
         # A third version while the reader still holds the second: the first goes, the second
         # stays on disk for the reader.
-        (settings.knowledge_dir / "basics.md").write_text("# Basics\n\nChanged text about prompts.\n")
+        (settings.knowledge_dir / "basics.md").write_text(
+            "# Basics\n\nChanged text about prompts.\n"
+        )
         run_ingest(settings)
         versions = {path.name for path in (settings.index_dir / "versions").iterdir()}
         assert first not in versions and second in versions

@@ -79,9 +79,7 @@ def test_a_short_list_joins_its_lead_in_and_nested_items_join_their_parent():
         "Prompt engineering works well when: deployment must be quick; budget is a concern."
     ]
     nested = "1. Data Preparation\n   The data should be:\n   - Relevant to the task\n   - Labeled"
-    assert lines(nested) == [
-        "Data Preparation: the data should be: relevant to the task; labeled."
-    ]
+    assert lines(nested) == ["Data Preparation: the data should be: relevant to the task; labeled."]
 
 
 def test_a_leading_label_gives_its_polarity_and_leaves_the_sentence_clean():
@@ -108,7 +106,9 @@ def test_passages_are_read_from_the_stored_model_not_parsed_again():
     chunk = next(chunk for chunk in knowledge_chunks() if "| Ongoing Costs |" in chunk.text)
     passages = passages_of(chunk, 0)
     assert [passage.text for passage in passages] == [sentence.text for sentence in chunk.sentences]
-    row = next(passage.row for passage in passages if passage.row and passage.row.label == "Ongoing Costs")
+    row = next(
+        passage.row for passage in passages if passage.row and passage.row.label == "Ongoing Costs"
+    )
     assert row.by_approach == {
         FT: "Lower per-request costs in production.",
         PE: "May increase with more requests over time.",
@@ -121,10 +121,18 @@ def test_passages_are_read_from_the_stored_model_not_parsed_again():
 def test_the_documents_comparison_tables_give_cells_for_both_approaches():
     cells = claims(kind="cell")
     aspects = {claim.aspect for _, claim in cells}
-    assert {"Cost", "Setup Time", "Ongoing Costs", "Data Requirements", "Deployment Time"} <= aspects
+    assert {
+        "Cost",
+        "Setup Time",
+        "Ongoing Costs",
+        "Data Requirements",
+        "Deployment Time",
+    } <= aspects
     for aspect in aspects:
         assert {claim.approach for _, claim in cells if claim.aspect == aspect} == {FT, PE}
-    (ongoing,) = [claim for _, claim in cells if claim.aspect == "Ongoing Costs" and claim.approach == FT]
+    (ongoing,) = [
+        claim for _, claim in cells if claim.aspect == "Ongoing Costs" and claim.approach == FT
+    ]
     assert ongoing.statement == "Lower per-request costs in production."
 
 
@@ -148,7 +156,9 @@ def test_no_pro_is_a_con_and_heading_words_never_lead_a_claim():
     pros = {claim.statement for _, claim in claims(polarity="pro")}
     cons = {claim.statement for _, claim in claims(polarity="con")}
     assert pros and cons and not pros & cons
-    assert not [text for text in pros | cons if text.lower().startswith(("pros", "cons", "fine-tuning: "))]
+    assert not [
+        text for text in pros | cons if text.lower().startswith(("pros", "cons", "fine-tuning: "))
+    ]
     assert all("precision" not in text or "higher accuracy" in text for text in cons)
 
 

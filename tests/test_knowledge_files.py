@@ -52,13 +52,15 @@ def test_knowledge_file_keeps_the_published_text(seed):
     assert path.is_file(), f"{path} is missing"
     body = frontmatter.loads(path.read_text(encoding="utf-8")).content
     expected, actual = words(seed.read_text(encoding="utf-8")), words(body)
-    for position, (want, got) in enumerate(zip(expected, actual)):
+    for position, (want, got) in enumerate(zip(expected, actual, strict=False)):
         if want != got:
             context = " ".join(expected[max(0, position - 8) : position + 8])
-            pytest.fail(f"word {position}: expected {want!r}, found {got!r} (seed: ...{context}...)")
+            pytest.fail(
+                f"word {position}: expected {want!r}, found {got!r} (seed: ...{context}...)"
+            )
     assert len(actual) == len(expected), (
         f"{len(expected)} words in the seed, {len(actual)} in {path.name}; "
-        f"extra or missing at the end: {(actual[len(expected):] or expected[len(actual):])[:10]}"
+        f"extra or missing at the end: {(actual[len(expected) :] or expected[len(actual) :])[:10]}"
     )
 
 

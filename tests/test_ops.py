@@ -15,7 +15,6 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from tests.serve_process import ServeProcess, bot_environment, metric, parse_metrics
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from bot.slack import messages, ops
@@ -26,6 +25,7 @@ from common.logs import REDACTED, configure_logging
 from ingest.pipeline import run_ingest
 from slack_emulator import SlackEmulator
 from tests.conftest import KNOWLEDGE_DIR
+from tests.serve_process import ServeProcess, bot_environment, metric, parse_metrics
 from tests.slack_helpers import (
     ADMIN,
     ALICE,

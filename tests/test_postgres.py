@@ -23,8 +23,6 @@ import httpx
 import psycopg
 import pytest
 
-from tests.serve_process import ServeProcess, bot_environment, free_port, metric
-from tests.slack_helpers import QUESTIONS
 from bot.slack.conversations import delivery_keys
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
@@ -38,11 +36,13 @@ from slack_emulator.requests import (
     event_body,
 )
 from tests.migration_checks import assert_upgraded_with_data_kept, create_old_database
+from tests.serve_process import ServeProcess, bot_environment, free_port, metric
 from tests.slack_helpers import (
     ALICE,
     BOB,
     BOT_TOKEN,
     GENERAL,
+    QUESTIONS,
     SIGNING_SECRET,
     cited_answer,
 )
@@ -231,9 +231,7 @@ def mention_body(slack: SlackEmulator, text: str) -> bytes:
 def test_two_bot_processes_sharing_postgres_answer_each_retried_event_once(
     postgres, database_url, indexed_settings, tmp_path
 ):
-    slack = SlackEmulator(
-        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
-    )
+    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
     slack.start()
     env = bot_environment(
         slack,
@@ -297,9 +295,7 @@ def test_two_bot_processes_sharing_postgres_answer_each_retried_event_once(
 def test_readyz_names_the_database_while_postgres_is_down_and_recovers(indexed_settings):
     require_postgres()
     server = PostgresServer().init().start()
-    slack = SlackEmulator(
-        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
-    )
+    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
     slack.start()
     engines = Engines(
         answer=lambda question, history=(): cited_answer(question), recommend=None, reindex=None
@@ -371,9 +367,7 @@ def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim
     database_url, indexed_settings, tmp_path
 ):
     lease = 2.0
-    slack = SlackEmulator(
-        serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
-    )
+    slack = SlackEmulator(serve=ThreadedServer, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
     slack.start()
     env = bot_environment(
         slack,
@@ -389,7 +383,7 @@ def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim
         bot.wait_ready()
         slack.connect(bot.url + EVENTS_PATH)
         orphaned, orphaned_ts = mention_body(slack, QUESTIONS[0])
-        held, held_ts = mention_body(slack, QUESTIONS[1])
+        held, _ = mention_body(slack, QUESTIONS[1])
 
         def keys(body: bytes) -> list[str]:
             envelope = json.loads(body)

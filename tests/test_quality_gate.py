@@ -104,7 +104,14 @@ def gated(indexed_settings, tmp_path) -> Settings:
 def ingest(settings: Settings, *args: str):
     return RUNNER.invoke(
         app,
-        ["ingest", "--knowledge-dir", str(settings.knowledge_dir), "--data-dir", str(settings.data_dir), *args],
+        [
+            "ingest",
+            "--knowledge-dir",
+            str(settings.knowledge_dir),
+            "--data-dir",
+            str(settings.data_dir),
+            *args,
+        ],
     )
 
 
@@ -146,8 +153,14 @@ def test_an_off_topic_replacement_is_stopped_and_the_bot_keeps_the_previous_vers
 def test_removing_a_document_on_purpose_passes_the_gate(gated):
     result = RUNNER.invoke(
         app,
-        ["remove", "futurepoint-ai-tech-in-ten", "--knowledge-dir", str(gated.knowledge_dir),
-         "--data-dir", str(gated.data_dir)],
+        [
+            "remove",
+            "futurepoint-ai-tech-in-ten",
+            "--knowledge-dir",
+            str(gated.knowledge_dir),
+            "--data-dir",
+            str(gated.data_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Quality gate passed" in result.output

@@ -25,7 +25,9 @@ def test_env_example_documents_every_setting():
 
 
 def test_settings_come_from_environment_and_dotenv(tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("AI_STRATEGY_DATA_DIR=/srv/state\nSLACK_BOT_TOKEN=xoxb-from-file\n")
+    (tmp_path / ".env").write_text(
+        "AI_STRATEGY_DATA_DIR=/srv/state\nSLACK_BOT_TOKEN=xoxb-from-file\n"
+    )
     monkeypatch.setenv("AI_STRATEGY_ADMIN_USERS", "U1, U2")
     settings = Settings()
     assert str(settings.data_dir) == "/srv/state"

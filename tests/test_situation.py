@@ -82,14 +82,18 @@ def test_advice_from_what_was_stated_names_what_decided_it_and_what_is_open():
     assert {item.field for item in advice.deciding} <= {"ml_expertise", "timeline", "domain"}
     assert advice.deciding[0].weight.strength == 3
 
-    ready = advise({"domain": "highly_specialized", "labeled_data": "thousands", "ml_expertise": "strong"})
+    ready = advise(
+        {"domain": "highly_specialized", "labeled_data": "thousands", "ml_expertise": "strong"}
+    )
     assert ready.outcome is Outcome.fine_tuning
     assert "change_frequency" in ready.open_fields  # frequent change would keep prompts in
     assert "domain" not in ready.open_fields
 
 
 def test_a_team_not_ready_for_the_fine_tuning_its_task_needs_gets_the_staged_path():
-    advice = advise({"domain": "highly_specialized", "accuracy": "critical", "labeled_data": "none"})
+    advice = advise(
+        {"domain": "highly_specialized", "accuracy": "critical", "labeled_data": "none"}
+    )
     assert advice.outcome is Outcome.hybrid
 
 

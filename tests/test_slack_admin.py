@@ -38,12 +38,17 @@ def admin_slack(tmp_path):
 
 
 def replies(slack, count: int) -> list[str]:
-    return [call.args["text"] for call in slack.calls.wait("response_url", count=count, timeout=180)]
+    return [
+        call.args["text"] for call in slack.calls.wait("response_url", count=count, timeout=180)
+    ]
 
 
 def test_non_admins_cannot_add_or_remove(admin_slack):
     harness, pages, knowledge = admin_slack
-    for text, verb in ((f"add <{pages.base_url}/article>", "add"), ("remove prompt-notes", "remove")):
+    for text, verb in (
+        (f"add <{pages.base_url}/article>", "add"),
+        ("remove prompt-notes", "remove"),
+    ):
         refused = harness.slack.run_command(ALICE, GENERAL, text)
         assert refused.message()["text"] == messages.knowledge_change_refused(verb)
     harness.settle()

@@ -71,10 +71,12 @@ def answer_post(harness, channel: str, thread_ts: str):
     """The bot's answer in a thread (the post with feedback on it)."""
     posts = harness.slack.calls.wait(
         "chat.postMessage",
-        where=lambda c: c.ok
-        and c.response["channel"] == channel
-        and c.args.get("thread_ts") == thread_ts
-        and any(b.get("block_id") == "feedback" for b in c.args.get("blocks") or []),
+        where=lambda c: (
+            c.ok
+            and c.response["channel"] == channel
+            and c.args.get("thread_ts") == thread_ts
+            and any(b.get("block_id") == "feedback" for b in c.args.get("blocks") or [])
+        ),
     )
     return posts[-1]
 
@@ -310,9 +312,7 @@ def test_the_app_home_shows_the_index_facts_to_everyone_and_admin_tools_to_admin
     assert f"`{version.name}`" in text
     assert f"{version.manifest.chunk_count} passages" in text
     assert "<!date^" in text  # the build time, in each reader's time zone
-    assert messages.home_reindex_button() not in json.dumps(
-        slack.home_view(ALICE)["blocks"]
-    )
+    assert messages.home_reindex_button() not in json.dumps(slack.home_view(ALICE)["blocks"])
 
     slack.open_home(ADMIN)
     slack.calls.wait("views.publish", count=2)

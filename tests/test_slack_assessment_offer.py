@@ -76,7 +76,7 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     post = slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
     assert post.args["thread_ts"] == said.ts
     actions = [b for b in post.args["blocks"] if b["type"] in ("actions", "context_actions")]
-    assert [b["block_id"] for b in actions][0] == ASSESSMENT_BLOCK  # above the feedback
+    assert actions[0]["block_id"] == ASSESSMENT_BLOCK  # above the feedback
     assert FEEDBACK_ACTION in json.dumps(actions[-1])
     assert messages.assessment_button() in block_texts(actions)
 
@@ -86,9 +86,7 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     assert opened.ok  # the click's trigger, used within its 3 seconds
     (view,) = slack.open_views(ALICE)
     defaults = {q.field: q.default for q in IntakeAnswers.questions()}
-    assert shown(view) == {
-        q.field: STATED.get(q.field, defaults[q.field]) for q in questions_of(1)
-    }
+    assert shown(view) == {q.field: STATED.get(q.field, defaults[q.field]) for q in questions_of(1)}
     intro = block_texts([b for b in view["blocks"] if b["type"] == "context"])
     assert all(IntakeAnswers.question(field).label in intro for field in STATED)
 
@@ -104,8 +102,9 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     dm = slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)[1]
     assert dm.args["channel"] == ALICE
     expected = recommend(IntakeAnswers.model_validate(defaults | STATED), knowledge_index)
-    assert dm.args["metadata"]["event_payload"]["recommendation"] == (
-        expected.report()["recommendation"]
+    assert (
+        dm.args["metadata"]["event_payload"]["recommendation"]
+        == (expected.report()["recommendation"])
     )
 
 
@@ -182,10 +181,10 @@ def test_a_tampered_button_value_prefills_nothing_and_never_fails(value):
 
 def test_the_prefilled_modal_stays_within_slacks_limits():
     """The longest use case a question can give still fits the button and private_metadata."""
-    from slack_emulator.validation import check_blocks, check_view
     from bot.slack.modal import step_view
+    from slack_emulator.validation import check_blocks, check_view
 
-    longest = STATED | {"use_case": "é\"\n" * 500}
+    longest = STATED | {"use_case": 'é"\n' * 500}
     (message,) = answer_messages(situation_answer(QUESTION, intake=longest), answer_id="a1")
     assert check_blocks(message.blocks) == []
     answers = read_prefill(prefill_value(longest))

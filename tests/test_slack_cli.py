@@ -24,9 +24,7 @@ AI_STRATEGY = Path(sys.executable).with_name("ai-strategy")
 
 @pytest.fixture
 def emulator():
-    slack = SlackEmulator(
-        serve=ThreadedServer, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET
-    )
+    slack = SlackEmulator(serve=ThreadedServer, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
     slack.start()
     yield slack
     slack.stop()

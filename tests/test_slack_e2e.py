@@ -29,7 +29,6 @@ from tests.slack_helpers import (
     RecordingAnswerer,
     block_texts,
     cited_answer,
-    start_harness,
 )
 
 QUESTION = "How much labeled data does fine-tuning need?"

@@ -278,9 +278,13 @@ def test_the_emulator_package_imports_nothing_of_the_bot():
         "    importlib.import_module(module.name)\n"
         "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
     )
-    loaded = set(json.loads(subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    ).stdout))
+    loaded = set(
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+            ).stdout
+        )
+    )
     assert "slack_emulator" in loaded and "starlette" in loaded
     assert not loaded & {"bot", "ingest", "slack_sdk", "slack_bolt"}
 
@@ -293,7 +297,9 @@ class RecordingApp:
 
     def __init__(self) -> None:
         self.received: list[dict] = []
-        self.server = ThreadedServer(Starlette(routes=[Route("/", self._receive, methods=["POST"])]))
+        self.server = ThreadedServer(
+            Starlette(routes=[Route("/", self._receive, methods=["POST"])])
+        )
 
     async def _receive(self, request: Request) -> Response:
         body = await request.body()
@@ -460,37 +466,59 @@ def test_assistant_threads_status_prompts_and_title(emulator, client, assistant_
     assert [p["title"] for p in state["prompts"]] == ["Q0", "Q1", "Q2", "Q3"]
 
     too_many = [*prompts, {"title": "Q4", "message": "?"}]
-    assert error_of(
-        lambda: client.assistant_threads_setSuggestedPrompts(
-            channel_id=dm, thread_ts=thread, prompts=too_many
+    assert (
+        error_of(
+            lambda: client.assistant_threads_setSuggestedPrompts(
+                channel_id=dm, thread_ts=thread, prompts=too_many
+            )
         )
-    ) == "invalid_arguments"
-    assert error_of(
-        lambda: client.assistant_threads_setTitle(channel_id="C0GENERAL", thread_ts=thread, title="x")
-    ) == "channel_not_found"
-    assert error_of(
-        lambda: client.assistant_threads_setStatus(channel_id=dm, thread_ts="1.0", status="x")
-    ) == "invalid_thread_ts"
-    assert error_of(
-        lambda: client.assistant_threads_setStatus(
-            channel_id=dm, thread_ts=thread, status="x", loading_messages=[str(n) for n in range(11)]
+        == "invalid_arguments"
+    )
+    assert (
+        error_of(
+            lambda: client.assistant_threads_setTitle(
+                channel_id="C0GENERAL", thread_ts=thread, title="x"
+            )
         )
-    ) == "invalid_arguments"
+        == "channel_not_found"
+    )
+    assert (
+        error_of(
+            lambda: client.assistant_threads_setStatus(channel_id=dm, thread_ts="1.0", status="x")
+        )
+        == "invalid_thread_ts"
+    )
+    assert (
+        error_of(
+            lambda: client.assistant_threads_setStatus(
+                channel_id=dm,
+                thread_ts=thread,
+                status="x",
+                loading_messages=[str(n) for n in range(11)],
+            )
+        )
+        == "invalid_arguments"
+    )
 
 
 def test_the_home_tab_is_published_and_updated_only_from_its_current_hash(emulator, client):
-    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}]}
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}],
+    }
     first = client.views_publish(user_id="U0ALICE", view=home)["view"]
     assert emulator.home_view("U0ALICE")["id"] == first["id"]
     home["blocks"][0]["text"]["text"] = "v2"
     second = client.views_publish(user_id="U0ALICE", view=home, hash=first["hash"])["view"]
     assert second["id"] == first["id"] and second["hash"] != first["hash"]
-    assert error_of(
-        lambda: client.views_publish(user_id="U0ALICE", view=home, hash=first["hash"])
-    ) == "hash_conflict"
-    assert error_of(
-        lambda: client.views_update(view_id=first["id"], view=home, hash=first["hash"])
-    ) == "hash_conflict"
+    assert (
+        error_of(lambda: client.views_publish(user_id="U0ALICE", view=home, hash=first["hash"]))
+        == "hash_conflict"
+    )
+    assert (
+        error_of(lambda: client.views_update(view_id=first["id"], view=home, hash=first["hash"]))
+        == "hash_conflict"
+    )
     client.views_update(view_id=first["id"], view=home, hash=second["hash"])
     too_long = {"type": "home", "blocks": [{"type": "divider"}] * 101}
     assert error_of(lambda: client.views_publish(user_id="U0ALICE", view=too_long)) == (

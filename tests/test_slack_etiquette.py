@@ -50,9 +50,12 @@ def test_the_policies():
     assert take("asker", False) == "not from the person who asked"
     assert take("anyone", False) is None
     assert take("mentions", True) is not None
-    assert takes_thread_reply(
-        "anyone", from_asker=True, slack_text="bob, is that right?", bot_user_id=BOT
-    ) == "addressed to someone else"
+    assert (
+        takes_thread_reply(
+            "anyone", from_asker=True, slack_text="bob, is that right?", bot_user_id=BOT
+        )
+        == "addressed to someone else"
+    )
     assert is_acknowledgement("thanks!") and not is_acknowledgement("thanks, but why?")
 
 

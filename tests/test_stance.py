@@ -4,7 +4,7 @@ Statements and labels written for this test, in the shape of the documents' tabl
 """
 
 from bot.answering.scoring import question_terms
-from bot.answering.stance import aspect_family, asks_for_the_worse, facet_of, stance_of
+from bot.answering.stance import asks_for_the_worse, aspect_family, facet_of, stance_of
 from bot.answering.text import FINE_TUNING, PROMPT_ENGINEERING
 
 

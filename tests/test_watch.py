@@ -76,7 +76,9 @@ def test_watch_reingests_an_edit(tmp_path):
         _wait_for(lines, "Indexed: 1 added", 300, seen)
         (knowledge / "notes.md").write_text(DOC + EDIT, encoding="utf-8")
         _wait_for(lines, "Indexed: 0 added, 1 updated", 120, seen)
-        index = KnowledgeIndex(IndexSettings(knowledge_dir=knowledge, data_dir=data, _env_file=None))
+        index = KnowledgeIndex(
+            IndexSettings(knowledge_dir=knowledge, data_dir=data, _env_file=None)
+        )
         try:
             assert any("versioned and reviewed" in chunk.text for chunk in index.chunks())
         finally:

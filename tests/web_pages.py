@@ -29,7 +29,9 @@ ARTICLE_PARAGRAPHS = [
     "cannot reach the accuracy or latency the product needs.",
 ]
 NAVIGATION = ["Home", "Newsletter", "Podcasts", "Careers at Example Review"]
-ADVERT = "Sponsored: Upgrade to GPU Cloud Pro today and get 50% off your first three months of compute."
+ADVERT = (
+    "Sponsored: Upgrade to GPU Cloud Pro today and get 50% off your first three months of compute."
+)
 FOOTER = "Copyright 2025 Example Tech Review. All rights reserved. Privacy policy. Cookie settings."
 SITE_NAME = "Example Tech Review"
 PUBLISHED = "2025-03-14"
@@ -66,10 +68,10 @@ def article_html(edition: int = 1) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: "PageServer"
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         route = self.path.split("?")[0]
         if route == "/article":
             self._send(200, "text/html; charset=utf-8", article_html(self.server.edition).encode())

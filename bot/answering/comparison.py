@@ -39,10 +39,23 @@ _NOT_ASPECT = (
     STOPWORDS
     | QUESTION_FILLER
     | frozenset(
-        """
-        prompt prompts engineering fine tuning tuned tune stack terms regard regards
-        regarding respect side between
-        """.split()
+        [
+            "prompt",
+            "prompts",
+            "engineering",
+            "fine",
+            "tuning",
+            "tuned",
+            "tune",
+            "stack",
+            "terms",
+            "regard",
+            "regards",
+            "regarding",
+            "respect",
+            "side",
+            "between",
+        ]
     )
 )
 ROW_MATCH = 0.55  # an aspect matches a row label sharing a word, or this close in meaning
@@ -194,7 +207,6 @@ def _default_rows(
     for index in [index for index in table_rows if corpus.passages[index].chunk == first_chunk][
         :DEFAULT_ROWS
     ]:
-        passage = corpus.passages[index]
         rows.append(_row_from_tables(corpus, _table_row(corpus, index).label, [index], sources))
     return rows
 

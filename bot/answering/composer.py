@@ -6,7 +6,6 @@ reading order. Each sentence is followed by the marker of its chunk; the sources
 markers to title, section and url.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -125,9 +124,7 @@ def render_sentences(
     lines = []
     previous = None
     for item in chosen:
-        text = passage_text(
-            corpus, item.index, after=previous, first=first, terms=terms, only=only
-        )
+        text = passage_text(corpus, item.index, after=previous, first=first, terms=terms, only=only)
         lines.append(f"{text} [{sources.marker(item.passage.chunk)}]")
         previous = item.index
     return lines

@@ -17,20 +17,44 @@ from bot.answering.text import stem, words
 # A judgment that the approach costs little on the aspect, or a lot.
 # Whole words, not stems: "costly" and "cost" share a stem, and only one of them is a judgment.
 _LIGHT = frozenset(
-    "free cheap cheaper inexpensive affordable costless effortless easy negligible trivial".split()
+    [
+        "free",
+        "cheap",
+        "cheaper",
+        "inexpensive",
+        "affordable",
+        "costless",
+        "effortless",
+        "easy",
+        "negligible",
+        "trivial",
+    ]
 )
 _HEAVY = frozenset(
-    "expensive costly pricey intensive demanding burdensome prohibitive".split()
+    ["expensive", "costly", "pricey", "intensive", "demanding", "burdensome", "prohibitive"]
 )
 # Absolute negations that make the aspect after them light: "no cost", "without data". Soft
 # quantities ("little", "significant") are left out: sources that differ by degree do not
 # contradict each other.
-_NONE = frozenset("no zero without".split())
+_NONE = frozenset(["no", "zero", "without"])
 # Cue words that name their aspect themselves ("free" is about cost even when "cost" is absent).
 _COST_CUES = frozenset(
-    "free cheap cheaper inexpensive affordable costless expensive costly pricey prohibitive".split()
+    [
+        "free",
+        "cheap",
+        "cheaper",
+        "inexpensive",
+        "affordable",
+        "costless",
+        "expensive",
+        "costly",
+        "pricey",
+        "prohibitive",
+    ]
 )
-_COST = frozenset(stem(word) for word in "cost costs price expense expensive cheap".split())
+_COST = frozenset(
+    stem(word) for word in ["cost", "costs", "price", "expense", "expensive", "cheap"]
+)
 WINDOW = 3  # words after a quantity that it can qualify
 
 
@@ -81,7 +105,7 @@ def find_conflict(
         if side:
             by_side[side][document].append(index)
     light, heavy = by_side[1], by_side[-1]
-    if not light or not heavy or set(light) == set(heavy) and len(light) == 1:
+    if not light or not heavy or (set(light) == set(heavy) and len(light) == 1):
         return None
     return Conflict(
         approach,

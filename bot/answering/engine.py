@@ -10,7 +10,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +18,7 @@ from bot.answering import messages
 from bot.answering.advice import Deciding, advise, asks_for_staging
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
+from bot.answering.conflicts import find_conflict
 from bot.answering.followup import contextualize, is_follow_up
 from bot.answering.intent import classify, follow_up_intent, weighs_a_point
 from bot.answering.llm import (
@@ -32,7 +32,7 @@ from bot.answering.llm import (
     LlmUncited,
     PromptClaim,
 )
-from bot.answering.models import Answer, Citation, CitedClaim, Intent, Turn
+from bot.answering.models import Answer, CitedClaim, Intent, Turn
 from bot.answering.retrieval import Corpus, HybridRetriever, RankedChunk, RetrievalMode
 from bot.answering.scoring import ScoredPassage, assess_support, question_terms, score_passages
 from bot.answering.shaping import (
@@ -45,12 +45,11 @@ from bot.answering.shaping import (
     step_items,
 )
 from bot.answering.situation import extract, is_situation
-from bot.answering.conflicts import find_conflict
 from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
-    aspect_family,
     asks_for_the_worse,
+    aspect_family,
     facet_of,
     find_disagreement,
     stance_of,
@@ -87,10 +86,25 @@ EVIDENCE_CANDIDATES = 40  # passages closest to a factor's evidence query that a
 _ADVISABLE = frozenset({Intent.which, Intent.fact})  # a question the assessment can answer
 _CENTRAL = frozenset({Intent.definition, Intent.pros, Intent.cons, Intent.examples, Intent.howto})
 _EVALUATIVE = frozenset(
-    """
-    which better best more less most least higher lower match matches outperform superior
-    versus vs than whether
-    """.split()
+    [
+        "which",
+        "better",
+        "best",
+        "more",
+        "less",
+        "most",
+        "least",
+        "higher",
+        "lower",
+        "match",
+        "matches",
+        "outperform",
+        "superior",
+        "versus",
+        "vs",
+        "than",
+        "whether",
+    ]
 )
 
 
@@ -234,7 +248,9 @@ class AnswerEngine:
         asked = approaches_in(query)
         focus = next(iter(asked)) if len(asked) == 1 else None
         if intent is Intent.comparison or is_comparison(query):
-            rows = self._comparison_rows(corpus, query=query, vector=vector, scored=scored, sources=sources)
+            rows = self._comparison_rows(
+                corpus, query=query, vector=vector, scored=scored, sources=sources
+            )
             if rows:
                 return Answer(
                     question=question,
@@ -260,11 +276,11 @@ class AnswerEngine:
                 items = scenario_items(corpus, scored, similarities, focus=focus)
             else:
                 polarity = "con" if intent is Intent.cons else "pro"
-                items = polarity_items(
-                    corpus, scored, similarities, polarity=polarity, focus=focus
-                )
+                items = polarity_items(corpus, scored, similarities, polarity=polarity, focus=focus)
             if len(items) >= MIN_LIST_ITEMS:
-                return self._answer(question, render_list(corpus, items, sources, focus=focus), sources, items)
+                return self._answer(
+                    question, render_list(corpus, items, sources, focus=focus), sources, items
+                )
         if intent is Intent.which:
             point = _point_asked(query)
             verdict = favoured(corpus, scored, **point)
@@ -275,7 +291,10 @@ class AnswerEngine:
                 rest = self._supporting(corpus, verdict, scored, query)
                 lines = [lead, *render_sentences(corpus, rest, sources)]
                 return self._answer(
-                    question, [" ".join(lines)], sources, [verdict.lead, *rest],
+                    question,
+                    [" ".join(lines)],
+                    sources,
+                    [verdict.lead, *rest],
                     verdict=Outcome(verdict.approach),
                 )
         if intent is Intent.definition and focus:
@@ -544,7 +563,10 @@ class AnswerEngine:
         def distrusted(indices: tuple[int, ...]) -> bool:
             return all(corpus.chunks[by_index[i].passage.chunk].trust == "low" for i in indices)
 
-        sides = [(messages.judged_light(), conflict.light), (messages.judged_heavy(), conflict.heavy)]
+        sides = [
+            (messages.judged_light(), conflict.light),
+            (messages.judged_heavy(), conflict.heavy),
+        ]
         lines = [messages.sources_disagree()]
         for heading, indices in sorted(sides, key=lambda side: distrusted(side[1])):
             chosen = [by_index[index] for index in indices][:SIDE_SENTENCES]
@@ -612,9 +634,7 @@ def _point_asked(query: str) -> dict:
     return {"aspect": aspect_family(terms), "facet": facet_of(terms)}
 
 
-def _brief(
-    corpus: Corpus, extractive: Answer, *, query: str, scored: list[ScoredPassage]
-) -> Brief:
+def _brief(corpus: Corpus, extractive: Answer, *, query: str, scored: list[ScoredPassage]) -> Brief:
     """What the LLM is told: the extractive answer as a draft, its citations as the first
     sources (so the draft's markers hold), then the other best chunks."""
     sources = list(extractive.citations)

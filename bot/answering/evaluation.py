@@ -31,8 +31,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answering.engine import AnswerEngine
-from bot.answering.retrieval import RetrievalMode
 from bot.answering.models import Turn
+from bot.answering.retrieval import RetrievalMode
 from bot.answering.text import normalize
 from bot.answering.verdict import names_verdict
 
@@ -155,10 +155,7 @@ def evaluate(
     with_evidence = [question for question in in_scope if question.docs and question.evidence]
     vectors = [engine.index.embed_query(question.question) for question in with_evidence]
     retrieval = (
-        [
-            retrieval_score(engine, with_evidence, mode=mode, k=k, vectors=vectors)
-            for mode in modes
-        ]
+        [retrieval_score(engine, with_evidence, mode=mode, k=k, vectors=vectors) for mode in modes]
         if with_evidence
         else []
     )
@@ -247,7 +244,9 @@ def report_lines(report: EvalReport) -> list[str]:
         f"wrongly declined    {len(report.wrongly_declined)}"
         + (f"  ({', '.join(report.wrongly_declined)})" if report.wrongly_declined else ""),
         f"key point in text   {report.key_point[0]}/{report.key_point[1]}"
-        + (f"  (missed: {', '.join(report.missed_key_points)})" if report.missed_key_points else ""),
+        + (
+            f"  (missed: {', '.join(report.missed_key_points)})" if report.missed_key_points else ""
+        ),
         f"verdict first       {report.verdict_first[0]}/{report.verdict_first[1]}"
         + (f"  (missed: {', '.join(report.missed_verdicts)})" if report.missed_verdicts else ""),
         f"off-topic declined  {report.out_of_scope - len(report.answered_out_of_scope)}"

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from html import escape
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import SecretStr
@@ -238,16 +239,14 @@ def keep_cited(text: str, sources: Sequence[Citation]) -> LlmAnswer:
         for old, new in sorted(renumber.items(), key=lambda item: item[1])
     ]
     text = kept[0]
-    for previous, line in zip(kept, kept[1:], strict=False):
+    for previous, line in pairwise(kept):
         # A paragraph after a list needs a blank line, or Markdown continues the last item.
         after_list = _LIST_ITEM.match(previous) and not _LIST_ITEM.match(line)
         text += ("\n\n" if after_list else "\n") + line
     return LlmAnswer(text=text, citations=citations)
 
 
-def _cited_sentences(
-    line: str, valid: dict[int, Citation], renumber: dict[int, int]
-) -> list[str]:
+def _cited_sentences(line: str, valid: dict[int, Citation], renumber: dict[int, int]) -> list[str]:
     """The sentences of one line that cite a valid source, each ending in its new markers."""
     kept = []
     for sentence in split_sentences(_MARKER_AFTER_STOP.sub(r" \2\1", line)):
@@ -338,6 +337,4 @@ def _text_of(content: str | list) -> str:
     """The text of a message's content, plain or multi-part."""
     if isinstance(content, str):
         return content
-    return "".join(
-        part if isinstance(part, str) else str(part.get("text", "")) for part in content
-    )
+    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)

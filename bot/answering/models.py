@@ -5,7 +5,6 @@ nothing of how it is displayed.
 """
 
 from enum import StrEnum
-
 from typing import Literal
 
 from pydantic import BaseModel, Field

@@ -45,7 +45,7 @@ class Passage:
 
     @property
     def polarity(self) -> str | None:
-        """"pro" or "con" when a claim of the passage says so."""
+        """ "pro" or "con" when a claim of the passage says so."""
         return next((claim.polarity for claim in self.claims if claim.polarity), None)
 
     @property

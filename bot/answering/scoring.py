@@ -37,7 +37,9 @@ _DEFINITION_QUESTION = re.compile(
 # "Fine-tuning is the process of…", "Prompt engineering involves crafting…": the approach as
 # the subject, then what it is or does.
 _DEFINING_SENTENCE = re.compile(
-    r"^[^,.]{0,12}?(?:" + "|".join(pattern.pattern for pattern in APPROACH_PATTERNS.values()) + r")\s+"
+    r"^[^,.]{0,12}?(?:"
+    + "|".join(pattern.pattern for pattern in APPROACH_PATTERNS.values())
+    + r")\s+"
     r"(?:is|refers to|means|involves)\s+(?:the process of|a (?:way|method|technique|process)|"
     r"\w+ing\b)",
     re.IGNORECASE,

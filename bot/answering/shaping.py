@@ -127,8 +127,7 @@ def _pool(
             continue
         similarity = float(similarities[index])
         pool.append(
-            by_index.get(index)
-            or ScoredPassage(index, passage, similarity, 0.0, 0.0, similarity)
+            by_index.get(index) or ScoredPassage(index, passage, similarity, 0.0, 0.0, similarity)
         )
     return sorted(pool, key=lambda item: -item.relevance)
 
@@ -189,7 +188,11 @@ def _unscored(corpus: Corpus, like: ScoredPassage, order: int) -> ScoredPassage:
         if passage.chunk == like.passage.chunk and passage.order == order
     )
     return ScoredPassage(
-        index, corpus.passages[index], like.similarity, like.coverage, like.matched_weight,
+        index,
+        corpus.passages[index],
+        like.similarity,
+        like.coverage,
+        like.matched_weight,
         like.relevance,
     )
 

@@ -34,27 +34,108 @@ from bot.assessment.weights import YAML_LOADER
 CUES_FILE = Path(__file__).resolve().parents[1] / "assessment" / "intake_cues.yaml"
 _CLAUSE_BREAK = re.compile(r"[.;!?,:()]|\bbut\b|\bwhereas\b|\bthough\b", re.IGNORECASE)
 _NEGATORS = frozenset(
-    "no not without lack lacking lacks don't doesn't dont doesnt never zero none isn't aren't "
-    "haven't hasn't hardly nobody neither nor".split()
+    [
+        "no",
+        "not",
+        "without",
+        "lack",
+        "lacking",
+        "lacks",
+        "don't",
+        "doesn't",
+        "dont",
+        "doesnt",
+        "never",
+        "zero",
+        "none",
+        "isn't",
+        "aren't",
+        "haven't",
+        "hasn't",
+        "hardly",
+        "nobody",
+        "neither",
+        "nor",
+    ]
 )
 NEGATION_SCOPE = 5  # words before a cue that a negation reaches ("nobody in our team has ML…")
-_CONJOINS = frozenset("and plus also while".split())
+_CONJOINS = frozenset(["and", "plus", "also", "while"])
 NUMBER_WEIGHT = 2.5  # a stated count outweighs a cue of one or two words
 _ABSENT = frozenset({"none", "no", "low"})
 _ABOUT_THE_ASKER = frozenset(
-    """
-    we we're we've we'll our ours us i i'm i've my me team teams company startup agency firm
-    business org organization organisation department client clients devs developers
-    engineers staff employees hospital bank
-    """.split()
+    [
+        "we",
+        "we're",
+        "we've",
+        "we'll",
+        "our",
+        "ours",
+        "us",
+        "i",
+        "i'm",
+        "i've",
+        "my",
+        "me",
+        "team",
+        "teams",
+        "company",
+        "startup",
+        "agency",
+        "firm",
+        "business",
+        "org",
+        "organization",
+        "organisation",
+        "department",
+        "client",
+        "clients",
+        "devs",
+        "developers",
+        "engineers",
+        "staff",
+        "employees",
+        "hospital",
+        "bank",
+    ]
 )
 # Help-text words that say nothing of one field in particular.
 _GENERIC_HELP = frozenset(
-    """
-    how what many much the your you does must task task's needs need have high quality input
-    output outputs ideal available front long until work involve often language knowledge
-    production specialized accurate consistent sensitive
-    """.split()
+    [
+        "how",
+        "what",
+        "many",
+        "much",
+        "the",
+        "your",
+        "you",
+        "does",
+        "must",
+        "task",
+        "task's",
+        "needs",
+        "need",
+        "have",
+        "high",
+        "quality",
+        "input",
+        "output",
+        "outputs",
+        "ideal",
+        "available",
+        "front",
+        "long",
+        "until",
+        "work",
+        "involve",
+        "often",
+        "language",
+        "knowledge",
+        "production",
+        "specialized",
+        "accurate",
+        "consistent",
+        "sensitive",
+    ]
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|worth it|right choice|"
@@ -62,7 +143,9 @@ _ASKS_ADVICE = re.compile(
     re.IGNORECASE,
 )
 # Words that put the choice between the approaches to the asker ("which approach should we…").
-_THE_CHOICE = frozenset("approach approaches option options method methods route path".split())
+_THE_CHOICE = frozenset(
+    ["approach", "approaches", "option", "options", "method", "methods", "route", "path"]
+)
 # "cheaper", "faster": a comparison of the approaches, not a statement of the asker's case.
 _COMPARATIVE = re.compile(r"(?:cheap|fast|quick|slow|easi|hard|safe|costli|simpl)er", re.I)
 _NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?\b", re.IGNORECASE)
@@ -131,7 +214,7 @@ def _cues() -> tuple[_Cue, ...]:
 
 
 def _detail_phrases(detail: str) -> list[str]:
-    """"medical, legal, scientific…" → three cues; "weekly or more often" stays one."""
+    """ "medical, legal, scientific…" → three cues; "weekly or more often" stays one."""
     return [part.strip() for part in re.split(r",|…|\bor more\b", detail) if part.strip()]
 
 
@@ -273,7 +356,7 @@ def _number_scales() -> dict[str, tuple[tuple[float, str], ...]]:
 
 
 def _numbers(clause: str, topics: set[str]) -> list[tuple[str, str]]:
-    """"50k labeled reports", "10,000 requests a day": a count beside a field's topic."""
+    """ "50k labeled reports", "10,000 requests a day": a count beside a field's topic."""
     found = []
     for match in _NUMBER.finditer(clause):
         count = float(match.group(1).replace(",", ""))

@@ -25,17 +25,67 @@ from bot.answering.text import (
 )
 
 _POSITIVE = frozenset(
-    """
-    better best higher greater superior excel excels outperform outperforms comparable
-    improve improves improved enhance enhances stronger faster quicker cheaper easier
-    broader surpass surpasses more most easily high choose ideal suited suitable
-    """.split()
+    [
+        "better",
+        "best",
+        "higher",
+        "greater",
+        "superior",
+        "excel",
+        "excels",
+        "outperform",
+        "outperforms",
+        "comparable",
+        "improve",
+        "improves",
+        "improved",
+        "enhance",
+        "enhances",
+        "stronger",
+        "faster",
+        "quicker",
+        "cheaper",
+        "easier",
+        "broader",
+        "surpass",
+        "surpasses",
+        "more",
+        "most",
+        "easily",
+        "high",
+        "choose",
+        "ideal",
+        "suited",
+        "suitable",
+    ]
 )
 _NEGATIVE = frozenset(
-    """
-    less least low lower worse poorer weaker slower harder lack lacks lacking loss limiting
-    limits limited reduce reduces reduced degrade degrades fail fails fewer
-    """.split()
+    [
+        "less",
+        "least",
+        "low",
+        "lower",
+        "worse",
+        "poorer",
+        "weaker",
+        "slower",
+        "harder",
+        "lack",
+        "lacks",
+        "lacking",
+        "loss",
+        "limiting",
+        "limits",
+        "limited",
+        "reduce",
+        "reduces",
+        "reduced",
+        "degrade",
+        "degrades",
+        "fail",
+        "fails",
+        "fewer",
+    ]
 )
 # The usual dimensions of the comparison, each a family of words that name it: a question about
 # one member is about all of them.
@@ -80,9 +130,7 @@ _RUNNING = "run running ongoing inference volume scale scaled call calls request
 _STARTING = "upfront initial initially start started starting begin beginning entry"
 _RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
 FACETS = (
-    Facet(
-        _stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST
-    ),
+    Facet(_stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST),
     Facet(_stemmed(_STARTING), _stemmed(f"{_STARTING} setup training"), _COST),
     Facet(
         _stemmed(_RESPONDING), _stemmed(f"{_RESPONDING} response responses respond token"), _SPEED
@@ -100,12 +148,41 @@ def facet_of(terms: Iterable[str]) -> Facet | None:
 # What a cue can qualify that is a cost: more of it is worse.
 _BURDENS = frozenset(
     stem(word)
-    for word in """
-    cost costs expense expenses expensive resource resources time effort data overfitting
-    forgetting risk risks prone token tokens computational compute power maintenance complexity
-    intensive upfront rigid inflexible dependent investment training retraining storage
-    latency lag
-    """.split()
+    for word in [
+        "cost",
+        "costs",
+        "expense",
+        "expenses",
+        "expensive",
+        "resource",
+        "resources",
+        "time",
+        "effort",
+        "data",
+        "overfitting",
+        "forgetting",
+        "risk",
+        "risks",
+        "prone",
+        "token",
+        "tokens",
+        "computational",
+        "compute",
+        "power",
+        "maintenance",
+        "complexity",
+        "intensive",
+        "upfront",
+        "rigid",
+        "inflexible",
+        "dependent",
+        "investment",
+        "training",
+        "retraining",
+        "storage",
+        "latency",
+        "lag",
+    ]
 )
 _LEADING_CONTRAST = re.compile(r"^\s*(?:while|whereas|although|though)\b([^,]+),", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -123,7 +200,9 @@ _PRONOUN_SUBJECT = re.compile(
 )
 CUE_WINDOW = 3  # words after a cue that it can qualify
 # Cues of amount: in a cell they qualify the row's label ("Cost" · "high upfront").
-_QUANTITIES = frozenset("low lower less least fewer high higher more most greater".split())
+_QUANTITIES = frozenset(
+    ["low", "lower", "less", "least", "fewer", "high", "higher", "more", "most", "greater"]
+)
 _CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
 
 
@@ -198,9 +277,7 @@ def stance_of(
     return Stance(score=score, on_aspect=on_aspect, comparative=comparative)
 
 
-def asks_for_the_worse(
-    question: str, *, aspect: Iterable[str], facet: Facet | None = None
-) -> bool:
+def asks_for_the_worse(question: str, *, aspect: Iterable[str], facet: Facet | None = None) -> bool:
     """Whether a which-question asks which approach does worse on the point ("which is more
     expensive?", "which needs more data?", "which is slower?"): its own cues lean against."""
     lean, _ = _clause_lean(question, set(aspect), facet=facet, context=frozenset())

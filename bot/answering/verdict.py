@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from bot.answering.composer import Sources
 from bot.answering.retrieval import Corpus
 from bot.answering.scoring import ScoredPassage
-from bot.answering.wording import capitalized, passage_text, row_sentence
 from bot.answering.stance import Facet, stance_of
 from bot.answering.text import (
     APPROACH_NAMES,
@@ -26,6 +25,7 @@ from bot.answering.text import (
     split_sentences,
     strip_inline_markdown,
 )
+from bot.answering.wording import capitalized, passage_text, row_sentence
 
 CANDIDATES = 10
 BAND = 0.3  # passages this far below the best one still count

@@ -48,7 +48,9 @@ def row_sentence(
     """A comparison-table row from its cells, `first` (an approach) leading; without one, the
     cell holding most of the question's `terms` (stems) leads: the one that answers it."""
     if first is None and terms:
-        overlap = {claim.approach: len(terms & set(content_terms(claim.statement))) for claim in cells}
+        overlap = {
+            claim.approach: len(terms & set(content_terms(claim.statement))) for claim in cells
+        }
         best = max(overlap, key=lambda approach: overlap[approach])
         first = best if overlap[best] else None
     ordered = sorted(cells, key=lambda claim: claim.approach != first) if first else cells

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.middleware.request_verification import RequestVerification
@@ -37,7 +37,7 @@ from bot.slack.ops import Metrics, Readiness
 from bot.slack.reindex import Reindexer
 from bot.slack.uploads import Uploads
 from bot.slack.work import BackgroundWork
-from bot.storage import Store
+from bot.storage import ChannelMode, Store
 
 log = logging.getLogger("bot.slack")
 
@@ -82,7 +82,8 @@ def guard_listeners(app: App, report: Callable[[Exception], str]) -> None:
     command telling the person the id; Bolt never sees it, so it neither answers 500 nor, for a
     listener that had acknowledged already, loses that acknowledgement (bolt-python 1.30
     overwrites it with its error response)."""
-    for listener in app._listeners:  # noqa: SLF001 - Bolt has no public hook around listeners
+    # Bolt has no public hook around listeners; its custom listeners have `arg_names`.
+    for listener in cast(list[Any], app._listeners):
         own_arguments = list(listener.arg_names)
         listener.ack_function = _guarded(listener.ack_function, own_arguments, report)
         listener.arg_names = own_arguments + [
@@ -97,7 +98,7 @@ def _guarded(
     def guarded(**arguments: Any) -> Any:
         try:
             return function(**{k: v for k, v in arguments.items() if k in own_arguments})
-        except Exception as error:  # noqa: BLE001 - reported with an id, acknowledged
+        except Exception as error:
             error_id = report(error)
             ack = arguments.get("ack")
             if ack is not None and ack.response is None:
@@ -118,8 +119,8 @@ class SlackBot:
     app: App
     store: Store
     work: BackgroundWork
+    readiness: Readiness
     metrics: Metrics = field(default_factory=Metrics)
-    readiness: Readiness | None = None
     listeners: ThreadPoolExecutor | None = None
     # What the HTTP server verifies requests with; None in Socket Mode (nothing is accepted).
     signing_secret: str | None = field(default=None, repr=False)
@@ -170,7 +171,7 @@ def create_app(
     metrics = Metrics()
     work = work or BackgroundWork()
     work.on_error = lambda: metrics.error("background")
-    channels = ChannelSettings(store=store, default=settings.thread_replies)
+    channels = ChannelSettings(store=store, default=ChannelMode(settings.thread_replies))
     reindexer = Reindexer(engines=engines, store=store, metrics=metrics)
     # One delivery path for every answer (and one memory of whether the workspace takes the
     # feedback_buttons element).

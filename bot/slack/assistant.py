@@ -101,9 +101,7 @@ class AssistantThreads:
         if context.get("channel_id"):
             save_thread_context(context)
         say(messages.assistant_greeting())
-        set_suggested_prompts(
-            prompts=suggested_prompts(), title=messages.assistant_prompts_title()
-        )
+        set_suggested_prompts(prompts=suggested_prompts(), title=messages.assistant_prompts_title())
 
     def on_context_changed(self, payload: dict, save_thread_context) -> None:
         """The person moved to another channel with the thread open: keep the new context."""

@@ -11,15 +11,20 @@ import logging
 import os
 import signal
 import sys
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape
 
 from bot.settings import Settings
 from bot.slack import messages
-from ingest.cli import DataDir, KnowledgeDir, configure_logging, settings_with
+from common.logs import configure_logging
+from common.options import DataDir, KnowledgeDir, settings_with
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackBot
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -56,8 +61,8 @@ def serve(
     from bot.slack.app import create_app
     from bot.slack.engines import Engines
     from bot.storage import Store
+    from ingest.errors import IndexNotBuiltError
     from ingest.index import KnowledgeIndex
-    from ingest.store import IndexNotBuiltError
 
     settings = settings_with(Settings, knowledge_dir, data_dir)
     configure_logging(log_format=settings.log_format, secrets=settings.secret_values())
@@ -69,7 +74,7 @@ def serve(
         version = index.version
     except IndexNotBuiltError as error:
         _fail(settings, messages.no_index(error))
-    except Exception as error:  # noqa: BLE001 - a Chroma server that is down or refuses us
+    except Exception as error:
         _fail(settings, messages.cannot_open_index(error))
     finally:
         index.close()
@@ -92,7 +97,9 @@ def serve(
     drained = True
     try:
         if settings.slack_app_token is not None:
-            drained = _serve_socket_mode(bot, settings, host=host, port=bound_port)
+            drained = _serve_socket_mode(
+                bot, settings, settings.slack_app_token, host=host, port=bound_port
+            )
         else:
             from bot.slack.server import serve_http
 
@@ -120,7 +127,9 @@ def serve(
     os._exit(0 if drained else EXIT_FAILED)
 
 
-def _serve_socket_mode(bot, settings: Settings, *, host: str, port: int) -> bool:
+def _serve_socket_mode(
+    bot: "SlackBot", settings: Settings, app_token: SecretStr, *, host: str, port: int
+) -> bool:
     """Socket Mode, with the probes on a small HTTP server; returns once stopped: False when
     answers were still in flight after AI_STRATEGY_DRAIN_SECONDS."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -134,7 +143,7 @@ def _serve_socket_mode(bot, settings: Settings, *, host: str, port: int) -> bool
     except OSError as error:  # the port is taken
         _fail(settings, messages.cannot_listen(host, port, error))
     probes.start()
-    handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+    handler = SocketModeHandler(bot.app, app_token.get_secret_value())
     bot.readiness.socket_connected = handler.client.is_connected
     log.info(messages.serving_socket_mode(host, port))
     try:

@@ -163,7 +163,7 @@ class SlashCommand:
         return lambda text: respond(text=text, response_type="ephemeral")
 
     def on_assessment_offer(self, ack, body: dict, action: dict, respond) -> None:
-        """"Run the full assessment" under an answer: the modal, prefilled with what the
+        """ "Run the full assessment" under an answer: the modal, prefilled with what the
         question stated (the button's value, validated again: it comes back from outside)."""
         ack()
         container = body.get("container") or {}

@@ -23,7 +23,7 @@ there.
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -35,7 +35,7 @@ from bot.slack.blocks import SlackMessage, text_message
 from bot.slack.channel_settings import ChannelSettings
 from bot.slack.delivery import Delivery, Question, slack_call_failed
 from bot.slack.engines import Engines
-from bot.slack.etiquette import is_acknowledgement, takes_thread_reply
+from bot.slack.etiquette import ThreadReplies, is_acknowledgement, takes_thread_reply
 from bot.slack.mrkdwn import from_slack
 from bot.slack.ops import Metrics
 from bot.slack.progress import Progress
@@ -190,7 +190,10 @@ class Conversations:
             return False
         from_asker = self.store.has_answered_in(event["channel"], thread, asker=event["user"])
         reason = takes_thread_reply(
-            mode.value, from_asker=from_asker, slack_text=text, bot_user_id=bot_user_id
+            cast(ThreadReplies, mode.value),  # every mode but `off` is a thread-replies policy
+            from_asker=from_asker,
+            slack_text=text,
+            bot_user_id=bot_user_id,
         )
         if reason is not None:
             log.info(
@@ -219,7 +222,7 @@ class Conversations:
     ) -> None:
         """Claim the question (see `delivery_keys`), then answer it on the background pool
         (with `reply`: post that instead of an answer)."""
-        claimed = []
+        claimed: list[str] = []
         for key in delivery_keys(body, event):
             if not self.store.claim(key):
                 self.store.finish(claimed)  # this delivery is a duplicate: handled
@@ -284,8 +287,8 @@ class Conversations:
                 thread_ts=question.reply_in,
                 replied=lambda: bool(posted),
             ),
-            still_wanted=lambda: not self.store.claimed(
-                withdrawn_key(question.channel, question.ts or "")
+            still_wanted=lambda: (
+                not self.store.claimed(withdrawn_key(question.channel, question.ts or ""))
             ),
         )
 

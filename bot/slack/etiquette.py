@@ -27,20 +27,102 @@ _LEADING_NAME = re.compile(
 )
 # Words that open a sentence with a comma but are not somebody's name.
 _NOT_NAMES = frozenset(
-    """
-    so also and but or then now well yes yeah yep no nope sure right ok okay great cool nice
-    thanks thank sorry please hmm hm wait actually honestly basically anyway anyhow besides btw
-    fyi imo imho tbh first second third finally lastly next otherwise alternatively however
-    agreed indeed exactly true interesting perfect fine good awesome hey hi hello question
-    update note context background follow followup followups also again plus similarly
-    prompting finetuning rag embeddings cost costs data latency budget accuracy quality
-    example examples summary tldr ps edit correction
-    """.split()
+    [
+        "so",
+        "also",
+        "and",
+        "but",
+        "or",
+        "then",
+        "now",
+        "well",
+        "yes",
+        "yeah",
+        "yep",
+        "no",
+        "nope",
+        "sure",
+        "right",
+        "ok",
+        "okay",
+        "great",
+        "cool",
+        "nice",
+        "thanks",
+        "thank",
+        "sorry",
+        "please",
+        "hmm",
+        "hm",
+        "wait",
+        "actually",
+        "honestly",
+        "basically",
+        "anyway",
+        "anyhow",
+        "besides",
+        "btw",
+        "fyi",
+        "imo",
+        "imho",
+        "tbh",
+        "first",
+        "second",
+        "third",
+        "finally",
+        "lastly",
+        "next",
+        "otherwise",
+        "alternatively",
+        "however",
+        "agreed",
+        "indeed",
+        "exactly",
+        "true",
+        "interesting",
+        "perfect",
+        "fine",
+        "good",
+        "awesome",
+        "hey",
+        "hi",
+        "hello",
+        "question",
+        "update",
+        "note",
+        "context",
+        "background",
+        "follow",
+        "followup",
+        "followups",
+        "also",
+        "again",
+        "plus",
+        "similarly",
+        "prompting",
+        "finetuning",
+        "rag",
+        "embeddings",
+        "cost",
+        "costs",
+        "data",
+        "latency",
+        "budget",
+        "accuracy",
+        "quality",
+        "example",
+        "examples",
+        "summary",
+        "tldr",
+        "ps",
+        "edit",
+        "correction",
+    ]
 )
 
 
 def is_acknowledgement(text: str) -> bool:
-    """"thanks", "ok", ":+1:": a reply that asks nothing."""
+    """ "thanks", "ok", ":+1:": a reply that asks nothing."""
     return bool(_ACKNOWLEDGEMENT.match(text))
 
 
@@ -51,7 +133,7 @@ def addressed_to_someone_else(slack_text: str, *, bot_user_id: str | None) -> bo
     if _TYPED_AT_NAME.match(slack_text):
         return True
     leading = _LEADING_NAME.match(slack_text)
-    return bool(leading) and leading.group(1).lower().rstrip("'’") not in _NOT_NAMES
+    return leading is not None and leading.group(1).lower().rstrip("'’") not in _NOT_NAMES
 
 
 def takes_thread_reply(

@@ -31,7 +31,7 @@ from bot.slack.blocks import FEEDBACK_ACTION, FEEDBACK_DOWN, FEEDBACK_UP
 from bot.slack.delivery import slack_call_failed
 from bot.slack.ops import Metrics
 from bot.storage import FeedbackReason, Store
-from bot.storage.store import COMMENT_MAX_CHARS
+from bot.storage.store import COMMENT_MAX_CHARS, known_reason
 
 REASON_ACTION = "feedback_reason"
 COMMENT_ACTION = "feedback_comment"
@@ -164,13 +164,16 @@ class Feedback:
         ack()
         answer_id = str(action.get("block_id", "")).removeprefix("reason:")
         choice = (action.get("selected_option") or {}).get("value")
-        if choice not in FeedbackReason._value2member_map_:
+        reason = known_reason(choice)
+        if reason is None:
             return
         stored = self.store.record_reason(
-            answer_id=answer_id, user_id=body["user"]["id"], reason=FeedbackReason(choice)
+            answer_id=answer_id, user_id=body["user"]["id"], reason=reason
         )
-        text = messages.feedback_reason_thanks(reason_label(choice)) if stored else (
-            messages.feedback_expired()
+        text = (
+            messages.feedback_reason_thanks(reason_label(choice))
+            if stored
+            else (messages.feedback_expired())
         )
         respond(text=text, response_type="ephemeral", replace_original=True)
 
@@ -192,13 +195,13 @@ class Feedback:
         except ValueError:
             return
         values = view.get("state", {}).get("values", {})
-        picked = (values.get(REASON_BLOCK, {}).get(REASON_BLOCK, {}).get("selected_option") or {})
+        picked = values.get(REASON_BLOCK, {}).get(REASON_BLOCK, {}).get("selected_option") or {}
         reason = picked.get("value")
         comment = values.get(COMMENT_BLOCK, {}).get(COMMENT_BLOCK, {}).get("value")
         self.store.record_reason(
             answer_id=answer_id,
             user_id=body["user"]["id"],
-            reason=FeedbackReason(reason) if reason in FeedbackReason._value2member_map_ else None,
+            reason=known_reason(reason),
             comment=comment if isinstance(comment, str) else None,
         )
 

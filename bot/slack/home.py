@@ -153,9 +153,7 @@ def home_view(
             *_feedback(summary or FeedbackSummary(up=0, down=0, documents=[], recent_down=[])),
             ActionsBlock(
                 elements=[
-                    ButtonElement(
-                        text=messages.home_reindex_button(), action_id=REINDEX_ACTION
-                    )
+                    ButtonElement(text=messages.home_reindex_button(), action_id=REINDEX_ACTION)
                 ]
             ).to_dict(),
         ]
@@ -237,7 +235,7 @@ class AppHome:
         if not channel or choice not in (DEFAULT_MODE, *ChannelMode._value2member_map_):
             self.publish(user, bot_user_id=bot_user_id, status=messages.home_channel_picker())
             return
-        mode = None if choice == DEFAULT_MODE else ChannelMode(choice)
+        mode = None if choice == DEFAULT_MODE else ChannelMode(str(choice))
         self.store.set_channel_mode(channel, mode, by=user)
         log.info(
             "channel setting changed",
@@ -269,6 +267,6 @@ class AppHome:
             return None
         try:
             return self.engines.published()
-        except Exception as error:  # noqa: BLE001 - no index yet, or its server is down
+        except Exception as error:
             log.warning(messages.log_unexpected_error(messages.new_error_id(), error))
             return None

@@ -227,9 +227,7 @@ def home_knowledge_heading() -> str:
 
 
 def home_index_facts(*, documents: int, chunks: int, version: str, built: str) -> str:
-    return (
-        f"{documents} documents, {chunks} passages. Index version `{version}`, built {built}."
-    )
+    return f"{documents} documents, {chunks} passages. Index version `{version}`, built {built}."
 
 
 def home_document_line(title: str, chunks: int) -> str:
@@ -394,7 +392,9 @@ def reindex_done(summary: "IngestSummary") -> str:
         )
         text += f"\n• {document.change} *{escape(document.title)}*{chunks}"
     if summary.skipped_files:
-        text += "\nSkipped: " + ", ".join(f"`{escape(skipped.file)}`" for skipped in summary.skipped_files)
+        text += "\nSkipped: " + ", ".join(
+            f"`{escape(skipped.file)}`" for skipped in summary.skipped_files
+        )
     if verdict is not None:
         figures = (
             f"citation hit rate {verdict.candidate.hit_rate:.2f} on {verdict.candidate.checks} "

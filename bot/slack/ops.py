@@ -182,7 +182,10 @@ class Readiness:
         # Probes get a client of their own: short timeout, no retries (a probe is retried by
         # whoever probes), and the bot's clients are not held up by it.
         self._slack = WebClient(
-            token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[]
+            token=client.token,
+            base_url=client.base_url,
+            timeout=round(timeout),
+            retry_handlers=[],
         )
         self._slack_lock = threading.Lock()
         self._slack_cached: tuple[float, CheckResult] | None = None
@@ -217,7 +220,7 @@ class Readiness:
         started = time.perf_counter()
         try:
             self.engines.warm_up()
-        except Exception as error:  # noqa: BLE001 - reported by /readyz and logged
+        except Exception as error:
             self._model_state, self._model_error = "failed", _describe(error)
             self.metrics.error("background")
             log.error(messages.log_unexpected_error(messages.new_error_id(), error))
@@ -253,7 +256,7 @@ class Readiness:
         results: dict[str, CheckResult] = {}
         for name, pending in running.items():
             remaining = max(0.0, self.timeout - (time.perf_counter() - started))
-            if pending.done.wait(remaining):
+            if pending.done.wait(remaining) and pending.result is not None:
                 results[name] = pending.result
             else:
                 results[name] = CheckResult(
@@ -282,6 +285,8 @@ class Readiness:
 
     def _check_index(self) -> str:
         index = self.engines.index
+        if index is None:  # not listed in `checks()` then
+            return "no index"
         try:
             version = index.version
             if self._probe_vector is None and self._model_state == "loaded":
@@ -329,7 +334,7 @@ class Readiness:
         return "auth.test ok"
 
     def _check_socket(self) -> str:
-        if not self.socket_connected():
+        if self.socket_connected is None or not self.socket_connected():
             raise CheckFailed("not connected to Slack")
         return "connected"
 
@@ -361,7 +366,7 @@ def _timed(check: Callable[[], str]) -> CheckResult:
         detail = check()
     except CheckFailed as failure:
         return CheckResult(False, str(failure), (time.perf_counter() - started) * 1000)
-    except Exception as error:  # noqa: BLE001 - any failure of a check is "not ready"
+    except Exception as error:
         return CheckResult(False, _describe(error), (time.perf_counter() - started) * 1000)
     return CheckResult(True, detail, (time.perf_counter() - started) * 1000)
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -86,7 +87,7 @@ class Progress:
             self._set_status(shown.channel, shown.thread_ts, status="")
 
     def _set_status(self, channel: str, thread_ts: str, *, status: str | None = None) -> bool:
-        arguments = {"channel_id": channel, "thread_ts": thread_ts}
+        arguments: dict[str, Any] = {"channel_id": channel, "thread_ts": thread_ts}
         if status is None:
             arguments |= {
                 "status": messages.status_searching(),

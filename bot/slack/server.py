@@ -142,7 +142,9 @@ def acknowledgement_after_error(body: dict, error_id: str) -> Response:
     acknowledgement, so that Slack neither retries nor shows an error; a slash command also
     tells the person the error id."""
     if isinstance(body.get("command"), str):
-        return JSONResponse({"response_type": "ephemeral", "text": messages.request_failed(error_id)})
+        return JSONResponse(
+            {"response_type": "ephemeral", "text": messages.request_failed(error_id)}
+        )
     return Response(status_code=200)
 
 
@@ -197,13 +199,13 @@ def create_http_app(
             # keeps them apart.
             try:
                 bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request_)
-            except Exception as error:  # noqa: BLE001 - Bolt's error handler itself failed
+            except Exception as error:
                 error_id = secrets.token_hex(4)
                 log.error(messages.log_listener_failed(error_id, error))
                 return acknowledgement_after_error(bolt_request_.body, error_id)
-        error_id = bolt_request_.context.get(ERROR_ID_KEY)
-        if error_id and bolt_response.status >= 400:
-            return acknowledgement_after_error(bolt_request_.body, error_id)
+        failed_id = bolt_request_.context.get(ERROR_ID_KEY)
+        if failed_id and bolt_response.status >= 400:
+            return acknowledgement_after_error(bolt_request_.body, failed_id)
         return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:
@@ -229,9 +231,13 @@ def _printable(headers) -> str:
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket; port 0 picks a free ephemeral port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()  # a port in use must not leak the socket
+        raise
     sock.set_inheritable(True)
     return sock
 
@@ -315,7 +321,7 @@ class DrainingServer(uvicorn.Server):
         self._draining.start()
 
     def _drain(self) -> None:
-        in_progress = getattr(self.config.app.state, "in_progress", None)
+        in_progress = getattr(getattr(self.config.app, "state", None), "in_progress", None)
         self.drained = wait_for_answers_in_flight(
             self.bot, seconds=self.drain_seconds, in_progress=in_progress
         )

@@ -46,7 +46,8 @@ def read_thread(
                 channel=channel, ts=thread_ts, limit=PAGE_SIZE, cursor=cursor
             )
             known = {message.get("ts") for message in messages}
-            messages += [m for m in page.get("messages", []) if m.get("ts") not in known]
+            replies: list[dict] = page.get("messages", [])
+            messages += [m for m in replies if m.get("ts") not in known]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 break
@@ -67,7 +68,8 @@ def read_channel(
     except SlackApiError as error:
         slack_call_failed(metrics, "conversations.history", error)
         return []
-    messages = [m for m in page.get("messages", []) if isinstance(m, dict)]
+    history: list[object] = page.get("messages", [])
+    messages = [m for m in history if isinstance(m, dict)]
     return _newest_within_budget(_turns(messages, bot_user_id=bot_user_id))
 
 

@@ -220,8 +220,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _known_reason(value: str | None) -> FeedbackReason | None:
-    return FeedbackReason(value) if value in FeedbackReason._value2member_map_ else None
+def known_reason(value: str | None) -> FeedbackReason | None:
+    known = value is not None and value in FeedbackReason._value2member_map_
+    return FeedbackReason(value) if known and value is not None else None
 
 
 def create_database_engine(url: str) -> Engine:
@@ -534,14 +535,14 @@ class Store:
                 question=row.question,
                 cited_docs=json.loads(row.cited_docs),
                 at=_aware(row.updated_at),
-                reason=_known_reason(row.reason),
+                reason=known_reason(row.reason),
                 comment=row.comment,
             )
             for row in rows
             if row.vote < 0
         ][:recent]
         reasons = Counter(
-            reason for row in rows if row.vote < 0 and (reason := _known_reason(row.reason))
+            reason for row in rows if row.vote < 0 and (reason := known_reason(row.reason))
         )
         return FeedbackSummary(
             up=sum(1 for row in rows if row.vote > 0),
@@ -605,7 +606,11 @@ class Store:
             mode = connection.execute(
                 select(channel_settings.c.mode).where(channel_settings.c.channel == channel)
             ).scalar_one_or_none()
-        return ChannelMode(mode) if mode in ChannelMode._value2member_map_ else None
+        return (
+            ChannelMode(mode)
+            if isinstance(mode, str) and mode in ChannelMode._value2member_map_
+            else None
+        )
 
     def channel_modes(self) -> dict[str, ChannelMode]:
         """Every channel with a setting of its own."""
