@@ -547,7 +547,9 @@ def test_a_shared_file_is_read_with_files_read_and_the_bot_s_token_only(connecte
     elsewhere = emulator.user_says("U0ALICE", "C0RANDOM", "", files=[("b.md", b"x")])
     hidden = elsewhere.message["files"][0]
     assert error_of(lambda: client.files_info(file=hidden["id"])) == "file_not_found"
-    assert httpx.get(hidden["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}).is_redirect
+    assert httpx.get(
+        hidden["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}
+    ).is_redirect
     assert error_of(lambda: client.files_info(file="F0NOSUCH")) == "file_not_found"
 
 
