@@ -5,7 +5,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.slack.etiquette import addressed_to_someone_else, is_acknowledgement, takes_thread_reply
-from bot.slack.ops import Metrics
+from bot.slack.metrics import Metrics
 from bot.slack.thread_context import THREAD_CHARACTERS, THREAD_MESSAGES, read_thread
 
 BOT = "U0AIBOT"

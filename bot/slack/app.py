@@ -33,7 +33,8 @@ from bot.slack.delivery import Delivery
 from bot.slack.engines import Engines
 from bot.slack.feedback import Feedback
 from bot.slack.home import AppHome
-from bot.slack.ops import Metrics, Readiness
+from bot.slack.metrics import Metrics
+from bot.slack.ops import Readiness
 from bot.slack.reindex import Reindexer
 from bot.slack.uploads import Uploads
 from bot.slack.work import BackgroundWork

@@ -139,7 +139,9 @@ def _serve_socket_mode(
     from bot.slack.server import ThreadedServer, wait_for_answers_in_flight
 
     try:
-        probes = ThreadedServer(Starlette(routes=ops_routes(bot)), host=host, port=port)
+        probes = ThreadedServer(
+            Starlette(routes=ops_routes(bot.readiness, bot.metrics, bot.work)), host=host, port=port
+        )
     except OSError as error:  # the port is taken
         _fail(settings, messages.cannot_listen(host, port, error))
     probes.start()

@@ -29,8 +29,8 @@ from bot.slack.blocks import (
 )
 from bot.slack.delivery import Delivery, Question, report_failure, slack_call_failed
 from bot.slack.engines import Engines
+from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
-from bot.slack.ops import Metrics
 from bot.slack.reindex import Reindexer
 from bot.slack.work import BackgroundWork
 from bot.storage import Store

@@ -36,8 +36,8 @@ from bot.slack.channel_settings import ChannelSettings
 from bot.slack.delivery import Delivery, Question, slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.etiquette import ThreadReplies, is_acknowledgement, takes_thread_reply
+from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
-from bot.slack.ops import Metrics
 from bot.slack.progress import Progress
 from bot.slack.thread_context import read_thread
 from bot.slack.uploads import Uploads

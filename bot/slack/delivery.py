@@ -23,7 +23,7 @@ from bot.answering.models import Answer, Turn
 from bot.slack import messages
 from bot.slack.blocks import SlackMessage, answer_messages, has_native_feedback, text_message
 from bot.slack.engines import Engines
-from bot.slack.ops import Metrics
+from bot.slack.metrics import Metrics
 from bot.storage import Store
 
 log = logging.getLogger("bot.slack")
@@ -44,7 +44,7 @@ class Question:
     text: str
     user: str
     channel: str
-    surface: str  # one of bot.slack.ops.ANSWER_SURFACES
+    surface: str  # one of bot.slack.metrics.ANSWER_SURFACES
     ts: str | None = None
     reply_in: str | None = None
     conversation: str | None = None

@@ -29,7 +29,7 @@ from slack_sdk.models.views import View
 from bot.slack import messages
 from bot.slack.blocks import FEEDBACK_ACTION, FEEDBACK_DOWN, FEEDBACK_UP
 from bot.slack.delivery import slack_call_failed
-from bot.slack.ops import Metrics
+from bot.slack.metrics import Metrics
 from bot.storage import FeedbackReason, Store
 from bot.storage.store import COMMENT_MAX_CHARS, known_reason
 

@@ -36,8 +36,8 @@ from bot.slack.channel_settings import ChannelSettings
 from bot.slack.delivery import slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.feedback import reason_label
+from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import escape
-from bot.slack.ops import Metrics
 from bot.slack.reindex import Reindexer
 from bot.slack.work import BackgroundWork
 from bot.storage import ChannelMode, FeedbackSummary, Store

@@ -1,7 +1,5 @@
 """What operators and orchestrators ask of a running bot: readiness, metrics, a graceful stop.
 
-- `Metrics`: the Prometheus metrics of one bot (its own registry, so several bots in one
-  process, as in tests, count apart), served as text at `GET /metrics`.
 - `Readiness`: `GET /readyz` runs its checks (index reachable with a query on the current
   version, embedding model loaded, Slack accepting the token, database reachable), each bounded
   in time, and answers 200 with the checks, or 503 naming those that failed. Once draining
@@ -17,16 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    GCCollector,
-    Histogram,
-    PlatformCollector,
-    ProcessCollector,
-)
-from prometheus_client.exposition import choose_encoder
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from starlette.concurrency import run_in_threadpool
@@ -35,118 +23,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack import messages
+from bot.slack.metrics import Metrics
 from bot.slack.scopes import BOT_SCOPES, missing_scopes
 
 if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
     from bot.slack.engines import Engines
+    from bot.slack.work import BackgroundWork
     from bot.storage import Store
 
 log = logging.getLogger("bot.slack")
 
-# Answer latency buckets, in seconds: extractive answers take tens of milliseconds when idle,
-# queueing behind a burst or an LLM takes seconds.
-ANSWER_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
-ERROR_KINDS = ("answer", "recommendation", "reindex", "listener", "background", "slack_api")
-ANSWER_SURFACES = ("conversation", "assistant", "command")
-INGEST_OUTCOMES = ("ok", "failed", "busy")
 # A readiness check that takes longer than this has failed (a server that does not answer).
 CHECK_TIMEOUT_SECONDS = 4.0
 # How long an auth.test result is reused: Slack is asked at most once per TTL per replica.
 SLACK_AUTH_TTL_SECONDS = 30.0
 SLACK_AUTH_FAILED_TTL_SECONDS = 5.0
 PROBE_QUERY = "readiness probe: prompt engineering or fine-tuning"
-
-
-class Metrics:
-    """The bot's Prometheus metrics, in a registry of its own (plus process and GC metrics)."""
-
-    def __init__(self) -> None:
-        self.registry = registry = CollectorRegistry(auto_describe=True)
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
-        GCCollector(registry=registry)
-        self.answers = Counter(
-            "ai_strategy_answers",
-            "Cited answers delivered, by where the question was asked.",
-            ["surface"],
-            registry=registry,
-        )
-        self.declines = Counter(
-            "ai_strategy_declines",
-            "Questions politely declined (nothing in the knowledge base supports an answer).",
-            ["surface"],
-            registry=registry,
-        )
-        self.answer_seconds = Histogram(
-            "ai_strategy_answer_seconds",
-            "From a question taken (after the ack) to its answer or decline delivered.",
-            ["surface"],
-            buckets=ANSWER_BUCKETS,
-            registry=registry,
-        )
-        self.feedback_votes = Counter(
-            "ai_strategy_feedback_votes",
-            "Feedback clicks stored, by vote.",
-            ["vote"],
-            registry=registry,
-        )
-        self.errors = Counter(
-            "ai_strategy_errors",
-            "Errors, by kind (each also logged once, with an error id).",
-            ["kind"],
-            registry=registry,
-        )
-        self.ingest_runs = Counter(
-            "ai_strategy_ingest_runs",
-            "Re-ingests run by `/ai-strategy reindex`, by outcome.",
-            ["outcome"],
-            registry=registry,
-        )
-        self.events_deduplicated = Counter(
-            "ai_strategy_events_deduplicated",
-            "Deliveries not answered because the question was already claimed (a Slack retry, "
-            "or another replica).",
-            registry=registry,
-        )
-        self.recommendations = Counter(
-            "ai_strategy_recommendations",
-            "Assessment recommendations delivered by direct message.",
-            registry=registry,
-        )
-        self.work_in_flight = Gauge(
-            "ai_strategy_work_in_flight",
-            "Answers, recommendations and re-ingests taken and not finished.",
-            registry=registry,
-        )
-        self.ready = Gauge(
-            "ai_strategy_ready",
-            "1 when the last /readyz answered ready, else 0.",
-            registry=registry,
-        )
-        for surface in ANSWER_SURFACES:
-            self.answers.labels(surface)
-            self.declines.labels(surface)
-            self.answer_seconds.labels(surface)
-        for vote in ("up", "down"):
-            self.feedback_votes.labels(vote)
-        for kind in ERROR_KINDS:
-            self.errors.labels(kind)
-        for outcome in INGEST_OUTCOMES:
-            self.ingest_runs.labels(outcome)
-
-    def delivered(self, surface: str, *, grounded: bool, seconds: float) -> None:
-        """An answer (or a decline) reached the person who asked."""
-        (self.answers if grounded else self.declines).labels(surface).inc()
-        self.answer_seconds.labels(surface).observe(seconds)
-
-    def error(self, kind: str) -> None:
-        self.errors.labels(kind).inc()
-
-    def exposition(self, accept: str | None) -> tuple[bytes, str]:
-        """The metrics in the format the scraper asked for (Prometheus text by default)."""
-        encoder, content_type = choose_encoder(accept or "")
-        return encoder(self.registry), content_type
 
 
 @dataclass(frozen=True)
@@ -384,23 +276,23 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def ops_routes(bot: "SlackBot") -> list[Route]:
+def ops_routes(readiness: Readiness, metrics: Metrics, work: "BackgroundWork") -> list[Route]:
     """`/healthz` (alive), `/readyz` (ready for work) and `/metrics` (Prometheus) of a bot."""
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        ready, body = await run_in_threadpool(bot.readiness.run)
+        ready, body = await run_in_threadpool(readiness.run)
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    async def metrics(request: Request) -> Response:
-        bot.metrics.work_in_flight.set(bot.work.in_flight)
-        content, content_type = bot.metrics.exposition(request.headers.get("accept"))
+    async def exposition(request: Request) -> Response:
+        metrics.work_in_flight.set(work.in_flight)
+        content, content_type = metrics.exposition(request.headers.get("accept"))
         return Response(content, media_type=None, headers={"Content-Type": content_type})
 
     return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        Route("/metrics", exposition, methods=["GET"]),
     ]

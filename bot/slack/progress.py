@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import messages
 from bot.slack.delivery import slack_call_failed
-from bot.slack.ops import Metrics
+from bot.slack.metrics import Metrics
 
 log = logging.getLogger("bot.slack")
 

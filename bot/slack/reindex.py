@@ -15,7 +15,7 @@ from collections.abc import Callable
 from bot.slack import messages
 from bot.slack.delivery import report_failure
 from bot.slack.engines import Engines
-from bot.slack.ops import Metrics
+from bot.slack.metrics import Metrics
 from bot.storage import Store
 from ingest.fetching import FetchRefused
 from ingest.knowledge_files import CannotAdd, DocumentNotFound, KnowledgeChange

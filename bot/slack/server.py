@@ -3,7 +3,7 @@
 `POST /slack/events` takes events, slash commands and interactivity alike (Slack sends all three
 to one Request URL when the manifest says so); `GET /healthz` says the process is alive, and for
 a whole `SlackBot` `GET /readyz` whether it is ready for work and `GET /metrics` its Prometheus
-metrics (see `bot.slack.ops`).
+metrics (see `bot.slack.ops` and `bot.slack.metrics`).
 
 What reaches `/slack/events` is hostile until proven otherwise, so in this order: the body is
 read up to a limit (413 past it, counted while reading, so a huge POST costs no memory); the
@@ -212,7 +212,7 @@ def create_http_app(
         return JSONResponse({"status": "ok"})
 
     probes = (
-        ops_routes(bot)
+        ops_routes(bot.readiness, bot.metrics, bot.work)
         if isinstance(bot, SlackBot)
         else [Route("/healthz", healthz, methods=["GET"])]
     )

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answering.models import Turn
 from bot.slack.delivery import slack_call_failed
+from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
-from bot.slack.ops import Metrics
 
 THREAD_MESSAGES = 20
 THREAD_CHARACTERS = 4000
