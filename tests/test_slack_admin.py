@@ -9,7 +9,7 @@ import pytest
 from bot.settings import Settings
 from bot.slack import messages
 from bot.slack.engines import Engines
-from bot.slack.uploads import ADD_FILE_ACTION
+from bot.slack.uploads import ADD_FILE_ACTION, on_slack
 from bot.storage import Store
 from ingest.pipeline import run_ingest
 from tests.slack_helpers import ADMIN, ALICE, GENERAL, start_harness
@@ -130,6 +130,37 @@ def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin
     assert (change.who, change.action, change.doc, change.source) == (
         ADMIN, "add", "caching-notes", UPLOAD_NAME,
     )  # fmt: skip
+
+
+def test_a_file_described_off_slack_is_not_downloaded_with_the_token(admin_slack):
+    harness, pages, knowledge = admin_slack
+    slack = harness.slack
+    dm = slack.workspace.dm_with(ADMIN).id
+    slack.user_says(ADMIN, dm, "", files=[(UPLOAD_NAME, UPLOAD)])
+    offer = dm_posts(slack, dm)[0]
+    for shared in slack.workspace.files.values():  # files.info now points at another server
+        shared.info["url_private_download"] = f"{pages.base_url}/article"
+    slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
+    refusal = messages.knowledge_change_failed(messages.upload_not_on_slack(UPLOAD_NAME))
+    slack.calls.wait("chat.update", where=lambda c: c.ok and c.args["text"] == refusal)
+    harness.settle()
+    assert sorted(path.name for path in knowledge.iterdir()) == ["prompt-notes.md"]
+
+
+@pytest.mark.parametrize(
+    ("url", "api_url", "followed"),
+    [
+        ("https://files.slack.com/files-pri/T1-F1/x.md", "https://slack.com/api/", True),
+        ("http://127.0.0.1:8001/files-pri/T1-F1/x.md", "http://127.0.0.1:8001/api/", True),
+        ("https://evil.example/x.md", "https://slack.com/api/", False),
+        ("https://slack.com.evil.example/x.md", "https://slack.com/api/", False),
+        ("http://files.slack.com/x.md", "https://slack.com/api/", False),
+        ("http://127.0.0.1:9999/x.md", "http://127.0.0.1:8001/api/", False),
+        ("", "https://slack.com/api/", False),
+    ],
+)
+def test_only_slack_hosts_get_the_token(url, api_url, followed):
+    assert on_slack(url, api_url) is followed
 
 
 def test_files_from_others_or_of_other_types_are_not_offered(admin_slack):

@@ -724,6 +724,10 @@ def upload_unsupported(names: Sequence[str], suffixes: Sequence[str]) -> str:
     return f"I can add {', '.join(suffixes)} files to the knowledge base; {listed} is not one."
 
 
+def upload_not_on_slack(name: str) -> str:
+    return f"{name} is not stored on Slack: I only download files from Slack itself"
+
+
 def upload_unavailable(code: str | None) -> str:
     return (
         f"the file cannot be read from Slack ({code or 'no answer'}); is it still shared with "

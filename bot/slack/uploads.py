@@ -14,6 +14,7 @@ looked up again with Slack, and only an admin's click is acted on.
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -112,7 +113,9 @@ class Uploads:
         except SlackApiError as error:
             raise CannotAdd(messages.upload_unavailable(error.response.get("error"))) from None
         name = str(info.get("name") or file_id)
-        url = info.get("url_private_download") or info.get("url_private") or ""
+        url = str(info.get("url_private_download") or info.get("url_private") or "")
+        if not on_slack(url, self.settings.slack_api_url):
+            raise CannotAdd(messages.upload_not_on_slack(name))  # the token goes nowhere else
         limits = FetchLimits(
             timeout_seconds=self.settings.fetch_timeout_seconds,
             max_bytes=int(self.settings.fetch_max_mb * 1024 * 1024),
@@ -129,3 +132,14 @@ class Uploads:
             title=added.title,
             source=name,
         )
+
+
+def on_slack(url: str, api_url: str) -> bool:
+    """Whether `url` is served by Slack: the Web API's own host and port, or a subdomain of its
+    host (files.slack.com for slack.com), by the same scheme. The bot's token is sent with the
+    download, so a file description pointing anywhere else is not followed."""
+    file, api = urlsplit(url), urlsplit(api_url)
+    host, api_host = (file.hostname or "").lower(), (api.hostname or "").lower()
+    if not host or file.scheme != api.scheme:
+        return False
+    return (host, file.port) == (api_host, api.port) or host.endswith(f".{api_host}")
