@@ -26,6 +26,7 @@ def loaded_after_import(module: str) -> set[str]:
         ("common.logs", {"ingest", "bot"}),
         ("ingest.cli", {"bot"}),  # ingest knows nothing of the bot
         ("ingest.outcomes", {"chromadb", "ingest.pipeline", "ingest.index"}),
+        ("bot.slack.app", {"ingest.pipeline"}),  # the Slack layer runs an ingest only when asked
     ],
 )
 def test_a_module_does_not_load_what_it_must_not(module, never):

@@ -8,7 +8,7 @@ from bot.answering.models import Answer, Turn
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Recommendation
 from bot.settings import Settings
-from ingest.pipeline import IngestSummary
+from ingest.outcomes import IngestSummary
 
 if TYPE_CHECKING:
     from ingest.index import KnowledgeIndex, PublishedVersion

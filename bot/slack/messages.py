@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.slack.mrkdwn import escape
 
 if TYPE_CHECKING:
-    from ingest.pipeline import IngestSummary
+    from ingest.outcomes import IngestSummary
 
 COMMAND = "/ai-strategy"
 EXAMPLE_QUESTIONS = (

@@ -17,9 +17,9 @@ from bot.slack.delivery import report_failure
 from bot.slack.engines import Engines
 from bot.slack.metrics import Metrics
 from bot.storage import Store
+from ingest.errors import IndexBusyError
 from ingest.fetching import FetchRefused
 from ingest.knowledge_files import CannotAdd, DocumentNotFound, KnowledgeChange
-from ingest.store import IndexBusyError
 
 log = logging.getLogger("bot.slack")
 
