@@ -146,6 +146,7 @@ class SlackEmulator:
         self.deliveries: list[Delivery] = []
         self._deliveries_lock = threading.Lock()
         self._sender: SignedSender | None = None
+        self._retired: list[SignedSender] = []  # replaced senders: closed when the emulator stops
         self._server = serve(
             Starlette(routes=[*self.web_api.routes(), *self.socket_mode.routes(), *extra_routes]),
             host=host,
@@ -190,8 +191,8 @@ class SlackEmulator:
             self._echo_thread.join(timeout=10)
         self.socket_mode.close()
         self._server.stop()
-        if self._sender is not None:
-            self._sender.close()
+        for sender in [*self._retired, *([self._sender] if self._sender else [])]:
+            sender.close()
 
     def connect(self, app_url: str) -> None:
         """Send events, commands and interactions to the app at `app_url` (its Request URL).
@@ -199,7 +200,8 @@ class SlackEmulator:
         Without it, requests go over Socket Mode to the app connected there.
         """
         if self._sender is not None:
-            self._sender.close()
+            # not closed yet: a delivery (an echo on its own thread) may still be using it
+            self._retired.append(self._sender)
         self._sender = SignedSender(app_url, self.signing_secret)
 
     def fail_next(
