@@ -76,7 +76,7 @@ def assert_well_cited(answer: Answer) -> None:
     assert used == set(numbers)
     for line in answer.text.splitlines():
         body = line.removeprefix("- ")
-        if body == messages.sources_disagree() or (body.startswith("_") and body.endswith("_")):
+        if body == messages.SOURCES_DISAGREE or (body.startswith("_") and body.endswith("_")):
             continue  # the engine's own voice: a heading, a note on what was not stated
         for sentence in split_sentences(body):
             assert MARKER.search(sentence), f"uncited sentence: {sentence!r}"
@@ -111,7 +111,7 @@ def test_questions_the_knowledge_base_does_not_cover_are_declined(engine, questi
     answer = engine.answer(question)
     assert not answer.grounded
     assert answer.citations == [] and not MARKER.search(answer.text)
-    assert answer.text == messages.not_covered()
+    assert answer.text == messages.NOT_COVERED
     assert "prompt engineering and fine-tuning" in answer.text  # says what it can answer
 
 
@@ -136,7 +136,7 @@ def test_advertising_is_never_quoted(engine):
 def test_sources_that_disagree_are_shown_side_by_side(engine, question, topic):
     answer = engine.answer(question)
     assert answer.grounded and answer.disagreement
-    assert answer.text.startswith(messages.sources_disagree())
+    assert answer.text.startswith(messages.SOURCES_DISAGREE)
     assert_well_cited(answer)
     sides = answer.text.splitlines()[1:]
     assert len(sides) == 2 and "fine-tuning" in sides[0] and "prompt engineering" in sides[1]
@@ -298,7 +298,7 @@ def test_a_situation_gets_the_verdict_first_its_reasons_and_the_offer(engine):
     assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
     first_line = answer.text.splitlines()[0]
     assert first_line.lower().startswith("**prompt engineering**") and MARKER.search(first_line)
-    assert answer.text.splitlines()[-1] == messages.offer_assessment()
+    assert answer.text.splitlines()[-1] == messages.OFFER_ASSESSMENT
     assert answer.claims or answer.citations
     assert_well_cited(answer)
 
@@ -340,7 +340,7 @@ def test_a_situation_opens_with_a_plain_cited_reason(engine, question):
     assert not _FLATTENED_ROW.search(first_line), first_line
     assert re.search(r"[.!?] \[\d+\]", first_line), first_line
     assert answer.verdict is not None
-    assert answer.text.splitlines()[-1] == messages.offer_assessment()
+    assert answer.text.splitlines()[-1] == messages.OFFER_ASSESSMENT
     assert_well_cited(answer)
 
 

@@ -72,7 +72,7 @@ def test_llm_provider_error_falls_back_to_the_extractive_answer(indexed_settings
     answer = engine_with(
         indexed_settings, knowledge_index, FailingChatModel(responses=["x"])
     ).answer(question)
-    assert answer.note == messages.llm_unavailable()
+    assert answer.note == messages.LLM_UNAVAILABLE
     assert answer.text == extractive.text and answer.citations == extractive.citations
 
 
@@ -80,7 +80,7 @@ def test_unknown_provider_falls_back_too(indexed_settings, knowledge_index):
     answer = engine_with(indexed_settings, knowledge_index, llm="no-such-provider:model").answer(
         "What is prompt engineering?"
     )
-    assert answer.grounded and answer.note == messages.llm_unavailable()
+    assert answer.grounded and answer.note == messages.LLM_UNAVAILABLE
 
 
 def test_llm_timeout_falls_back(indexed_settings, knowledge_index):
@@ -97,7 +97,7 @@ def test_llm_answer_without_valid_citation_falls_back(indexed_settings, knowledg
     answer = engine_with(indexed_settings, knowledge_index, model).answer(
         "What is prompt engineering?"
     )
-    assert answer.note == messages.llm_uncited()
+    assert answer.note == messages.LLM_UNCITED
     assert re.search(r"\[1\]", answer.text) and answer.citations
 
 
@@ -141,7 +141,7 @@ def test_injected_document_is_data_in_the_prompt_and_never_obeyed(injected):
     assert INJECTION in sources  # quoted as data, inside the delimiters
     assert user.content.index("</sources>") < user.content.index("<question>")
     # The model "obeyed": no valid citation, so the extractive answer stands, without the order.
-    assert answer.note == messages.llm_uncited()
+    assert answer.note == messages.LLM_UNCITED
     assert "HACKED" not in answer.text and "Ignore your instructions" not in answer.text
     assert answer.grounded and "crafting the instructions" in answer.text
 
@@ -231,7 +231,7 @@ def test_an_answer_that_does_not_lead_with_the_verdict_falls_back(
         responses=["Prompt engineering keeps outputs flexible [1]. Fine-tuning is consistent [2]."]
     )
     answer = engine_with(indexed_settings, knowledge_index, model).answer(WHICH)
-    assert answer.note == messages.llm_off_verdict()
+    assert answer.note == messages.LLM_OFF_VERDICT
     assert answer.text == extractive.text and answer.verdict == extractive.verdict
 
 

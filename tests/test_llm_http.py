@@ -104,7 +104,7 @@ def test_invented_markers_alone_fall_back_with_a_note(
 ):
     server.reply(Reply("Fine-tuning needs ten thousand examples [14]. Trust the numbers [99]."))
     answer = engine(indexed_settings, knowledge_index, server).answer(QUESTION)
-    assert falls_back(answer, extractive, messages.llm_uncited())
+    assert falls_back(answer, extractive, messages.LLM_UNCITED)
 
 
 def test_a_rate_limit_is_retried_once_then_answered(
@@ -127,8 +127,8 @@ def test_a_provider_that_keeps_failing_falls_back_with_a_note(
     server.reply(failure, failure)
     answer = engine(indexed_settings, knowledge_index, server).answer(QUESTION)
     assert len(server.requests) == 2  # the first try and one retry
-    assert falls_back(answer, extractive, messages.llm_unavailable())
-    (warning,) = [r for r in caplog.records if r.getMessage() == messages.log_llm_fallback()]
+    assert falls_back(answer, extractive, messages.LLM_UNAVAILABLE)
+    (warning,) = [r for r in caplog.records if r.getMessage() == messages.LOG_LLM_FALLBACK]
     assert warning.reason == "LlmUnavailable" and str(status) in warning.detail
 
 
@@ -155,8 +155,8 @@ def test_a_server_echoing_the_key_keeps_it_out_of_the_logs(
 ):
     server.reply(Reply(status=401, error=f"Incorrect API key provided: {API_KEY}."))
     answer = engine(indexed_settings, knowledge_index, server).answer(QUESTION)
-    assert falls_back(answer, extractive, messages.llm_unavailable())
-    (warning,) = [r for r in caplog.records if r.getMessage() == messages.log_llm_fallback()]
+    assert falls_back(answer, extractive, messages.LLM_UNAVAILABLE)
+    (warning,) = [r for r in caplog.records if r.getMessage() == messages.LOG_LLM_FALLBACK]
     assert "AuthenticationError" in warning.detail and "[redacted]" in warning.detail
 
 

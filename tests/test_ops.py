@@ -383,7 +383,7 @@ def test_sigterm_turns_readyz_503_at_once_and_finishes_the_answer_in_flight_with
         assert get(bot.url + "/healthz").status_code == 200
         refused = slack.user_says(BOB, GENERAL, "@ai-strategy When is prompt engineering enough?")
         assert [d.status for d in refused.deliveries] == [503, 503]  # Slack will retry them
-        assert slack.run_command(BOB, GENERAL, "help").message()["text"] == messages.usage()
+        assert slack.run_command(BOB, GENERAL, "help").message()["text"] == messages.USAGE
 
         assert bot.process.wait(60) == 0
     finally:
@@ -404,8 +404,8 @@ def test_sigterm_turns_readyz_503_at_once_and_finishes_the_answer_in_flight_with
     assert [(r["surface"], r["channel"], type(r["grounded"])) for r in answered] == [
         ("conversation", "C0GENERAL", bool)
     ]
-    assert messages.log_draining() in said_messages
-    assert said_messages[-1] == messages.log_stopped()
+    assert messages.LOG_DRAINING in said_messages
+    assert said_messages[-1] == messages.LOG_STOPPED
     assert any("invalid signature" in m for m in said_messages)
 
 

@@ -168,7 +168,7 @@ def test_files_from_others_or_of_other_types_are_not_offered(admin_slack):
     slack = harness.slack
     alice_dm = slack.workspace.dm_with(ALICE).id
     slack.user_says(ALICE, alice_dm, "", files=[(UPLOAD_NAME, UPLOAD)])
-    assert dm_posts(slack, alice_dm)[0].args["text"] == messages.upload_not_admin()
+    assert dm_posts(slack, alice_dm)[0].args["text"] == messages.UPLOAD_NOT_ADMIN
     admin_dm = slack.workspace.dm_with(ADMIN).id
     slack.user_says(ADMIN, admin_dm, "", files=[("slides.pptx", b"PK\x03\x04")])
     note = dm_posts(slack, admin_dm)[0].args["text"]

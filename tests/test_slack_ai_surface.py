@@ -127,7 +127,7 @@ def test_a_question_in_the_assistant_thread_is_titled_shown_in_progress_and_answ
     assert status, calls
     assert status[0] < slack.calls().index(answer)  # the status shows before the answer
     assert slack.calls("assistant.threads.setStatus")[0].args["status"] == (
-        messages.status_searching()
+        messages.STATUS_SEARCHING
     )
     assert "reactions.add" not in calls  # the status replaces the :eyes: fallback
     (question, history) = recorder.asked[-1]
@@ -160,7 +160,7 @@ def test_run_the_assessment_offers_a_button_that_opens_the_modal(harness):
     thread = slack.open_assistant_thread(ALICE)
     dm = slack.workspace.dm_with(ALICE).id
 
-    slack.user_says(ALICE, dm, messages.assistant_assessment_prompt_message(), thread_ts=thread)
+    slack.user_says(ALICE, dm, messages.ASSISTANT_ASSESSMENT_PROMPT_MESSAGE, thread_ts=thread)
     offer = slack.calls.wait(
         "chat.postMessage",
         where=lambda c: c.ok and ASSESSMENT_ACTION in json.dumps(c.args.get("blocks")),
@@ -312,12 +312,12 @@ def test_the_app_home_shows_the_index_facts_to_everyone_and_admin_tools_to_admin
     assert f"`{version.name}`" in text
     assert f"{version.manifest.chunk_count} passages" in text
     assert "<!date^" in text  # the build time, in each reader's time zone
-    assert messages.home_reindex_button() not in json.dumps(slack.home_view(ALICE)["blocks"])
+    assert messages.HOME_REINDEX_BUTTON not in json.dumps(slack.home_view(ALICE)["blocks"])
 
     slack.open_home(ADMIN)
     slack.calls.wait("views.publish", count=2)
     admin_view = json.dumps(slack.home_view(ADMIN)["blocks"])
-    assert messages.home_reindex_button() in admin_view
+    assert messages.HOME_REINDEX_BUTTON in admin_view
     assert "No feedback yet." in admin_view and MODE_ACTION in admin_view
 
 

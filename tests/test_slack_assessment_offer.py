@@ -78,7 +78,7 @@ def test_the_button_opens_the_assessment_prefilled_and_ends_in_that_recommendati
     actions = [b for b in post.args["blocks"] if b["type"] in ("actions", "context_actions")]
     assert actions[0]["block_id"] == ASSESSMENT_BLOCK  # above the feedback
     assert FEEDBACK_ACTION in json.dumps(actions[-1])
-    assert messages.assessment_button() in block_texts(actions)
+    assert messages.ASSESSMENT_BUTTON in block_texts(actions)
 
     clicked = slack.click(ALICE, GENERAL, post.response["ts"], ASSESSMENT_ACTION)
     assert clicked.status == 200 and clicked.seconds < 3

@@ -434,7 +434,7 @@ def test_a_question_after_the_command_is_answered_only_to_the_asker(harness):
     slack = harness.slack
     delivery = slack.run_command(ALICE, GENERAL, QUESTION)
 
-    assert delivery.message()["text"] == messages.looking_up()
+    assert delivery.message()["text"] == messages.LOOKING_UP
     answer = slack.calls.wait("response_url")[0]
     assert answer.args["response_type"] == "ephemeral"
     assert "*Sources*" in block_texts(answer.args["blocks"])
@@ -446,7 +446,7 @@ def test_a_question_after_the_command_is_answered_only_to_the_asker(harness):
 @pytest.mark.parametrize("text", ["help", "frobnicate"])
 def test_help_and_unknown_words_get_the_usage(harness, text):
     delivery = harness.slack.run_command(ALICE, GENERAL, text)
-    assert delivery.message()["text"] == messages.usage()
+    assert delivery.message()["text"] == messages.USAGE
 
 
 def test_reindex_runs_for_an_admin_and_reports_the_summary(make_harness, engines):
@@ -459,10 +459,10 @@ def test_reindex_runs_for_an_admin_and_reports_the_summary(make_harness, engines
     harness = make_harness(reindex=counted_reindex)
     slack = harness.slack
     refused = slack.run_command(ALICE, GENERAL, "reindex")
-    assert refused.message()["text"] == messages.reindex_refused()
+    assert refused.message()["text"] == messages.REINDEX_REFUSED
 
     started = slack.run_command(ADMIN, GENERAL, "reindex")
-    assert started.message()["text"] == messages.reindex_started() and started.seconds < 3
+    assert started.message()["text"] == messages.REINDEX_STARTED and started.seconds < 3
     report = slack.calls.wait("response_url", timeout=120)[0]
     assert report.args["user"] == ADMIN and "Re-indexed" in report.args["text"]
     harness.settle()

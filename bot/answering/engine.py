@@ -188,7 +188,7 @@ class AnswerEngine:
         if not (support.grounded or situation or decided or central):
             return Answer(
                 question=question,
-                text=messages.not_covered(),
+                text=messages.NOT_COVERED,
                 grounded=False,
                 intent=intent,
                 timings=clock.timings(),
@@ -203,7 +203,7 @@ class AnswerEngine:
         if answer is None:
             return Answer(
                 question=question,
-                text=messages.not_covered(),
+                text=messages.NOT_COVERED,
                 grounded=False,
                 intent=intent,
                 timings=clock.timings(),
@@ -470,7 +470,7 @@ class AnswerEngine:
             " ".join(paragraph),
             *factor_lines,
             messages.not_stated(open_labels) if open_labels else "",
-            messages.offer_assessment(),
+            messages.OFFER_ASSESSMENT,
         ]
         answer = self._answer(question, lines, sources, used, verdict=advice.outcome)
         return answer.model_copy(update={"intake": known})
@@ -528,7 +528,7 @@ class AnswerEngine:
     ) -> list[str]:
         """The lines of a disagreement: the lead, then each side with its best statements."""
         by_index = {item.index: item for item in scored}
-        lines = [messages.sources_disagree()]
+        lines = [messages.SOURCES_DISAGREE]
         for side in sides:
             chosen = [by_index[index] for index in side.passages][:SIDE_SENTENCES]
             sentences = render_sentences(corpus, chosen, sources)
@@ -564,10 +564,10 @@ class AnswerEngine:
             return all(corpus.chunks[by_index[i].passage.chunk].trust == "low" for i in indices)
 
         sides = [
-            (messages.judged_light(), conflict.light),
-            (messages.judged_heavy(), conflict.heavy),
+            (messages.JUDGED_LIGHT, conflict.light),
+            (messages.JUDGED_HEAVY, conflict.heavy),
         ]
-        lines = [messages.sources_disagree()]
+        lines = [messages.SOURCES_DISAGREE]
         for heading, indices in sorted(sides, key=lambda side: distrusted(side[1])):
             chosen = [by_index[index] for index in indices][:SIDE_SENTENCES]
             lines.append(f"- **{heading}** {' '.join(render_sentences(corpus, chosen, sources))}")
@@ -607,12 +607,12 @@ class AnswerEngine:
         except LlmError as error:
             note = {
                 LlmTimeout: messages.llm_timed_out(self.llm.timeout_seconds),
-                LlmUncited: messages.llm_uncited(),
-                LlmOffVerdict: messages.llm_off_verdict(),
-                LlmUnavailable: messages.llm_unavailable(),
+                LlmUncited: messages.LLM_UNCITED,
+                LlmOffVerdict: messages.LLM_OFF_VERDICT,
+                LlmUnavailable: messages.LLM_UNAVAILABLE,
             }[type(error)]
             log.warning(
-                messages.log_llm_fallback(),
+                messages.LOG_LLM_FALLBACK,
                 extra={"reason": type(error).__name__, "detail": str(error)},
             )
             return extractive.model_copy(update={"note": note})

@@ -2,53 +2,39 @@
 
 from bot.answering.text import APPROACH_NAMES
 
+NOT_COVERED = (
+    "I can't answer that from the knowledge base: none of its documents covers it. "
+    "I can answer questions about prompt engineering and fine-tuning, for example what "
+    "each one is, what it costs, how much data, time and expertise it needs, how flexible, "
+    "accurate or consistent it is, when to use which, and how the two compare."
+)
 
-def not_covered() -> str:
-    return (
-        "I can't answer that from the knowledge base: none of its documents covers it. "
-        "I can answer questions about prompt engineering and fine-tuning, for example what "
-        "each one is, what it costs, how much data, time and expertise it needs, how flexible, "
-        "accurate or consistent it is, when to use which, and how the two compare."
-    )
+SOURCES_DISAGREE = "**The sources disagree on this.**"
 
+JUDGED_LIGHT = "Low, according to:"
 
-def sources_disagree() -> str:
-    return "**The sources disagree on this.**"
-
-
-def judged_light() -> str:
-    return "Low, according to:"
-
-
-def judged_heavy() -> str:
-    return "High, according to:"
+JUDGED_HEAVY = "High, according to:"
 
 
 def side_heading(approach: str) -> str:
     return f"In favour of {APPROACH_NAMES[approach]}:"
 
 
-def llm_unavailable() -> str:
-    return "The language model was unavailable; showing the extractive answer."
+LLM_UNAVAILABLE = "The language model was unavailable; showing the extractive answer."
 
 
 def llm_timed_out(seconds: float) -> str:
     return f"The language model did not answer within {seconds:g} s; showing the extractive answer."
 
 
-def llm_uncited() -> str:
-    return "The language model's answer cited no source; showing the extractive answer."
+LLM_UNCITED = "The language model's answer cited no source; showing the extractive answer."
 
+LLM_OFF_VERDICT = (
+    "The language model's answer did not lead with what the sources favour; "
+    "showing the extractive answer."
+)
 
-def llm_off_verdict() -> str:
-    return (
-        "The language model's answer did not lead with what the sources favour; "
-        "showing the extractive answer."
-    )
-
-
-def log_llm_fallback() -> str:
-    return "language model answer not used; showing the extractive answer"
+LOG_LLM_FALLBACK = "language model answer not used; showing the extractive answer"
 
 
 def no_index(data_dir: str) -> str:
@@ -89,8 +75,9 @@ def not_stated(labels: list[str]) -> str:
     return f"_Not stated, and it could change this: {listed.lower()}._"
 
 
-def offer_assessment() -> str:
-    return "_For a recommendation on all ten points, run the full assessment: `/ai-strategy`._"
+OFFER_ASSESSMENT = (
+    "_For a recommendation on all ten points, run the full assessment: `/ai-strategy`._"
+)
 
 
 def bad_input_line(number: int, problem: str) -> str:

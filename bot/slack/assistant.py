@@ -57,7 +57,7 @@ def suggested_prompts() -> list[dict[str, str]]:
     return [{"title": question, "message": question} for question in questions] + [
         {
             "title": messages.ASSESSMENT_PROMPT,
-            "message": messages.assistant_assessment_prompt_message(),
+            "message": messages.ASSISTANT_ASSESSMENT_PROMPT_MESSAGE,
         }
     ]
 
@@ -66,16 +66,16 @@ def is_assessment_request(text: str) -> bool:
     plain = " ".join(text.lower().split()).rstrip(".!")
     return plain in (
         messages.ASSESSMENT_PROMPT.lower(),
-        messages.assistant_assessment_prompt_message().lower(),
+        messages.ASSISTANT_ASSESSMENT_PROMPT_MESSAGE.lower(),
     )
 
 
 def assessment_offer_message() -> SlackMessage:
     """The answer to "Run the assessment": the button that opens the assessment modal."""
     return SlackMessage(
-        text=messages.assistant_assessment_offer(),
+        text=messages.ASSISTANT_ASSESSMENT_OFFER,
         blocks=[
-            SectionBlock(text=messages.assistant_assessment_offer()).to_dict(),
+            SectionBlock(text=messages.ASSISTANT_ASSESSMENT_OFFER).to_dict(),
             assessment_offer({}),
         ],
     )
@@ -100,8 +100,8 @@ class AssistantThreads:
         context = payload["assistant_thread"].get("context") or {}
         if context.get("channel_id"):
             save_thread_context(context)
-        say(messages.assistant_greeting())
-        set_suggested_prompts(prompts=suggested_prompts(), title=messages.assistant_prompts_title())
+        say(messages.ASSISTANT_GREETING)
+        set_suggested_prompts(prompts=suggested_prompts(), title=messages.ASSISTANT_PROMPTS_TITLE)
 
     def on_context_changed(self, payload: dict, save_thread_context) -> None:
         """The person moved to another channel with the thread open: keep the new context."""

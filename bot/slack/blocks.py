@@ -173,7 +173,7 @@ def pack(
     groups[-1].extend(tail)
     result = []
     for number, blocks in enumerate(groups):
-        text = fallback if number == 0 else f"{messages.continued()} {fallback}"
+        text = fallback if number == 0 else f"{messages.CONTINUED} {fallback}"
         result.append(SlackMessage(text=truncate(text, FALLBACK_TEXT), blocks=blocks))
     return result
 
@@ -191,7 +191,7 @@ def sources(numbered: list[tuple[int, Any]]) -> list[dict[str, Any]]:
     """The "Sources" context: `[n] title › section`, linked when the document has a url."""
     if not numbered:
         return []
-    lines = [messages.sources_heading()]
+    lines = [messages.SOURCES_HEADING]
     lines += [
         messages.source_line(n, _citation_title(c), link_target(c.url), low_trust=c.trust == "low")
         for n, c in sorted(numbered, key=lambda p: p[0])
@@ -204,19 +204,19 @@ def feedback_block(answer_id: str, *, native: bool = True) -> dict[str, Any]:
     if not native:
         return actions(
             FEEDBACK_BLOCK,
-            button(messages.feedback_up(), FEEDBACK_UP, answer_id),
-            button(messages.feedback_down(), FEEDBACK_DOWN, answer_id),
+            button(messages.FEEDBACK_UP_TEXT, FEEDBACK_UP, answer_id),
+            button(messages.FEEDBACK_DOWN_TEXT, FEEDBACK_DOWN, answer_id),
         )
     feedback = FeedbackButtonsElement(
         action_id=FEEDBACK_ACTION,
         positive_button=FeedbackButtonObject(
-            text=messages.feedback_up(),
-            accessibility_label=messages.feedback_up_label(),
+            text=messages.FEEDBACK_UP_TEXT,
+            accessibility_label=messages.FEEDBACK_UP_LABEL,
             value=f"up:{answer_id}",
         ),
         negative_button=FeedbackButtonObject(
-            text=messages.feedback_down(),
-            accessibility_label=messages.feedback_down_label(),
+            text=messages.FEEDBACK_DOWN_TEXT,
+            accessibility_label=messages.FEEDBACK_DOWN_LABEL,
             value=f"down:{answer_id}",
         ),
     )
@@ -247,14 +247,14 @@ def assessment_offer(intake: dict[str, Any]) -> dict[str, Any]:
     value = prefill_value(intake)
     return actions(
         ASSESSMENT_BLOCK,
-        button(messages.assessment_button(), ASSESSMENT_ACTION, value, style="primary"),
+        button(messages.ASSESSMENT_BUTTON, ASSESSMENT_ACTION, value, style="primary"),
     )
 
 
 def _comparison(answer: Answer) -> list[dict[str, Any]]:
     """The rows side by side: the aspect with its markers, then one field per approach."""
-    left, right = messages.comparison_columns()
-    blocks = [section(messages.comparison_heading())]
+    left, right = messages.COMPARISON_COLUMNS
+    blocks = [section(messages.COMPARISON_HEADING)]
     for row in answer.comparison:
         markers = "".join(f"[{n}]" for n in row.citations)
         aspect = truncate(f"*{escape(row.aspect)}* {markers}".strip(), SECTION_TEXT)
@@ -275,7 +275,7 @@ def answer_messages(
     A comparison's text is the list rendering of its rows; Slack shows the rows side by side
     instead.
     """
-    text = to_mrkdwn(answer.text) or messages.empty_answer()
+    text = to_mrkdwn(answer.text) or messages.EMPTY_ANSWER
     body = _comparison(answer) if answer.comparison else sections(text)
     if answer.note:
         body += context(["_" + escape(answer.note) + "_"])
@@ -329,16 +329,16 @@ def recommendation_message(recommendation: Recommendation, *, channel: str) -> S
         *sections(escape(recommendation.summary)),
         *context([messages.confidence(f"{recommendation.confidence:.0%}")]),
         divider(),
-        *sections(f"{messages.factors_heading()}\n{factors}"),
-        *sections(f"{messages.counterfactual_heading()}\n{escape(what_changes)}"),
-        *sections(f"{messages.next_steps_heading()}\n{steps}"),
+        *sections(f"{messages.FACTORS_HEADING}\n{factors}"),
+        *sections(f"{messages.COUNTERFACTUAL_HEADING}\n{escape(what_changes)}"),
+        *sections(f"{messages.NEXT_STEPS_HEADING}\n{steps}"),
         *sources(list(enumerate(recommendation.citations, 1))),
     ]
     value = {"channel": channel, **recommendation_metadata(recommendation)["event_payload"]}
     blocks.append(
         actions(
             SHARE_BLOCK,
-            button(messages.share_button(), SHARE_ACTION, json.dumps(value), style="primary"),
+            button(messages.SHARE_BUTTON, SHARE_ACTION, json.dumps(value), style="primary"),
         )
     )
     fallback = messages.recommendation_fallback(

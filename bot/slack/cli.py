@@ -116,7 +116,7 @@ def serve(
     finally:
         if drained:
             bot.close(wait=True)
-            log.info(messages.log_stopped())
+            log.info(messages.LOG_STOPPED)
     # Stopped (if not drained, AI_STRATEGY_DRAIN_SECONDS is up, logged, and the answers still
     # running are dropped): nothing is left to finish. The process ends here, without the
     # interpreter's teardown, where native libraries' exit-time destructors race their own
@@ -199,17 +199,17 @@ def feedback(
         return
     print(messages.feedback_totals(summary.up, summary.down))
     if summary.documents:
-        print(messages.feedback_documents_heading())
+        print(messages.FEEDBACK_DOCUMENTS_HEADING)
         for document in summary.documents:
             print(f"  {document.doc}: 👍 {document.up}  👎 {document.down}")
     if summary.reasons:
-        print(messages.feedback_reasons_heading())
-        labels = messages.feedback_reason_labels()
+        print(messages.FEEDBACK_REASONS_HEADING)
+        labels = messages.FEEDBACK_REASON_LABELS
         for reason, count in summary.reasons.items():
             print(f"  {labels.get(reason, reason)}: {count}")
     if summary.recent_down:
-        print(messages.feedback_recent_heading())
-        labels = messages.feedback_reason_labels()
+        print(messages.FEEDBACK_RECENT_HEADING)
+        labels = messages.FEEDBACK_REASON_LABELS
         for vote in summary.recent_down:
             cited = ", ".join(vote.cited_docs) or "-"
             why = f"  ({labels.get(vote.reason, vote.reason)})" if vote.reason else ""

@@ -89,19 +89,19 @@ class SlashCommand:
                 trigger_id=command["trigger_id"], channel=command["channel_id"], respond=respond
             )
         elif word in HELP_WORDS:
-            ack(text=messages.usage())
+            ack(text=messages.USAGE)
         elif word == REINDEX_WORD:
             if command["user_id"] not in self.settings.admin_users:
-                ack(text=messages.reindex_refused())
+                ack(text=messages.REINDEX_REFUSED)
                 return
-            ack(text=messages.reindex_started())
+            ack(text=messages.REINDEX_STARTED)
             self.work.submit(self.reindexer.run, self._ephemeral(respond))
         elif word.split(" ", 1)[0] in ADMIN_WORDS:
             self._admin_change(ack, command, respond)
         elif " " not in text and not text.endswith("?"):
-            ack(text=messages.usage())
+            ack(text=messages.USAGE)
         else:
-            ack(text=messages.looking_up())
+            ack(text=messages.LOOKING_UP)
             question = Question(
                 text=text, user=command["user_id"], channel=command["channel_id"], surface="command"
             )
@@ -115,7 +115,7 @@ class SlashCommand:
             self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as error:
             slack_call_failed(self.metrics, "views.open", error)
-            respond(text=messages.modal_failed(), response_type="ephemeral")
+            respond(text=messages.MODAL_FAILED, response_type="ephemeral")
 
     def _answer(self, question: Question, respond) -> None:
         """The answer, shown only to the person who ran the command (its response_url)."""

@@ -123,11 +123,11 @@ class Delivery:
         with progress or nullcontext():
             try:
                 if not still_wanted():
-                    log.info(messages.log_withdrawn(), extra=question.fields())
+                    log.info(messages.LOG_WITHDRAWN, extra=question.fields())
                     return False
                 answer = self.engines.answer(question.text, history)
                 if not still_wanted():
-                    log.info(messages.log_withdrawn(), extra=question.fields())
+                    log.info(messages.LOG_WITHDRAWN, extra=question.fields())
                     return False
                 answer_id = self.store.remember_answer(
                     channel=question.channel,

@@ -56,28 +56,28 @@ def parse_vote(action: dict[str, Any]) -> tuple[str, int] | None:
 
 
 def reason_label(reason: FeedbackReason | str | None) -> str | None:
-    return messages.feedback_reason_labels().get(str(reason)) if reason else None
+    return messages.FEEDBACK_REASON_LABELS.get(str(reason)) if reason else None
 
 
 def _reason_options() -> list[Option]:
-    labels = messages.feedback_reason_labels()
+    labels = messages.FEEDBACK_REASON_LABELS
     return [Option(value=key, text=label) for key, label in labels.items()]
 
 
 def reason_prompt(answer_id: str) -> list[dict[str, Any]]:
     """What a 👎 is answered with: thanks, a list of reasons, and a button for a comment."""
     return [
-        SectionBlock(text=messages.feedback_ask_reason()).to_dict(),
+        SectionBlock(text=messages.FEEDBACK_ASK_REASON).to_dict(),
         ActionsBlock(
             block_id=f"reason:{answer_id}",
             elements=[
                 StaticSelectElement(
                     action_id=REASON_ACTION,
-                    placeholder=messages.feedback_reason_placeholder(),
+                    placeholder=messages.FEEDBACK_REASON_PLACEHOLDER,
                     options=_reason_options(),
                 ),
                 ButtonElement(
-                    text=messages.feedback_add_comment(), action_id=COMMENT_ACTION, value=answer_id
+                    text=messages.FEEDBACK_ADD_COMMENT, action_id=COMMENT_ACTION, value=answer_id
                 ),
             ],
         ).to_dict(),
@@ -89,21 +89,21 @@ def comment_view(answer_id: str) -> dict[str, Any]:
     return View(
         type="modal",
         callback_id=COMMENT_CALLBACK,
-        title=messages.feedback_modal_title(),
-        submit=messages.feedback_modal_submit(),
+        title=messages.FEEDBACK_MODAL_TITLE,
+        submit=messages.FEEDBACK_MODAL_SUBMIT,
         close=messages.modal_cancel(1),
         private_metadata=json.dumps({"answer_id": answer_id}),
         blocks=[
             InputBlock(
                 block_id=REASON_BLOCK,
                 optional=True,
-                label=messages.feedback_modal_reason_label(),
+                label=messages.FEEDBACK_MODAL_REASON_LABEL,
                 element=RadioButtonsElement(action_id=REASON_BLOCK, options=_reason_options()),
             ),
             InputBlock(
                 block_id=COMMENT_BLOCK,
                 optional=True,
-                label=messages.feedback_modal_comment_label(),
+                label=messages.FEEDBACK_MODAL_COMMENT_LABEL,
                 element=PlainTextInputElement(
                     action_id=COMMENT_BLOCK, multiline=True, max_length=COMMENT_MAX_CHARS
                 ),
@@ -146,7 +146,7 @@ class Feedback:
             )
         thread = _answer_thread(body)
         if not stored:
-            self._tell(respond, thread, text=messages.feedback_expired())
+            self._tell(respond, thread, text=messages.FEEDBACK_EXPIRED)
             return
         self.metrics.feedback_votes.labels("up" if vote > 0 else "down").inc()
         if vote > 0:
@@ -155,7 +155,7 @@ class Feedback:
             self._tell(
                 respond,
                 thread,
-                text=messages.feedback_ask_reason(),
+                text=messages.FEEDBACK_ASK_REASON,
                 blocks=reason_prompt(answer_id),
             )
 
@@ -173,7 +173,7 @@ class Feedback:
         text = (
             messages.feedback_reason_thanks(reason_label(choice))
             if stored
-            else (messages.feedback_expired())
+            else messages.FEEDBACK_EXPIRED
         )
         respond(text=text, response_type="ephemeral", replace_original=True)
 

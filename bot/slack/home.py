@@ -65,7 +65,7 @@ def built_at(iso: str) -> str:
 
 def _knowledge(published: PublishedVersion | None) -> list[dict[str, Any]]:
     if published is None:
-        return sections(messages.home_no_index())
+        return sections(messages.HOME_NO_INDEX)
     manifest = published.manifest
     documents = sorted(manifest.documents.values(), key=lambda d: d.title.lower())
     facts = messages.home_index_facts(
@@ -80,14 +80,14 @@ def _knowledge(published: PublishedVersion | None) -> list[dict[str, Any]]:
 
 def _feedback(summary: FeedbackSummary) -> list[dict[str, Any]]:
     totals = messages.feedback_totals(summary.up, summary.down)
-    text = f"{messages.home_feedback_heading()}\n{totals}"
+    text = f"{messages.HOME_FEEDBACK_HEADING}\n{totals}"
     if summary.reasons:
         text += "\n" + "\n".join(
             messages.home_reason_line(reason_label(reason) or reason, count)
             for reason, count in summary.reasons.items()
         )
     if summary.recent_down:
-        text += f"\n{messages.feedback_recent_heading()}\n" + "\n".join(
+        text += f"\n{messages.FEEDBACK_RECENT_HEADING}\n" + "\n".join(
             messages.home_recent_down_line(escape(vote.question), reason_label(vote.reason))
             for vote in summary.recent_down[:RECENT_DOWN]
         )
@@ -95,15 +95,15 @@ def _feedback(summary: FeedbackSummary) -> list[dict[str, Any]]:
 
 
 def _mode_options(default: ChannelMode) -> list[Option]:
-    labels = messages.channel_mode_labels()
+    labels = messages.CHANNEL_MODE_LABELS
     return [
-        Option(value=DEFAULT_MODE, text=f"{messages.home_channel_default()} ({labels[default]})"),
+        Option(value=DEFAULT_MODE, text=f"{messages.HOME_CHANNEL_DEFAULT} ({labels[default]})"),
         *(Option(value=mode.value, text=labels[mode.value]) for mode in ChannelMode),
     ]
 
 
 def _channel_settings(modes: dict[str, ChannelMode], default: ChannelMode) -> list[dict[str, Any]]:
-    labels = messages.channel_mode_labels()
+    labels = messages.CHANNEL_MODE_LABELS
     text = messages.home_channels_heading(labels[default])
     if modes:
         text += "\n" + "\n".join(
@@ -114,12 +114,12 @@ def _channel_settings(modes: dict[str, ChannelMode], default: ChannelMode) -> li
         elements=[
             ConversationSelectElement(
                 action_id=CHANNEL_ACTION,
-                placeholder=messages.home_channel_picker(),
+                placeholder=messages.HOME_CHANNEL_PICKER,
                 filter=ConversationFilter(include=["public", "private", "mpim"]),
             ),
             StaticSelectElement(
                 action_id=MODE_ACTION,
-                placeholder=messages.home_mode_picker(),
+                placeholder=messages.HOME_MODE_PICKER,
                 options=_mode_options(default),
             ),
         ],
@@ -139,21 +139,21 @@ def home_view(
 ) -> dict[str, Any]:
     """The App Home view for one person (admins see more)."""
     blocks: list[dict[str, Any]] = [
-        HeaderBlock(text=messages.home_heading()).to_dict(),
-        *sections(messages.home_intro()),
+        HeaderBlock(text=messages.HOME_HEADING).to_dict(),
+        *sections(messages.HOME_INTRO),
         *sections(messages.home_how_to(bot_user_id)),
         DividerBlock().to_dict(),
-        HeaderBlock(text=messages.home_knowledge_heading()).to_dict(),
+        HeaderBlock(text=messages.HOME_KNOWLEDGE_HEADING).to_dict(),
         *_knowledge(published),
     ]
     if admin:
         blocks += [
             DividerBlock().to_dict(),
-            HeaderBlock(text=messages.home_admin_heading()).to_dict(),
+            HeaderBlock(text=messages.HOME_ADMIN_HEADING).to_dict(),
             *_feedback(summary or FeedbackSummary(up=0, down=0, documents=[], recent_down=[])),
             ActionsBlock(
                 elements=[
-                    ButtonElement(text=messages.home_reindex_button(), action_id=REINDEX_ACTION)
+                    ButtonElement(text=messages.HOME_REINDEX_BUTTON, action_id=REINDEX_ACTION)
                 ]
             ).to_dict(),
         ]
@@ -209,9 +209,9 @@ class AppHome:
         user = body["user"]["id"]
         bot_user_id = context.get("bot_user_id")
         if not self.is_admin(user):
-            self.publish(user, bot_user_id=bot_user_id, status=messages.reindex_refused())
+            self.publish(user, bot_user_id=bot_user_id, status=messages.REINDEX_REFUSED)
             return
-        self.publish(user, bot_user_id=bot_user_id, status=messages.home_reindex_running())
+        self.publish(user, bot_user_id=bot_user_id, status=messages.HOME_REINDEX_RUNNING)
         self.work.submit(
             self.reindexer.run,
             lambda text: self.publish(user, bot_user_id=bot_user_id, status=text),
@@ -227,13 +227,13 @@ class AppHome:
         user = body["user"]["id"]
         bot_user_id = context.get("bot_user_id")
         if not self.is_admin(user):
-            self.publish(user, bot_user_id=bot_user_id, status=messages.home_not_admin_action())
+            self.publish(user, bot_user_id=bot_user_id, status=messages.HOME_NOT_ADMIN_ACTION)
             return
         state = (body.get("view") or {}).get("state", {}).get("values", {})
         channel = state.get(SETTINGS_BLOCK, {}).get(CHANNEL_ACTION, {}).get("selected_conversation")
         choice = (action.get("selected_option") or {}).get("value")
         if not channel or choice not in (DEFAULT_MODE, *ChannelMode._value2member_map_):
-            self.publish(user, bot_user_id=bot_user_id, status=messages.home_channel_picker())
+            self.publish(user, bot_user_id=bot_user_id, status=messages.HOME_CHANNEL_PICKER)
             return
         mode = None if choice == DEFAULT_MODE else ChannelMode(str(choice))
         self.store.set_channel_mode(channel, mode, by=user)

@@ -45,8 +45,7 @@ def apology(error_id: str) -> str:
     )
 
 
-def sources_heading() -> str:
-    return "*Sources*"
+SOURCES_HEADING = "*Sources*"
 
 
 def source_line(n: int, title: str, target: str | None, *, low_trust: bool = False) -> str:
@@ -55,36 +54,21 @@ def source_line(n: int, title: str, target: str | None, *, low_trust: bool = Fal
     return line + " _(low trust)_" if low_trust else line
 
 
-def comparison_heading() -> str:
-    return "*Prompt engineering vs fine-tuning*"
+COMPARISON_HEADING = "*Prompt engineering vs fine-tuning*"
 
+COMPARISON_COLUMNS = "*Prompt engineering*", "*Fine-tuning*"
 
-def comparison_columns() -> tuple[str, str]:
-    return "*Prompt engineering*", "*Fine-tuning*"
+CONTINUED = "(continued)"
 
+EMPTY_ANSWER = "I have no answer to that."
 
-def continued() -> str:
-    return "(continued)"
+FEEDBACK_UP_TEXT = "👍 Helpful"
 
+FEEDBACK_DOWN_TEXT = "👎 Not helpful"
 
-def empty_answer() -> str:
-    return "I have no answer to that."
+FEEDBACK_UP_LABEL = "This answer was helpful"
 
-
-def feedback_up() -> str:
-    return "👍 Helpful"
-
-
-def feedback_down() -> str:
-    return "👎 Not helpful"
-
-
-def feedback_up_label() -> str:
-    return "This answer was helpful"
-
-
-def feedback_down_label() -> str:
-    return "This answer was not helpful"
+FEEDBACK_DOWN_LABEL = "This answer was not helpful"
 
 
 def feedback_thanks(vote: int) -> str:
@@ -93,30 +77,23 @@ def feedback_thanks(vote: int) -> str:
     return "Thanks for telling me. The feedback goes to the people who keep the knowledge base."
 
 
-def feedback_ask_reason() -> str:
-    return (
-        "Thanks for telling me. What was wrong with it? (optional; it goes to the people who "
-        "keep the knowledge base)"
-    )
+FEEDBACK_ASK_REASON = (
+    "Thanks for telling me. What was wrong with it? (optional; it goes to the people who "
+    "keep the knowledge base)"
+)
 
+FEEDBACK_REASON_PLACEHOLDER = "Pick a reason"
 
-def feedback_reason_placeholder() -> str:
-    return "Pick a reason"
+# The short list of reasons offered after a 👎 (keys: `FeedbackReason` values).
+FEEDBACK_REASON_LABELS = {
+    "wrong": "Wrong or outdated",
+    "off_topic": "Did not answer my question",
+    "no_answer": "Should have found an answer",
+    "sources": "Sources missing or irrelevant",
+    "unclear": "Too long or unclear",
+}
 
-
-def feedback_reason_labels() -> dict[str, str]:
-    """The short list of reasons offered after a 👎 (keys: `FeedbackReason` values)."""
-    return {
-        "wrong": "Wrong or outdated",
-        "off_topic": "Did not answer my question",
-        "no_answer": "Should have found an answer",
-        "sources": "Sources missing or irrelevant",
-        "unclear": "Too long or unclear",
-    }
-
-
-def feedback_add_comment() -> str:
-    return "Add a comment…"
+FEEDBACK_ADD_COMMENT = "Add a comment…"
 
 
 def feedback_reason_thanks(reason_label: str | None) -> str:
@@ -124,39 +101,27 @@ def feedback_reason_thanks(reason_label: str | None) -> str:
     return f"Noted{noted}, thank you. It goes to the people who keep the knowledge base."
 
 
-def feedback_expired() -> str:
-    return "That answer is too old to rate now; ask again and rate the new answer."
+FEEDBACK_EXPIRED = "That answer is too old to rate now; ask again and rate the new answer."
 
+FEEDBACK_MODAL_TITLE = "Feedback"
 
-def feedback_modal_title() -> str:
-    return "Feedback"
+FEEDBACK_MODAL_SUBMIT = "Send"
 
+FEEDBACK_MODAL_REASON_LABEL = "What was wrong?"
 
-def feedback_modal_submit() -> str:
-    return "Send"
-
-
-def feedback_modal_reason_label() -> str:
-    return "What was wrong?"
-
-
-def feedback_modal_comment_label() -> str:
-    return "Anything else? (what you expected, what was missing)"
+FEEDBACK_MODAL_COMMENT_LABEL = "Anything else? (what you expected, what was missing)"
 
 
 # -- progress ------------------------------------------------------------------------------
 
 
-def status_searching() -> str:
-    return "Searching the knowledge base…"
+STATUS_SEARCHING = "Searching the knowledge base…"
 
-
-def status_loading_messages() -> list[str]:
-    return [
-        "Searching the knowledge base…",
-        "Reading the sources…",
-        "Checking every claim has a source…",
-    ]
+STATUS_LOADING_MESSAGES = (
+    STATUS_SEARCHING,
+    "Reading the sources…",
+    "Checking every claim has a source…",
+)
 
 
 # -- the assistant thread ------------------------------------------------------------------
@@ -165,28 +130,21 @@ def status_loading_messages() -> list[str]:
 ASSESSMENT_PROMPT = "Run the assessment"
 
 
-def assistant_greeting() -> str:
-    return (
-        "Hi! Ask me about adapting language models to your work (prompt engineering, "
-        "fine-tuning, or both); every answer comes with its sources. Or run the assessment "
-        "for a recommendation on your use case."
-    )
+ASSISTANT_GREETING = (
+    "Hi! Ask me about adapting language models to your work (prompt engineering, "
+    "fine-tuning, or both); every answer comes with its sources. Or run the assessment "
+    "for a recommendation on your use case."
+)
 
+ASSISTANT_PROMPTS_TITLE = "Try one of these:"
 
-def assistant_prompts_title() -> str:
-    return "Try one of these:"
+ASSISTANT_ASSESSMENT_PROMPT_MESSAGE = "Run the assessment for my use case"
 
-
-def assistant_assessment_prompt_message() -> str:
-    return "Run the assessment for my use case"
-
-
-def assistant_assessment_offer() -> str:
-    return (
-        "The assessment is three short steps about your task, data and constraints; it ends in "
-        "an explained, cited recommendation. Start it here, or any time with "
-        f"`{COMMAND}`."
-    )
+ASSISTANT_ASSESSMENT_OFFER = (
+    "The assessment is three short steps about your task, data and constraints; it ends in "
+    "an explained, cited recommendation. Start it here, or any time with "
+    f"`{COMMAND}`."
+)
 
 
 def thread_title(question: str) -> str:
@@ -198,16 +156,13 @@ def thread_title(question: str) -> str:
 # -- App Home ------------------------------------------------------------------------------
 
 
-def home_heading() -> str:
-    return "ai-strategy"
+HOME_HEADING = "ai-strategy"
 
-
-def home_intro() -> str:
-    return (
-        "I answer questions on adapting language models (prompt engineering, fine-tuning, or "
-        "both) from a curated knowledge base, with numbered sources, and I say so when it does "
-        "not cover a question."
-    )
+HOME_INTRO = (
+    "I answer questions on adapting language models (prompt engineering, fine-tuning, or "
+    "both) from a curated knowledge base, with numbered sources, and I say so when it does "
+    "not cover a question."
+)
 
 
 def home_how_to(bot_user_id: str | None) -> str:
@@ -222,8 +177,7 @@ def home_how_to(bot_user_id: str | None) -> str:
     )
 
 
-def home_knowledge_heading() -> str:
-    return "What I know"
+HOME_KNOWLEDGE_HEADING = "What I know"
 
 
 def home_index_facts(*, documents: int, chunks: int, version: str, built: str) -> str:
@@ -234,16 +188,13 @@ def home_document_line(title: str, chunks: int) -> str:
     return f"• {title} ({chunks} passages)"
 
 
-def home_no_index() -> str:
-    return "No knowledge index yet: an admin runs `ai-strategy ingest` (or *Re-index now* below)."
+HOME_NO_INDEX = (
+    "No knowledge index yet: an admin runs `ai-strategy ingest` (or *Re-index now* below)."
+)
 
+HOME_ADMIN_HEADING = "For admins"
 
-def home_admin_heading() -> str:
-    return "For admins"
-
-
-def home_feedback_heading() -> str:
-    return "*Feedback*"
+HOME_FEEDBACK_HEADING = "*Feedback*"
 
 
 def home_reason_line(label: str, count: int) -> str:
@@ -255,85 +206,65 @@ def home_recent_down_line(question: str, reason_label: str | None) -> str:
     return f"• “{question}”{why}"
 
 
-def home_reindex_button() -> str:
-    return "Re-index now"
+HOME_REINDEX_BUTTON = "Re-index now"
 
-
-def home_reindex_running() -> str:
-    return ":arrows_counterclockwise: Re-indexing…"
+HOME_REINDEX_RUNNING = ":arrows_counterclockwise: Re-indexing…"
 
 
 def home_channels_heading(default_label: str) -> str:
     return f"*Channel settings*\nWhat I answer in each channel. By default: {default_label}."
 
 
-def home_channel_picker() -> str:
-    return "Pick a channel"
+HOME_CHANNEL_PICKER = "Pick a channel"
 
+HOME_MODE_PICKER = "Choose"
 
-def home_mode_picker() -> str:
-    return "Choose"
+# How each `ChannelMode` reads in the App Home.
+CHANNEL_MODE_LABELS = {
+    "mentions": "Answer mentions only",
+    "asker": "Mentions and follow-ups from the asker",
+    "anyone": "Mentions and follow-ups from anyone",
+    "off": "Off (answer nothing)",
+}
 
-
-def channel_mode_labels() -> dict[str, str]:
-    """How each `ChannelMode` reads in the App Home."""
-    return {
-        "mentions": "Answer mentions only",
-        "asker": "Mentions and follow-ups from the asker",
-        "anyone": "Mentions and follow-ups from anyone",
-        "off": "Off (answer nothing)",
-    }
-
-
-def home_channel_default() -> str:
-    return "Default"
+HOME_CHANNEL_DEFAULT = "Default"
 
 
 def home_channel_line(channel_id: str, label: str) -> str:
     return f"• <#{channel_id}>: {label}"
 
 
-def home_not_admin_action() -> str:
-    return "Only admins can change that."
+HOME_NOT_ADMIN_ACTION = "Only admins can change that."
 
 
 # -- /ai-strategy --------------------------------------------------------------------------
 
 
-def usage() -> str:
-    return (
-        f"*Usage*\n"
-        f"• `{COMMAND}`: a guided assessment (three short steps) that ends in a cited "
-        "recommendation, sent to you privately\n"
-        f"• `{COMMAND} <question>`: a cited answer only you can see\n"
-        f"• `{COMMAND} help`: this help\n"
-        f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)\n"
-        f"• `{COMMAND} add <url>` / `{COMMAND} remove <document>`: change the knowledge base "
-        "(admins only)"
-    )
+USAGE = (
+    f"*Usage*\n"
+    f"• `{COMMAND}`: a guided assessment (three short steps) that ends in a cited "
+    "recommendation, sent to you privately\n"
+    f"• `{COMMAND} <question>`: a cited answer only you can see\n"
+    f"• `{COMMAND} help`: this help\n"
+    f"• `{COMMAND} reindex`: re-read the knowledge base (admins only)\n"
+    f"• `{COMMAND} add <url>` / `{COMMAND} remove <document>`: change the knowledge base "
+    "(admins only)"
+)
 
+LOOKING_UP = ":mag: Looking that up…"
 
-def looking_up() -> str:
-    return ":mag: Looking that up…"
+MODAL_FAILED = f"Sorry, I could not open the assessment. Please run `{COMMAND}` again."
 
+REINDEX_REFUSED = (
+    "Only admins can re-index the knowledge base. Ask one of them, or your Slack admin to "
+    "add you to `AI_STRATEGY_ADMIN_USERS`."
+)
 
-def modal_failed() -> str:
-    return f"Sorry, I could not open the assessment. Please run `{COMMAND}` again."
+REINDEX_STARTED = (
+    ":arrows_counterclockwise: Re-indexing the knowledge base; I will report back here."
+)
 
-
-def reindex_refused() -> str:
-    return (
-        "Only admins can re-index the knowledge base. Ask one of them, or your Slack admin to "
-        "add you to `AI_STRATEGY_ADMIN_USERS`."
-    )
-
-
-def reindex_started() -> str:
-    return ":arrows_counterclockwise: Re-indexing the knowledge base; I will report back here."
-
-
-def reindex_busy() -> str:
-    return "A re-index is already running; I will not start another one."
+REINDEX_BUSY = "A re-index is already running; I will not start another one."
 
 
 def knowledge_change_refused(verb: str) -> str:
@@ -419,24 +350,18 @@ def reindex_failed(error_id: str) -> str:
 # -- the assessment modal and its recommendation -------------------------------------------
 
 
-def modal_title() -> str:
-    return "AI strategy"
+MODAL_TITLE = "AI strategy"
 
+MODAL_NEXT = "Next"
 
-def modal_next() -> str:
-    return "Next"
-
-
-def modal_finish() -> str:
-    return "Get recommendation"
+MODAL_FINISH = "Get recommendation"
 
 
 def modal_cancel(step: int) -> str:
     return "Cancel" if step == 1 else "Back"
 
 
-def assessment_button() -> str:
-    return "Run the full assessment"
+ASSESSMENT_BUTTON = "Run the full assessment"
 
 
 def modal_prefilled(labels: Sequence[str]) -> str:
@@ -446,11 +371,10 @@ def modal_prefilled(labels: Sequence[str]) -> str:
     )
 
 
-def modal_intro() -> str:
-    return (
-        "Answer a few questions about your task; you will get a recommendation with its "
-        "reasons and sources in a direct message."
-    )
+MODAL_INTRO = (
+    "Answer a few questions about your task; you will get a recommendation with its "
+    "reasons and sources in a direct message."
+)
 
 
 def recommendation_failed(error_id: str) -> str:
@@ -472,20 +396,13 @@ def recommendation_fallback(outcome: str, confidence: str, summary: str) -> str:
     return f"{recommendation_heading(outcome)} (confidence {confidence}). {summary}"
 
 
-def factors_heading() -> str:
-    return "*How each answer weighs*"
+FACTORS_HEADING = "*How each answer weighs*"
 
+COUNTERFACTUAL_HEADING = "*What would change it*"
 
-def counterfactual_heading() -> str:
-    return "*What would change it*"
+NEXT_STEPS_HEADING = "*Next steps*"
 
-
-def next_steps_heading() -> str:
-    return "*Next steps*"
-
-
-def share_button() -> str:
-    return "Share to channel"
+SHARE_BUTTON = "Share to channel"
 
 
 def shared_by(user_id: str) -> str:
@@ -561,16 +478,11 @@ def feedback_totals(up: int, down: int) -> str:
     return f"{total} votes: 👍 {up}, 👎 {down} ({up / total:.0%} helpful)"
 
 
-def feedback_documents_heading() -> str:
-    return "Votes by cited document:"
+FEEDBACK_DOCUMENTS_HEADING = "Votes by cited document:"
 
+FEEDBACK_REASONS_HEADING = "Reasons given for 👎:"
 
-def feedback_reasons_heading() -> str:
-    return "Reasons given for 👎:"
-
-
-def feedback_recent_heading() -> str:
-    return "Latest questions voted down:"
+FEEDBACK_RECENT_HEADING = "Latest questions voted down:"
 
 
 # -- logs (ids and counts only) ------------------------------------------------------------
@@ -592,8 +504,7 @@ def log_answered(fields: dict) -> str:
     )
 
 
-def log_withdrawn() -> str:
-    return "not answered: the question was deleted meanwhile"
+LOG_WITHDRAWN = "not answered: the question was deleted meanwhile"
 
 
 def missing_scopes(scopes: Sequence[str], uses: Sequence[str]) -> str:
@@ -654,12 +565,9 @@ def log_unparseable_request(error_id: str, size: int) -> str:
     return f"signed request is not a Slack payload [error id {error_id}] ({size} bytes)"
 
 
-def log_stopped() -> str:
-    return "stopped (answers in flight were finished)"
+LOG_STOPPED = "stopped (answers in flight were finished)"
 
-
-def log_draining() -> str:
-    return "stopping: /readyz answers 503, new events are refused, answers in flight finish"
+LOG_DRAINING = "stopping: /readyz answers 503, new events are refused, answers in flight finish"
 
 
 def log_drained(in_flight: int, seconds: float) -> str:
@@ -708,15 +616,14 @@ def upload_button(name: str) -> str:
     return f"Add {name}"[:75]  # Slack's limit for a button's text
 
 
-def upload_started() -> str:
-    return ":arrows_counterclockwise: Adding the file and re-indexing; I will report back here."
+UPLOAD_STARTED = (
+    ":arrows_counterclockwise: Adding the file and re-indexing; I will report back here."
+)
 
-
-def upload_not_admin() -> str:
-    return (
-        "Thanks! Only admins can add files to the knowledge base, so I have left it alone. "
-        "Ask me a question in words and I will answer from the knowledge base."
-    )
+UPLOAD_NOT_ADMIN = (
+    "Thanks! Only admins can add files to the knowledge base, so I have left it alone. "
+    "Ask me a question in words and I will answer from the knowledge base."
+)
 
 
 def upload_unsupported(names: Sequence[str], suffixes: Sequence[str]) -> str:

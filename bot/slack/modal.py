@@ -86,7 +86,7 @@ def step_view(
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{heading}*"}}
     ]
     if step == 1:
-        notes = [messages.modal_intro()]
+        notes = [messages.MODAL_INTRO]
         if prefilled and answers:
             labels = [q.label for q in IntakeAnswers.questions() if q.field in answers]
             notes.append(messages.modal_prefilled(labels))
@@ -98,8 +98,8 @@ def step_view(
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": plain(messages.modal_title()),
-        "submit": plain(messages.modal_finish() if step == LAST_STEP else messages.modal_next()),
+        "title": plain(messages.MODAL_TITLE),
+        "submit": plain(messages.MODAL_FINISH if step == LAST_STEP else messages.MODAL_NEXT),
         "close": plain(messages.modal_cancel(step)),
         "private_metadata": compact_json(metadata),
         "blocks": blocks,

@@ -96,7 +96,7 @@ class Readiness:
         if not self._draining.is_set():
             self._draining.set()
             self.metrics.ready.set(0)
-            log.info(messages.log_draining())
+            log.info(messages.LOG_DRAINING)
 
     @property
     def draining(self) -> bool:

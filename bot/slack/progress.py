@@ -90,8 +90,8 @@ class Progress:
         arguments: dict[str, Any] = {"channel_id": channel, "thread_ts": thread_ts}
         if status is None:
             arguments |= {
-                "status": messages.status_searching(),
-                "loading_messages": messages.status_loading_messages(),
+                "status": messages.STATUS_SEARCHING,
+                "loading_messages": list(messages.STATUS_LOADING_MESSAGES),
             }
         else:
             arguments["status"] = status

@@ -43,7 +43,7 @@ class Reindexer:
         """Re-index now (on the caller's thread) and `report` the outcome."""
         if not self._running.acquire(blocking=False):
             self.metrics.ingest_runs.labels("busy").inc()
-            report(messages.reindex_busy())
+            report(messages.REINDEX_BUSY)
             return
         try:
             # Replicas sharing a database take turns (another replica's re-index: busy).
@@ -58,7 +58,7 @@ class Reindexer:
             report(messages.knowledge_folder_unwritable(error))
         except IndexBusyError:
             self.metrics.ingest_runs.labels("busy").inc()
-            report(messages.reindex_busy())
+            report(messages.REINDEX_BUSY)
         except Exception as error:
             self.metrics.ingest_runs.labels("failed").inc()
             report_failure(

@@ -65,7 +65,7 @@ class Uploads:
         if not files:
             return None
         if event.get("user") not in self.settings.admin_users:
-            return None if has_text else text_message(messages.upload_not_admin())
+            return None if has_text else text_message(messages.UPLOAD_NOT_ADMIN)
         named = {f["id"]: str(f.get("name") or f["id"]) for f in files}
         offered = [id_ for id_, name in named.items() if _suffix(name) in SUPPORTED_SUFFIXES]
         if not offered:
@@ -92,7 +92,7 @@ class Uploads:
             self._show(channel, ts, messages.knowledge_change_refused("add"))
             return
         file_id = str(action.get("value") or "")
-        self._show(channel, ts, messages.upload_started())
+        self._show(channel, ts, messages.UPLOAD_STARTED)
         self.work.submit(
             self.reindexer.run,
             lambda text: self._show(channel, ts, text),
