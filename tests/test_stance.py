@@ -59,3 +59,39 @@ def test_a_question_can_ask_which_does_worse():
     assert worse("Which is slower to deploy?")
     assert not worse("Which is cheaper to begin with?")
     assert not worse("Which is less prone to overfitting?")
+
+
+def test_a_comparative_of_size_is_an_amount_of_data():
+    def worse(question: str) -> bool:
+        terms = question_terms(question)
+        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
+
+    assert worse("Which one needs a larger training set?")
+    assert worse("Which of them depends on the biggest datasets?")
+    assert not worse("Which gets by with smaller datasets?")
+    needs_less = "Works with a smaller dataset than the alternative"
+    question = "Which copes with the smallest amount of data?"
+    assert lean(needs_less, question, subject=PROMPT_ENGINEERING) == PROMPT_ENGINEERING
+
+
+def test_rolling_out_is_the_deployment_facet_of_speed_not_response_time():
+    for question in (
+        "Which is quicker to launch for a pilot?",
+        "Which lets us go live sooner?",
+        "Which has the shorter time to market?",
+    ):
+        assert facet_of(question_terms(question)) is not None, question
+        assert (
+            lean("Immediate", question, subject=PROMPT_ENGINEERING, label="Deployment Time")
+            == PROMPT_ENGINEERING
+        ), question
+        # how fast answers come back says nothing of how soon it ships
+        assert (
+            lean(
+                "Optimized for faster inference",
+                question,
+                subject=FINE_TUNING,
+                label="Response Speed",
+            )
+            is None
+        ), question

@@ -44,9 +44,18 @@ _POSITIVE = frozenset(
         "stronger",
         "faster",
         "quicker",
+        "sooner",
+        "immediate",
+        "immediately",
+        "instant",
+        "instantly",
         "cheaper",
         "easier",
         "broader",
+        "bigger",
+        "biggest",
+        "larger",
+        "largest",
         "surpass",
         "surpasses",
         "more",
@@ -85,6 +94,8 @@ _NEGATIVE = frozenset(
         "fail",
         "fails",
         "fewer",
+        "smaller",
+        "smallest",
     ]
 )
 # The usual dimensions of the comparison, each a family of words that name it: a question about
@@ -96,7 +107,8 @@ ASPECT_FAMILIES = tuple(
         "generalize generalization generalizability transferability transfer applicability "
         "domains versatility",
         "cost costs cheap cheaper expensive expense expenses budget price resources investment",
-        "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time",
+        "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time "
+        "rollout roll launch ship release live market implement implementation",
         "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible",
         "data dataset datasets labeled",
         "expertise skill skills knowledge technical",
@@ -129,11 +141,18 @@ _COST, _SPEED = ASPECT_FAMILIES[2], ASPECT_FAMILIES[3]
 _RUNNING = "run running ongoing inference volume scale scaled call calls requests"
 _STARTING = "upfront initial initially start started starting begin beginning entry"
 _RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
+# Getting it into use: "slower to roll out", "ship", "go live", "time to market".
+_DEPLOYING = "deploy deployment rollout roll launch ship release live market implement setup"
 FACETS = (
     Facet(_stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST),
     Facet(_stemmed(_STARTING), _stemmed(f"{_STARTING} setup training"), _COST),
     Facet(
         _stemmed(_RESPONDING), _stemmed(f"{_RESPONDING} response responses respond token"), _SPEED
+    ),
+    Facet(
+        _stemmed(_DEPLOYING),
+        _stemmed(f"{_DEPLOYING} implementation development iteration time train training"),
+        _SPEED,
     ),
 )
 
@@ -159,6 +178,8 @@ _BURDENS = frozenset(
         "time",
         "effort",
         "data",
+        "dataset",
+        "datasets",
         "overfitting",
         "forgetting",
         "risk",
@@ -201,7 +222,24 @@ _PRONOUN_SUBJECT = re.compile(
 CUE_WINDOW = 3  # words after a cue that it can qualify
 # Cues of amount: in a cell they qualify the row's label ("Cost" · "high upfront").
 _QUANTITIES = frozenset(
-    ["low", "lower", "less", "least", "fewer", "high", "higher", "more", "most", "greater"]
+    [
+        "low",
+        "lower",
+        "less",
+        "least",
+        "fewer",
+        "high",
+        "higher",
+        "more",
+        "most",
+        "greater",
+        "bigger",
+        "biggest",
+        "larger",
+        "largest",
+        "smaller",
+        "smallest",
+    ]
 )
 _CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
 
