@@ -128,8 +128,7 @@ def step_heading(step: int, steps: int, title: str) -> str:
     return f"Step {step} of {steps}: {title}"
 
 
-def no_citation() -> str:
-    return "no supporting passage found in the knowledge base"
+NO_CITATION = "no supporting passage found in the knowledge base"
 
 
 def _in_running_text(label: str) -> str:

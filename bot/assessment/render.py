@@ -35,7 +35,7 @@ def render(recommendation: Recommendation, console: Console) -> None:
         if factor.citation:
             source = escape(f"[{recommendation.citation_number(factor.citation)}]")
         else:
-            source = escape(f"({messages.no_citation()})")
+            source = escape(f"({messages.NO_CITATION})")
         factors.add_row(
             f"[{colour}]{arrow}[/{colour}]",
             "●" * factor.strength + "○" * (3 - factor.strength),

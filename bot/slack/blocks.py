@@ -309,7 +309,7 @@ def _factor_line(recommendation: Recommendation, factor) -> str:
         f"• *{escape(factor.label)}* ({escape(factor.value_label)}): {escape(factor.explanation)}"
     )
     if factor.citation is None:
-        return f"{line} _({assessment_messages.no_citation()})_"
+        return f"{line} _({assessment_messages.NO_CITATION})_"
     return f"{line} [{recommendation.citation_number(factor.citation)}]"
 
 
