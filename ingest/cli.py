@@ -229,11 +229,7 @@ def add(
     is_url = not Path(source).exists() and re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", source) is not None
     try:
         if is_url:
-            limits = FetchLimits(
-                timeout_seconds=settings.fetch_timeout_seconds,
-                max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
-            )
-            added = add_url(source, settings.knowledge_dir, limits)
+            added = add_url(source, settings.knowledge_dir, FetchLimits.of(settings))
         else:
             added = add_file(Path(source), settings.knowledge_dir)
     except (FetchRefused, CannotAdd) as error:

@@ -12,9 +12,13 @@ no redirect followed).
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from ingest.settings import KnowledgeSettings
 
 ALLOWED_SCHEMES = ("http", "https")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -33,6 +37,14 @@ class FetchLimits:
     deadline_seconds: float = 60.0  # the whole download, redirects included
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+
+    @classmethod
+    def of(cls, settings: "KnowledgeSettings") -> "FetchLimits":
+        """The limits the settings give (AI_STRATEGY_FETCH_TIMEOUT_SECONDS, …_FETCH_MAX_MB)."""
+        return cls(
+            timeout_seconds=settings.fetch_timeout_seconds,
+            max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
+        )
 
 
 @dataclass(frozen=True)

@@ -146,10 +146,7 @@ class SlashCommand:
         )
 
     def _add_url(self, url: str) -> KnowledgeChange:
-        limits = FetchLimits(
-            timeout_seconds=self.settings.fetch_timeout_seconds,
-            max_bytes=int(self.settings.fetch_max_mb * 1024 * 1024),
-        )
+        limits = FetchLimits.of(self.settings)
         added = add_url(url, self.settings.knowledge_dir, limits)
         return _change("update" if added.replaced else "add", added.doc, added.title, added.url)
 

@@ -116,10 +116,7 @@ class Uploads:
         url = str(info.get("url_private_download") or info.get("url_private") or "")
         if not on_slack(url, self.settings.slack_api_url):
             raise CannotAdd(messages.upload_not_on_slack(name))  # the token goes nowhere else
-        limits = FetchLimits(
-            timeout_seconds=self.settings.fetch_timeout_seconds,
-            max_bytes=int(self.settings.fetch_max_mb * 1024 * 1024),
-        )
+        limits = FetchLimits.of(self.settings)
         content = download_file(
             url, name, limits, headers={"Authorization": f"Bearer {self.client.token}"}
         )
