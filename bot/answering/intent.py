@@ -70,18 +70,17 @@ _HOW_TO = re.compile(
     r"(?! (?:know|decide|choose|pick))|^\s*how to\b",
     re.IGNORECASE,
 )
-_WHICH = re.compile(
+_OPENING_WHICH = (
     r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
-    r"faster|easier|more|less)|who wins)\b|"
+    r"faster|easier|more|less)"
+)
+_WHICH = re.compile(
+    _OPENING_WHICH + r"|who wins)\b|"
     r"\b(?:better|best|preferable|prefer|recommend(?:ed)?|go with|choose|pick|opt for|"
     r"should (?:i|we) use|(?:would|do|should) (?:you|i|we) (?:use|suggest|advise|take))\b",
     re.IGNORECASE,
 )
-_LEADING_WHICH = re.compile(
-    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
-    r"faster|easier|more|less))\b",
-    re.IGNORECASE,
-)
+_LEADING_WHICH = re.compile(_OPENING_WHICH + r")\b", re.IGNORECASE)
 # "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible".
 _COMPARATIVE = re.compile(
     r"\b(?:more|less|cheaper|faster|quicker|slower|easier|harder|safer|riskier|costlier|"
