@@ -138,20 +138,14 @@ def _block(block: Any, where: str, allowed: set[str]) -> list[str]:
         )
     elif kind == "context":
         elements = block.get("elements") or []
-        if not elements or len(elements) > CONTEXT_ELEMENTS:
-            errors.append(
-                f"must have 1 to {CONTEXT_ELEMENTS} items [json-pointer:{where}/elements]"
-            )
+        errors += _item_count(elements, CONTEXT_ELEMENTS, f"{where}/elements")
         for i, element in enumerate(elements):
             if isinstance(element, dict) and element.get("type") == "image":
                 continue
             errors += _text_object(element, f"{where}/elements/{i}", limit=TEXT_OBJECT)
     elif kind == "actions":
         elements = block.get("elements") or []
-        if not elements or len(elements) > ACTIONS_ELEMENTS:
-            errors.append(
-                f"must have 1 to {ACTIONS_ELEMENTS} items [json-pointer:{where}/elements]"
-            )
+        errors += _item_count(elements, ACTIONS_ELEMENTS, f"{where}/elements")
         for i, element in enumerate(elements):
             errors += _element(element, f"{where}/elements/{i}")
     elif kind == "input":
@@ -171,13 +165,15 @@ def _block(block: Any, where: str, allowed: set[str]) -> list[str]:
         errors += _length(block.get("text"), f"{where}/text", 12_000)
     elif kind == "context_actions":
         elements = block.get("elements") or []
-        if not elements or len(elements) > CONTEXT_ACTIONS_ELEMENTS:
-            errors.append(
-                f"must have 1 to {CONTEXT_ACTIONS_ELEMENTS} items [json-pointer:{where}/elements]"
-            )
+        errors += _item_count(elements, CONTEXT_ACTIONS_ELEMENTS, f"{where}/elements")
         for i, element in enumerate(elements):
             errors += _context_action(element, f"{where}/elements/{i}")
     return errors
+
+
+def _item_count(items: list[Any], most: int, where: str) -> list[str]:
+    """Slack's error for a list of elements that is empty or longer than it allows."""
+    return [] if 0 < len(items) <= most else [f"must have 1 to {most} items [json-pointer:{where}]"]
 
 
 def _context_action(element: Any, where: str) -> list[str]:
