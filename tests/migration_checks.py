@@ -38,7 +38,9 @@ def create_old_database(url: str) -> None:
 
 def assert_upgraded_with_data_kept(url: str) -> None:
     """Open the old database as the new release does; everything is there and still works."""
-    assert schema.current_revision(create_engine(url)) is None
+    before = create_engine(url)
+    assert schema.current_revision(before) is None
+    before.dispose()
     store = Store(url)
     try:
         assert schema.current_revision(store.engine) == schema.head_revision()

@@ -56,3 +56,6 @@ class StallingProxy:
             for end in (source, sink):
                 with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
+            # Every socket is the source of exactly one pump, which closes it; the other pump
+            # stops too, its own source having been shut down above.
+            source.close()

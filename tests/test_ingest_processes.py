@@ -80,7 +80,8 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
             encoding="utf-8",
         )
         ingest = ingest_process(settings)
-        assert ingest.wait(timeout=300) == 0, ingest.stderr.read()
+        _, errors = ingest.communicate(timeout=300)
+        assert ingest.returncode == 0, errors
         second = VersionStore(settings.index_dir).current_name()
         seen = []
         deadline = time.monotonic() + 60
@@ -99,8 +100,8 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
         assert first not in versions and second in versions
     finally:
         reader.kill()
-        reader.wait()
-    assert "Traceback" not in reader.stderr.read()
+        _, errors = reader.communicate()  # the rest of its output; its pipes closed
+    assert "Traceback" not in errors
 
 
 @pytest.mark.parametrize("kill_when", ["reading", "building"])
@@ -120,7 +121,7 @@ def test_killed_ingest_leaves_the_previous_index_whole(settings, kill_when):
         time.sleep(0.05)
     assert process.poll() is None, "ingest finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    process.communicate()  # reaped, its pipes closed
     assert VersionStore(settings.index_dir).current_name() == first
     index = KnowledgeIndex(settings)
     assert index.search("labeled examples", 1)[0].doc == "basics"

@@ -358,7 +358,8 @@ def claim_in_another_process(url: str, lease: float, mode: str, keys: list[str])
     )  # fmt: skip
     assert process.stdout.readline().strip() == "claimed"
     if mode == "die":
-        assert process.wait(timeout=30) == -signal.SIGKILL
+        process.communicate(timeout=30)  # reaped, its pipe closed
+        assert process.returncode == -signal.SIGKILL
     return process
 
 
@@ -412,7 +413,7 @@ def test_a_retry_after_the_claimant_was_killed_is_answered_once_and_a_live_claim
     finally:
         if live is not None:
             live.kill()
-            live.wait()
+            live.communicate()
         sender.close()
         code = bot.stop()
         slack.stop()

@@ -39,8 +39,9 @@ def test_the_filter_watches_documents_and_checks_only(tmp_path):
 
 
 def _lines(stream, into: queue.Queue) -> None:
-    for line in stream:
-        into.put(line)
+    with stream:  # closed when the process's output ends
+        for line in stream:
+            into.put(line)
 
 
 def _wait_for(lines: queue.Queue, text: str, timeout: float, seen: list[str]) -> None:

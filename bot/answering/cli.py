@@ -2,8 +2,10 @@
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +17,9 @@ from bot.answering.retrieval import RetrievalMode
 from bot.settings import Settings
 from ingest.cli import DataDir, KnowledgeDir, settings_with
 
+if TYPE_CHECKING:
+    from bot.answering.engine import AnswerEngine
+
 EXIT_FAILED = 1
 DEFAULT_QUESTIONS = (
     Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -23,23 +28,29 @@ DEFAULT_QUESTIONS = (
 stderr = Console(stderr=True)
 
 
-def _engine(knowledge_dir: Path | None, data_dir: Path | None):
-    """A warmed-up engine, or exit 1 with a message when there is no index yet."""
+@contextmanager
+def _engine(knowledge_dir: Path | None, data_dir: Path | None) -> "Iterator[AnswerEngine]":
+    """A warmed-up engine over an index closed when the command ends, or exit 1 with a message
+    when there is no index yet."""
     from bot.answering.engine import AnswerEngine
-    from ingest.index import IndexMismatchError
+    from ingest.index import IndexMismatchError, KnowledgeIndex
     from ingest.store import IndexNotBuiltError
 
     settings = settings_with(Settings, knowledge_dir, data_dir)
-    engine = AnswerEngine(settings)
+    index = KnowledgeIndex(settings)
     try:
-        engine.warm_up()
-    except IndexNotBuiltError:
-        stderr.print(messages.no_index(str(settings.data_dir)))
-        raise typer.Exit(EXIT_FAILED) from None
-    except IndexMismatchError as error:
-        stderr.print(str(error))
-        raise typer.Exit(EXIT_FAILED) from None
-    return engine
+        engine = AnswerEngine(settings, index)
+        try:
+            engine.warm_up()
+        except IndexNotBuiltError:
+            stderr.print(messages.no_index(str(settings.data_dir)))
+            raise typer.Exit(EXIT_FAILED) from None
+        except IndexMismatchError as error:
+            stderr.print(str(error))
+            raise typer.Exit(EXIT_FAILED) from None
+        yield engine
+    finally:
+        index.close()
 
 
 def answer_json(answer: Answer) -> str:
@@ -124,32 +135,32 @@ def ask(
     data_dir: DataDir = None,
 ) -> None:
     """Answer a question from the knowledge base, with cited sources."""
-    engine = _engine(knowledge_dir, data_dir)
-    lines = _stdin_lines() if question == "-" else iter([question])
-    first = True
-    failed = False
-    for number, text in enumerate(lines, start=1):
-        if not text:
-            continue
-        try:
-            if isinstance(text, bytes):
-                raise ValueError(messages.not_utf8(text))
-            asked = parse_line(text)
-        except ValueError as error:
-            failed = True
-            problem = messages.bad_input_line(number, str(error))
+    with _engine(knowledge_dir, data_dir) as engine:
+        lines = _stdin_lines() if question == "-" else iter([question])
+        first = True
+        failed = False
+        for number, text in enumerate(lines, start=1):
+            if not text:
+                continue
+            try:
+                if isinstance(text, bytes):
+                    raise ValueError(messages.not_utf8(text))
+                asked = parse_line(text)
+            except ValueError as error:
+                failed = True
+                problem = messages.bad_input_line(number, str(error))
+                if as_json:
+                    print(json.dumps({"error": problem}), flush=True)
+                else:
+                    stderr.print(problem)
+                continue
+            history = [Turn(question=earlier, answer="") for earlier in asked.history]
+            answer = engine.answer(asked.question, history)
             if as_json:
-                print(json.dumps({"error": problem}), flush=True)
+                print(answer_json(answer), flush=True)
             else:
-                stderr.print(problem)
-            continue
-        history = [Turn(question=earlier, answer="") for earlier in asked.history]
-        answer = engine.answer(asked.question, history)
-        if as_json:
-            print(answer_json(answer), flush=True)
-        else:
-            print(("" if first else "\n") + answer_text(answer), flush=True)
-        first = False
+                print(("" if first else "\n") + answer_text(answer), flush=True)
+            first = False
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
@@ -178,10 +189,10 @@ def evaluate(
     if not path.is_file():
         stderr.print(f"No question set at {path}; pass one with --questions FILE.")
         raise typer.Exit(EXIT_FAILED)
-    engine = _engine(knowledge_dir, data_dir)
-    report = run_evaluation(
-        engine, load_questions(path), k=k, modes=retriever or tuple(RetrievalMode)
-    )
+    with _engine(knowledge_dir, data_dir) as engine:
+        report = run_evaluation(
+            engine, load_questions(path), k=k, modes=retriever or tuple(RetrievalMode)
+        )
     print(report_json(report) if as_json else "\n".join(report_lines(report)))
 
 
