@@ -122,13 +122,13 @@ def test_adding_the_same_url_again_updates_the_document(pages, folders):
         ("/loop", "more than 5 redirects"),
         ("/huge", "larger than the 10 MB limit"),
         ("/huge-declared", "the page is 50 MB, more than the 10 MB limit"),
-        ("/slow", "no answer within 1 s (timed out)"),
+        ("/slow", "no answer within 0.3 s (timed out)"),
         ("/image", "content type 'image/png' is not an HTML page"),
         ("/missing", "the server answered 404"),
     ],
 )
 def test_refused_pages_write_nothing(pages, folders, monkeypatch, route, message):
-    monkeypatch.setenv("AI_STRATEGY_FETCH_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("AI_STRATEGY_FETCH_TIMEOUT_SECONDS", "0.3")
     result = run("add", f"{pages.base_url}{route}", folders=folders)
     assert result.exit_code == 1
     output = " ".join(result.output.split())
@@ -246,11 +246,11 @@ def test_an_uploaded_file_is_added_under_its_own_name_only(folders):
         ("/missing", "the download was refused (404 Not Found)"),
         ("/huge", "the file is larger than the 1 MB limit; refused"),
         ("/huge-declared", "the file is 50 MB, more than the 1 MB limit"),
-        ("/slow", "no answer within 1 s (timed out)"),
+        ("/slow", "no answer within 0.3 s (timed out)"),
     ],
 )
 def test_a_download_follows_no_redirect_and_keeps_to_its_limits(pages, route, message):
-    limits = FetchLimits(timeout_seconds=1, max_bytes=1024 * 1024)
+    limits = FetchLimits(timeout_seconds=0.3, max_bytes=1024 * 1024)
     with pytest.raises(FetchRefused) as refused:
         download_file(f"{pages.base_url}{route}", "notes.md", limits, headers={})
     assert str(refused.value).startswith("notes.md: ") and message in str(refused.value)

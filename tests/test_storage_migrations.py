@@ -44,30 +44,35 @@ def test_db_upgrade_names_a_database_it_cannot_open(tmp_path):
     assert "Could not migrate the database" in result.output and "Traceback" not in result.output
 
 
+# Short leases keep these tests quick; renewal runs three times per lease, so a loaded
+# machine would have to stall the renewer for two thirds of one to break a live lease.
+LEASE = 0.5
+
+
 def test_a_claim_whose_claimant_died_lapses_and_is_taken_over_once(tmp_path):
-    dead = Store(url(tmp_path), lease_seconds=1)
+    dead = Store(url(tmp_path), lease_seconds=LEASE)
     assert dead.claim("event:Ev1")
     dead.close()  # stops renewing, as a killed process would, without finishing
-    retry = Store(url(tmp_path), lease_seconds=1)
+    retry = Store(url(tmp_path), lease_seconds=LEASE)
     assert not retry.claim("event:Ev1")  # the lease still holds
-    time.sleep(1.2)
-    other = Store(url(tmp_path), lease_seconds=1)
+    time.sleep(LEASE * 1.2)
+    other = Store(url(tmp_path), lease_seconds=LEASE)
     assert retry.claim("event:Ev1")  # lapsed: the retry is handled
     assert not other.claim("event:Ev1")  # by one taker only
     retry.finish(["event:Ev1"])
-    time.sleep(1.2)
+    time.sleep(LEASE * 1.2)
     assert not other.claim("event:Ev1")  # handled: a duplicate for good
     retry.close()
     other.close()
 
 
 def test_a_live_claimant_keeps_its_lease_beyond_its_length(tmp_path):
-    live = Store(url(tmp_path), lease_seconds=1)
-    other = Store(url(tmp_path), lease_seconds=1)
+    live = Store(url(tmp_path), lease_seconds=LEASE)
+    other = Store(url(tmp_path), lease_seconds=LEASE)
     assert live.claim("event:Ev2")
-    deadline = time.monotonic() + 2.5
+    deadline = time.monotonic() + LEASE * 2.5
     while time.monotonic() < deadline:
         assert not other.claim("event:Ev2")
-        time.sleep(0.2)
+        time.sleep(LEASE / 5)
     live.close()
     other.close()

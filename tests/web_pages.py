@@ -137,7 +137,10 @@ class PageServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.edition = 1
         self.released = threading.Event()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # A short poll: `shutdown()` waits for the serving loop's next poll (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
