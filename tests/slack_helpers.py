@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.answering.models import Answer, Citation, Turn
 from bot.settings import Settings
+from bot.slack.app import LISTENER_THREADS
 from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
 from bot.slack.server import ThreadedServer
@@ -52,6 +53,18 @@ class SlackHarness(LocalSlack):
         """Let acked deliveries reach their listeners, then wait for the work they started."""
         time.sleep(seconds)
         assert self.bot.work.wait_idle(30), "background work did not finish"
+
+    def finish_requests(self, timeout: float = 30) -> None:
+        """Wait for the listeners of the requests answered so far (Bolt answers once a listener
+        acknowledges; the listener may still run), then for the work they started.
+
+        LISTENER_THREADS tasks meeting at one barrier can all be running on Bolt's pool of that
+        many threads only once every task queued before them has ended."""
+        gate = threading.Barrier(LISTENER_THREADS + 1)
+        for _ in range(LISTENER_THREADS):
+            self.bot.listeners.submit(gate.wait, timeout)
+        gate.wait(timeout)
+        assert self.bot.work.wait_idle(timeout), "background work did not finish"
 
     def posts(
         self, channel: str | None = None, *, thread_ts: str | None = None

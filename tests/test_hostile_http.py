@@ -172,7 +172,7 @@ def test_malformed_signed_payloads_are_acknowledged_with_one_line_and_an_error_i
 ):
     body, content_type = MALFORMED[name]
     response = post_raw(client, harness, body, signed_headers(body, content_type))
-    harness.settle()
+    harness.finish_requests()
     assert response.status_code in (200, 400), response.text
     assert logs.tracebacks() == []
     errors = [r.getMessage() for r in logs.records if r.levelname in ("ERROR", "WARNING")]
