@@ -26,6 +26,17 @@ from tests.slack_helpers import cited_answer
 GENERAL = "C0GENERAL"
 
 
+# One client for the module's requests: a new one per request (`httpx.get`) costs 50 ms here,
+# most of it loading the CA bundle for a TLS these loopback requests never use.
+http = httpx.Client(timeout=10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def close_http():
+    yield
+    http.close()
+
+
 @pytest.fixture(autouse=True)
 def keep_logging(monkeypatch):
     """The commands configure the root logger for a terminal; tests keep pytest's capture."""
@@ -50,7 +61,7 @@ def sandbox(settings):
 
 
 def state(sandbox) -> dict:
-    return httpx.get(sandbox.url + "/sandbox/state").json()
+    return http.get(sandbox.url + "/sandbox/state").json()
 
 
 def conversation(document: dict, conversation_id: str) -> dict:
@@ -68,15 +79,15 @@ def wait_for(predicate, timeout: float = 10.0):
 
 
 def act(sandbox, path: str, **body) -> httpx.Response:
-    return httpx.post(sandbox.url + path, json=body, timeout=10)
+    return http.post(sandbox.url + path, json=body, timeout=10)
 
 
 def test_the_page_and_its_files_are_served_with_no_outside_address(sandbox):
-    page = httpx.get(sandbox.url + "/")
+    page = http.get(sandbox.url + "/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
     for name in ("app.js", "blockkit.js", "style.css"):
-        assert httpx.get(f"{sandbox.url}/static/{name}").status_code == 200
+        assert http.get(f"{sandbox.url}/static/{name}").status_code == 200
     for path in STATIC_DIR.iterdir():
         # Works offline: nothing loaded from a CDN (the only address is the SVG namespace).
         addresses = re.findall(r"https?://[^\s\"')]+", path.read_text())
@@ -168,9 +179,9 @@ def test_what_slack_would_not_send_is_refused_with_a_reason(sandbox):
 
 
 def test_actions_need_json_from_the_page_itself(sandbox):
-    form = httpx.post(sandbox.url + "/sandbox/send", data={"conversation": GENERAL, "text": "hi"})
+    form = http.post(sandbox.url + "/sandbox/send", data={"conversation": GENERAL, "text": "hi"})
     assert form.status_code == 415  # a cross-site form cannot post as the person
-    elsewhere = httpx.post(
+    elsewhere = http.post(
         sandbox.url + "/sandbox/send",
         json={"conversation": GENERAL, "text": "hi"},
         headers={"Origin": "http://evil.example"},
@@ -180,7 +191,7 @@ def test_actions_need_json_from_the_page_itself(sandbox):
 
 
 def test_the_live_stream_sends_the_state_when_it_changes(sandbox):
-    with httpx.stream("GET", sandbox.url + "/sandbox/events", timeout=10) as stream:
+    with http.stream("GET", sandbox.url + "/sandbox/events", timeout=10) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.iter_lines()
         first = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
@@ -211,7 +222,7 @@ def test_a_thread_status_shows_until_the_app_replies_in_that_thread():
 def test_the_page_shows_the_status_the_app_sets_in_a_thread(sandbox):
     ws = sandbox.emulator.workspace
     thread = ws.add_message(ws.channels[GENERAL], user=PERSON.id, text="a question")["ts"]
-    answer = httpx.post(
+    answer = http.post(
         sandbox.emulator.api_url + SET_STATUS,
         headers={"Authorization": f"Bearer {sandbox.emulator.bot_token}"},
         json={"channel_id": GENERAL, "thread_ts": thread, "status": "is thinking…"},

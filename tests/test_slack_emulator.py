@@ -24,6 +24,17 @@ TOKEN = "xoxb-emulator-test"
 REPO = Path(__file__).resolve().parents[1]
 
 
+# One client for the module's requests: a new one per request (`httpx.get`) costs 50 ms here,
+# most of it loading the CA bundle for a TLS these loopback requests never use.
+http = httpx.Client(timeout=10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def close_http():
+    yield
+    http.close()
+
+
 @pytest.fixture(scope="module")
 def emulator():
     slack = SlackEmulator(serve=ThreadedServer, bot_token=TOKEN)
@@ -47,21 +58,21 @@ def error_of(call) -> str:
 def test_auth_token_in_header_or_form_and_bad_tokens(emulator, client):
     assert client.auth_test()["user_id"] == emulator.workspace.bot_user_id
     url = emulator.api_url + "auth.test"
-    assert httpx.post(url, data={"token": TOKEN}).json()["ok"] is True
-    assert httpx.post(url).json() == {"ok": False, "error": "not_authed"}
+    assert http.post(url, data={"token": TOKEN}).json()["ok"] is True
+    assert http.post(url).json() == {"ok": False, "error": "not_authed"}
     assert (
-        httpx.post(url, headers={"Authorization": "Bearer xoxb-wrong"}).json()["error"]
+        http.post(url, headers={"Authorization": "Bearer xoxb-wrong"}).json()["error"]
         == "invalid_auth"
     )
     assert (
-        httpx.post(emulator.api_url + "no.such", data={"token": TOKEN}).json()["error"]
+        http.post(emulator.api_url + "no.such", data={"token": TOKEN}).json()["error"]
         == "unknown_method"
     )
 
 
 def test_post_message_form_and_json_bodies_threads_and_dms(emulator, client):
     parent = client.chat_postMessage(channel="C0GENERAL", text="parent")
-    form = httpx.post(
+    form = http.post(
         emulator.api_url + "chat.postMessage",
         data={
             "token": TOKEN,
@@ -86,7 +97,7 @@ def test_what_slack_refuses_to_post(emulator, client):
     assert (
         error_of(lambda: client.chat_postMessage(channel="C0NOPE", text="x")) == "channel_not_found"
     )
-    empty = httpx.post(
+    empty = http.post(
         emulator.api_url + "chat.postMessage", data={"token": TOKEN, "channel": "C0GENERAL"}
     )
     assert empty.json()["error"] == "no_text"
@@ -167,7 +178,7 @@ def test_reactions_update_and_ephemeral(emulator, client):
 
 def test_failures_on_demand_429_with_retry_after_and_500(emulator, client):
     emulator.fail_next("chat.postMessage", status=429, retry_after=7)
-    limited = httpx.post(
+    limited = http.post(
         emulator.api_url + "chat.postMessage",
         data={"token": TOKEN, "channel": "C0GENERAL", "text": "x"},
     )
@@ -178,7 +189,7 @@ def test_failures_on_demand_429_with_retry_after_and_500(emulator, client):
     )
     emulator.fail_next("reactions.add", status=500, times=2)
     statuses = [
-        httpx.post(emulator.api_url + "reactions.add", data={"token": TOKEN}).status_code
+        http.post(emulator.api_url + "reactions.add", data={"token": TOKEN}).status_code
         for _ in range(3)
     ]
     assert statuses == [500, 500, 200]
@@ -224,14 +235,14 @@ def test_triggers_are_valid_three_seconds_once_and_the_stack_holds_three_views(e
 def test_a_response_url_takes_five_messages(emulator):
     url = f"{emulator.url}/hooks/{emulator.workspace.issue_response_url('C0GENERAL', 'U0ALICE')}"
     statuses = [
-        httpx.post(url, json={"text": f"n{i}"}).status_code for i in range(RESPONSE_URL_USES + 1)
+        http.post(url, json={"text": f"n{i}"}).status_code for i in range(RESPONSE_URL_USES + 1)
     ]
     assert statuses == [200] * RESPONSE_URL_USES + [404]
-    assert httpx.post(f"{emulator.url}/hooks/unknown", json={"text": "x"}).status_code == 404
+    assert http.post(f"{emulator.url}/hooks/unknown", json={"text": "x"}).status_code == 404
     in_channel = (
         f"{emulator.url}/hooks/{emulator.workspace.issue_response_url('C0GENERAL', 'U0ALICE')}"
     )
-    httpx.post(in_channel, json={"text": "for all", "response_type": "in_channel"})
+    http.post(in_channel, json={"text": "for all", "response_type": "in_channel"})
     assert emulator.messages("C0GENERAL")[-1]["text"] == "for all"
 
 
@@ -538,18 +549,16 @@ def test_a_shared_file_is_read_with_files_read_and_the_bot_s_token_only(connecte
     info = client.files_info(file=shared["id"])["file"]
     assert (info["name"], info["size"], info["mimetype"]) == ("notes.md", 8, "text/markdown")
     download = info["url_private_download"]
-    answer = httpx.get(download, headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = http.get(download, headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 200 and answer.content == b"# Notes\n"
     for headers in ({}, {"Authorization": "Bearer xoxb-wrong"}):  # Slack's sign-in page
-        refused = httpx.get(download, headers=headers)
+        refused = http.get(download, headers=headers)
         assert refused.status_code == 302 and "redir=" in refused.headers["location"]
     # Shared where the bot is not a member: the bot cannot see it.
     elsewhere = emulator.user_says("U0ALICE", "C0RANDOM", "", files=[("b.md", b"x")])
     hidden = elsewhere.message["files"][0]
     assert error_of(lambda: client.files_info(file=hidden["id"])) == "file_not_found"
-    assert httpx.get(
-        hidden["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}
-    ).is_redirect
+    assert http.get(hidden["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}).is_redirect
     assert error_of(lambda: client.files_info(file="F0NOSUCH")) == "file_not_found"
 
 
@@ -564,6 +573,6 @@ def test_reading_a_file_needs_the_files_read_scope():
             client.files_info(file=shared["id"])
         assert raised.value.response["needed"] == "files:read"
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        assert httpx.get(shared["url_private_download"], headers=headers).status_code == 302
+        assert http.get(shared["url_private_download"], headers=headers).status_code == 302
     finally:
         slack.stop()
