@@ -212,6 +212,12 @@ def weights():
     return load_weights()
 
 
+@pytest.fixture(scope="module")
+def every_outcome(weights) -> list[tuple[IntakeAnswers, Outcome]]:
+    """Every answer set with its outcome, worked out once for the tests that go over them all."""
+    return [(answers, outcome_of(answers, weights)) for answers in every_answer_set()]
+
+
 @pytest.mark.parametrize(
     ("name", "columns", "expected"), SCENARIOS, ids=[scenario[0] for scenario in SCENARIOS]
 )
@@ -235,7 +241,7 @@ def test_dev_scenarios(weights, case):
     assert outcome_of(parse_answers(case["answers"]), weights) == case["expect"]
 
 
-def test_more_fine_tuning_ward_answers_never_move_the_outcome_back(weights):
+def test_more_fine_tuning_ward_answers_never_move_the_outcome_back(weights, every_outcome):
     """Monotone: moving any answer one option toward fine-tuning never turns fine-tuning into
     hybrid or hybrid into prompt engineering (over all 13,122 answer sets)."""
     rank = {PE: 0, HYBRID: 1, FT: 2}
@@ -245,7 +251,7 @@ def test_more_fine_tuning_ward_answers_never_move_the_outcome_back(weights):
         return tuple(answers.value_of(question.field) for question in questions)
 
     # Every answer set is a key here, so a moved answer's outcome is looked up, not recomputed.
-    ranks = {key(answers): rank[outcome_of(answers, weights)] for answers in every_answer_set()}
+    ranks = {key(answers): rank[outcome] for answers, outcome in every_outcome}
     assert len(ranks) == 13_122
     for chosen, before in ranks.items():
         for place, question in enumerate(questions):
@@ -274,28 +280,28 @@ def test_thresholds_leave_no_ties(weights):
         assert threshold % 1 == 0.5
 
 
-def test_every_outcome_is_reachable_and_none_dominates(weights):
+def test_every_outcome_is_reachable_and_none_dominates(every_outcome):
     counts = {outcome: 0 for outcome in Outcome}
-    for answers in every_answer_set():
-        counts[outcome_of(answers, weights)] += 1
+    for _, outcome in every_outcome:
+        counts[outcome] += 1
     assert all(count > 0.04 * sum(counts.values()) for count in counts.values()), counts
 
 
-def test_resources_enable_fine_tuning_but_never_create_the_need(weights):
+def test_resources_enable_fine_tuning_but_never_create_the_need(every_outcome):
     """A general-purpose, moderate-accuracy task stays prompt engineering whatever the team has."""
-    for answers in every_answer_set():
+    for answers, outcome in every_outcome:
         if answers.domain == "general" and answers.accuracy == "moderate":
-            assert outcome_of(answers, weights) is PE, answers
+            assert outcome is PE, answers
 
 
-def test_counterfactual_really_gives_another_outcome(weights):
-    for answers in list(every_answer_set())[::97]:
+def test_counterfactual_really_gives_another_outcome(weights, every_outcome):
+    for answers, before in every_outcome[::97]:
         found = counterfactual(answers, weights)
         assert found is not None, answers
         changes, outcome = found
         assert 1 <= len(changes) <= 2
         changed = answers.with_values({change.field: change.suggested for change in changes})
-        assert outcome_of(changed, weights) is outcome is not outcome_of(answers, weights)
+        assert outcome_of(changed, weights) is outcome is not before
         assert all(answers.value_of(change.field) == change.current for change in changes)
 
 
@@ -392,10 +398,10 @@ def test_prompt_engineering_steps_are_the_design_test_refine_loop(knowledge_inde
     assert firsts == ["design the prompt", "test and iterate", "optimize and refine"]
 
 
-def test_every_plan_gives_three_to_five_steps(weights):
+def test_every_plan_gives_three_to_five_steps(every_outcome):
     plans = load_plans()
-    for answers in every_answer_set():
-        steps = plans[outcome_of(answers, weights)].fitted(answers)
+    for answers, outcome in every_outcome:
+        steps = plans[outcome].fitted(answers)
         assert 3 <= len(steps) <= 5, answers
 
 
