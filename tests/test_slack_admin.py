@@ -51,7 +51,7 @@ def test_non_admins_cannot_add_or_remove(admin_slack):
     ):
         refused = harness.slack.run_command(ALICE, GENERAL, text)
         assert refused.message()["text"] == messages.knowledge_change_refused(verb)
-    harness.settle()
+    harness.finish_requests()
     assert sorted(path.name for path in knowledge.iterdir()) == ["prompt-notes.md"]
     assert not harness.slack.calls("response_url")
 
@@ -67,18 +67,18 @@ def test_admin_adds_and_removes_a_page_and_every_change_is_recorded(admin_slack)
     assert f"Added *{ARTICLE_TITLE}* from {url}." in added
     assert f"• added *{ARTICLE_TITLE}*: 2 chunks" in added
     assert (knowledge / f"{SLUG}.md").is_file()
-    harness.settle()
+    harness.finish_requests()
 
     slack.run_command(ADMIN, GENERAL, f"remove {SLUG}")
     removed = replies(slack, 2)[1]
     assert f"Removed *{ARTICLE_TITLE}*." in removed and f"• deleted *{ARTICLE_TITLE}*" in removed
     assert not (knowledge / f"{SLUG}.md").exists()
-    harness.settle()
+    harness.finish_requests()
 
     slack.run_command(ADMIN, GENERAL, f"add {pages.base_url}/to-file")
     refused = replies(slack, 3)[2]
     assert refused.startswith(":x: Nothing changed:") and "file:///etc/passwd" in refused
-    harness.settle()
+    harness.finish_requests()
 
     store = Store(harness.settings.resolved_database_url)
     try:
@@ -121,7 +121,7 @@ def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin
     shown = slack.workspace.find_message(dm, offer.response["ts"])
     assert shown["text"] == report and not any(b["type"] == "actions" for b in shown["blocks"])
     assert slack.calls("files-pri")[0].ok  # downloaded with the bot's token
-    harness.settle()
+    harness.finish_requests()
     store = Store(harness.settings.resolved_database_url)
     try:
         (change,) = store.knowledge_history()
@@ -143,7 +143,7 @@ def test_a_file_described_off_slack_is_not_downloaded_with_the_token(admin_slack
     slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
     refusal = messages.knowledge_change_failed(messages.upload_not_on_slack(UPLOAD_NAME))
     slack.calls.wait("chat.update", where=lambda c: c.ok and c.args["text"] == refusal)
-    harness.settle()
+    harness.finish_requests()
     assert sorted(path.name for path in knowledge.iterdir()) == ["prompt-notes.md"]
 
 
@@ -178,6 +178,6 @@ def test_files_from_others_or_of_other_types_are_not_offered(admin_slack):
     slack.click(ALICE, admin_dm, offer.response["ts"], ADD_FILE_ACTION)  # a forged click
     refused = slack.calls.wait("chat.update", where=lambda c: c.ok)[0]
     assert refused.args["text"] == messages.knowledge_change_refused("add")
-    harness.settle()
+    harness.finish_requests()
     assert not slack.calls("files.info") and not slack.calls("files-pri")
     assert sorted(path.name for path in knowledge.iterdir()) == ["prompt-notes.md"]
