@@ -66,6 +66,11 @@ def chunk_document(
     return chunks
 
 
+def section_paths(document: ParsedDocument) -> dict[int, str]:
+    """The section path of each content block of a document, by the block's `id()`."""
+    return {id(block): path for path, run in _sections(document, document.blocks) for block in run}
+
+
 def _sections(document: ParsedDocument, blocks: list[Block]) -> Iterator[tuple[str, list[Block]]]:
     """Runs of content blocks with the heading path above them (the page title left out)."""
     path: list[tuple[int, str]] = []

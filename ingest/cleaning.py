@@ -3,13 +3,13 @@ calls to action and addresses around the article.
 
 The method is general (no lists of phrases or of these documents' lines). It follows body-text
 extraction: a page's main content is one contiguous run of blocks that are about the page's
-topic, while boilerplate sits before and after it and is about something else. Each block is
-embedded together with the heading it sits under (an FAQ answer that opens with "It depends on
-your goals" is on topic because its question is); the topic is the length-weighted centroid of
-the blocks most similar to the page as a whole; each block scores its word count times
-(similarity to the topic - a threshold relative to the page); the run with the largest total
-(Kadane's maximum subarray) is the content. Contact details (e-mail addresses, links, phone
-numbers) lower a block's similarity, since articles rarely carry them.
+topic, while boilerplate sits before and after it and is about something else. Each block has
+a topic vector made with the heading it sits under (an FAQ answer that opens with "It depends on
+your goals" is on topic because its question is: see `ingest.vectors`); the topic is the
+length-weighted centroid of the blocks most similar to the page as a whole; each block scores
+its word count times (similarity to the topic - a threshold relative to the page); the run with
+the largest total (Kadane's maximum subarray) is the content. Contact details (e-mail
+addresses, links, phone numbers) lower a block's similarity, since articles rarely carry them.
 
 Articles often close on a generic wrap-up ("Ultimately, success depends on clear goals …")
 that is less similar to the topic than the threshold, and the maximum run stops just before
@@ -40,9 +40,6 @@ RELATIVE_THRESHOLD = 0.65
 # The weaker threshold that lets the content's last section be completed (a fraction of it).
 CONTINUATION_FRACTION = 0.5
 CONTACT_PENALTY = 0.15
-# A block's opening words tell its topic; embedding only those keeps cleaning a fraction of the
-# cost of embedding the chunks (attention cost grows with length).
-TOPIC_WORDS = 48
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.[\w-]+\.\w+|\+?\d[\d ()-]{7,}\d", re.IGNORECASE
 )
@@ -70,7 +67,7 @@ class CleaningResult:
 
 def remove_boilerplate(
     blocks: Sequence[Block],
-    embed: Callable[[list[str]], np.ndarray],
+    topic_vectors: Callable[[Sequence[Block]], np.ndarray],
     *,
     title: str = "",
     keep: Keep = None,
@@ -86,8 +83,7 @@ def remove_boilerplate(
             blocks, [BlockDecision(block, True, "too short to clean") for block in blocks]
         )
     sections = _section_headings(blocks, title)
-    openings = [_topic_text(blocks[index], sections[index]) for index in units]
-    vectors = np.asarray(embed(openings), dtype=np.float32)
+    vectors = np.asarray(topic_vectors([blocks[index] for index in units]), dtype=np.float32)
     weights = np.array(
         [min(len(blocks[index].text.split()), MAX_WEIGHT_WORDS) for index in units], dtype=float
     )
@@ -146,11 +142,6 @@ def _section_headings(blocks: Sequence[Block], title: str) -> dict[int, str]:
             heading = "" if is_title else block.text
         under[index] = heading
     return under
-
-
-def _topic_text(block: Block, heading: str) -> str:
-    opening = " ".join(block.text.split()[:TOPIC_WORDS])
-    return f"{heading}: {opening}" if heading else opening
 
 
 def _forced_by_headings(blocks: Sequence[Block], keep: Keep) -> set[int]:

@@ -10,8 +10,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ingest.cleaning import remove_boilerplate
-from ingest.parsing import parse_document
+from ingest.embedding import load_embedder
+from ingest.parsing import parse_document, redact_document
 from ingest.settings import IndexSettings
+from ingest.vectors import IngestVectors, ingest_threads
 
 PREVIEW_CHARS = 90
 
@@ -40,12 +42,12 @@ class DocumentExplanation(BaseModel):
 
 def explain_document(path: Path, settings: IndexSettings) -> DocumentExplanation:
     """Parse and clean one document as ingest does, keeping every decision."""
-    from ingest.pipeline import cleaning_embedder
-
     document = parse_document(path)
+    redact_document(document)  # as ingest does: no credential is shown, nor embedded
+    vectors = IngestVectors(load_embedder(settings), threads=ingest_threads(settings))
     result = remove_boilerplate(
         document.blocks,
-        cleaning_embedder(settings),
+        vectors.topics(document),
         title=document.title,
         keep=document.keep,
     )

@@ -8,9 +8,7 @@ re-embeds everything by itself. See `ingest.store` for why each run builds a new
 
 import hashlib
 import logging
-import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -21,11 +19,12 @@ import numpy as np
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
 from ingest.discovery import discover
-from ingest.embedding import Embedder, EmbedderSpec, load_embedder
+from ingest.embedding import EmbedderSpec, load_embedder
 from ingest.index import KnowledgeIndex
 from ingest.outcomes import DocumentChange, IngestSummary, SkippedFile
 from ingest.parsing import (
     SUPPORTED_SUFFIXES,
+    ParsedDocument,
     UnreadableDocumentError,
     parse_document,
     redact_document,
@@ -35,6 +34,7 @@ from ingest.records import ChunkRecord
 from ingest.settings import IndexSettings
 from ingest.store import BuildProgress, DocumentEntry, Manifest, Store, now_iso
 from ingest.stores import open_store
+from ingest.vectors import IngestVectors, ingest_threads
 
 log = logging.getLogger("ingest")
 
@@ -42,8 +42,11 @@ log = logging.getLogger("ingest")
 # then rebuilt by itself, as for a change of model or chunk size.
 # 3, 4: chunks carry their sentences and claims; 5: secrets redacted; 6: trust; 7: cleaning
 # reads headings and completes the last section; 8: a sentence framed as the article's point
-# keeps only its claim
-PIPELINE_VERSION = 8
+# keeps only its claim; 9: cleaning reads blocks as sentence vectors
+PIPELINE_VERSION = 9
+# Documents read (and their sentences embedded) together: enough for full batches on every
+# thread, few enough that a large knowledge base is never held in memory at once.
+READ_AHEAD_DOCUMENTS = 16
 
 
 @dataclass
@@ -232,7 +235,7 @@ def _build(
 
     Returns the version searches read afterwards, the gate's verdict, and the new documents.
     """
-    embedder = _EmbedOnce(load_embedder(settings), threads=ingest_threads(settings))
+    embedder = IngestVectors(load_embedder(settings), threads=ingest_threads(settings))
     new_chunks, entries = _chunk_changed(settings, plan, manifest, embedder, progress)
     current = store.current_name()
     if manifest is not None and not new_chunks and not plan.deleted:
@@ -291,7 +294,7 @@ def _write_version(
     manifest: Manifest | None,
     new_chunks: dict[str, list[ChunkRecord]],
     entries: dict[str, DocumentEntry],
-    embedder: "_EmbedOnce",
+    embedder: IngestVectors,
     progress: BuildProgress,
 ) -> str:
     """Write a complete version and seal it (openable by name, not yet current)."""
@@ -315,9 +318,9 @@ def _write_version(
     progress.start("Embedding chunks", len(fresh))
     step = max(settings.embed_batch_size * 8, 256)  # several batches per step: threads share them
     for start in range(0, len(fresh), step):
-        texts = [chunk.embedding_text() for chunk in fresh[start : start + step]]
-        vectors.append(embedder.embed(texts))
-        progress.advance(len(texts))
+        batch = fresh[start : start + step]
+        vectors.append(embedder.chunks(batch))
+        progress.advance(len(batch))
     records += fresh
     sentences += [None] * len(fresh)
     plan.embedded = len(fresh)
@@ -355,7 +358,7 @@ def _sentences_by_record(
 def _sentence_vectors(
     records: list[ChunkRecord],
     known: list[np.ndarray | None],
-    embedder: "_EmbedOnce",
+    embedder: IngestVectors,
     progress: BuildProgress,
 ) -> np.ndarray:
     """The vectors of every chunk's sentences, in order: copied where known, else embedded.
@@ -383,13 +386,15 @@ def _chunk_changed(
     settings: IndexSettings,
     plan: _Plan,
     manifest: Manifest | None,
-    embedder: "_EmbedOnce",
+    embedder: IngestVectors,
     progress: BuildProgress,
 ) -> tuple[dict[str, list[ChunkRecord]], dict[str, DocumentEntry]]:
     """Parse, clean and chunk the new and changed documents.
 
-    An unreadable document is skipped; if the index had it, its previous chunks stay, so that a
-    bad edit never loses knowledge.
+    Documents are read a group at a time and their sentences embedded in one call, so that
+    batches fill (one short document alone would keep all but one thread idle). An unreadable
+    document is skipped; if the index had it, its previous chunks stay, so that a bad edit
+    never loses knowledge.
     """
     limits = ChunkingLimits(
         settings.chunk_tokens, embedder.max_input_tokens, settings.chunk_overlap_tokens
@@ -397,67 +402,59 @@ def _chunk_changed(
     new_chunks: dict[str, list[ChunkRecord]] = {}
     entries: dict[str, DocumentEntry] = {}
     progress.start("Reading documents", len(plan.to_embed))
-    for doc_id, path in plan.to_embed.items():
-        try:
-            document = parse_document(path)
-            redacted = redact_document(document)
-            if redacted:
-                log.warning(
-                    "redacted %d secret(s) in %s: credentials do not belong in knowledge/",
-                    redacted, path,
-                )  # fmt: skip
-            cleaned = remove_boilerplate(
-                document.blocks, embedder.embed, title=document.title, keep=document.keep
-            )
-            chunks = chunk_document(document, cleaned.kept, embedder.count_tokens, limits)
-            if not chunks:
-                raise UnreadableDocumentError("nothing left after removing boilerplate")
-        except UnreadableDocumentError as error:
-            plan.skip(
-                doc_id,
-                path,
-                str(error),
-                had_chunks=manifest is not None and doc_id in manifest.documents,
-            )
-        else:
-            new_chunks[doc_id] = chunks
-            entries[doc_id] = DocumentEntry(
-                hash=plan.hashes[doc_id], path=str(path), title=document.title, chunks=len(chunks)
-            )
-        progress.advance()
+    pending = list(plan.to_embed.items())
+    for first in range(0, len(pending), READ_AHEAD_DOCUMENTS):
+        group = pending[first : first + READ_AHEAD_DOCUMENTS]
+        documents = {doc_id: _parse(doc_id, path, plan, manifest) for doc_id, path in group}
+        embedder.read_ahead([document for document in documents.values() if document])
+        for doc_id, document in documents.items():
+            try:
+                if document is None:
+                    continue
+                cleaned = remove_boilerplate(
+                    document.blocks,
+                    embedder.topics(document),
+                    title=document.title,
+                    keep=document.keep,
+                )
+                chunks = chunk_document(document, cleaned.kept, embedder.count_tokens, limits)
+                if not chunks:
+                    raise UnreadableDocumentError("nothing left after removing boilerplate")
+            except UnreadableDocumentError as error:
+                _skip(doc_id, plan.to_embed[doc_id], error, plan, manifest)
+            else:
+                new_chunks[doc_id] = chunks
+                entries[doc_id] = DocumentEntry(
+                    hash=plan.hashes[doc_id],
+                    path=str(plan.to_embed[doc_id]),
+                    title=document.title,
+                    chunks=len(chunks),
+                )
+            finally:
+                progress.advance()
     return new_chunks, entries
 
 
-def cleaning_embedder(settings: IndexSettings) -> Callable[[list[str]], np.ndarray]:
-    """The embedding function cleaning uses, as an ingest builds it (for `--explain`)."""
-    return _EmbedOnce(load_embedder(settings), threads=ingest_threads(settings)).embed
+def _parse(
+    doc_id: str, path: Path, plan: _Plan, manifest: Manifest | None
+) -> ParsedDocument | None:
+    """The document with its secrets redacted, or None when it cannot be read (skipped)."""
+    try:
+        document = parse_document(path)
+    except UnreadableDocumentError as error:
+        _skip(doc_id, path, error, plan, manifest)
+        return None
+    redacted = redact_document(document)
+    if redacted:
+        log.warning(
+            "redacted %d secret(s) in %s: credentials do not belong in knowledge/", redacted, path
+        )
+    return document
 
 
-def ingest_threads(settings: IndexSettings) -> int:
-    """Threads one ingest embeds with: the setting, or one per core."""
-    return settings.ingest_threads or os.cpu_count() or 1
-
-
-class _EmbedOnce:
-    """The embedder of one ingest run, embedding each distinct text once.
-
-    Cleaning embeds blocks and the chunker embeds chunks; where a chunk's text is a block's
-    (or a text repeats across documents, as boilerplate does), its vector is reused.
-    """
-
-    def __init__(self, embedder: Embedder, *, threads: int) -> None:
-        self._embedder = embedder
-        self._threads = threads
-        self._vectors: dict[str, np.ndarray] = {}
-        self.dimension = embedder.dimension
-        self.max_input_tokens = embedder.max_input_tokens
-        self.count_tokens = embedder.count_tokens
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(text for text in texts if text not in self._vectors))
-        if missing:
-            fresh = self._embedder.embed(missing, threads=self._threads)
-            self._vectors.update(zip(missing, fresh, strict=True))
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._vectors[text] for text in texts])
+def _skip(
+    doc_id: str, path: Path, error: Exception, plan: _Plan, manifest: Manifest | None
+) -> None:
+    plan.skip(
+        doc_id, path, str(error), had_chunks=manifest is not None and doc_id in manifest.documents
+    )
