@@ -74,6 +74,19 @@ def test_a_comparative_of_size_is_an_amount_of_data():
     assert lean(needs_less, question, subject=PROMPT_ENGINEERING) == PROMPT_ENGINEERING
 
 
+def test_a_duration_is_its_own_burden():
+    def worse(question: str) -> bool:
+        terms = question_terms(question)
+        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
+
+    assert worse("Which takes longer to launch?")
+    assert worse("Which needs a longer time to deploy?")
+    assert not worse("Which has the shorter time to market?")
+    assert not worse("Which takes the shortest time to ship?")
+    slow = "Fine-tuning takes longer to deploy than prompt engineering."
+    assert lean(slow, "Which is faster to deploy?", subject=FINE_TUNING) == PROMPT_ENGINEERING
+
+
 def test_rolling_out_is_the_deployment_facet_of_speed_not_response_time():
     for question in (
         "Which is quicker to launch for a pilot?",

@@ -45,6 +45,8 @@ _POSITIVE = frozenset(
         "faster",
         "quicker",
         "sooner",
+        "shorter",
+        "shortest",
         "immediate",
         "immediately",
         "instant",
@@ -78,6 +80,8 @@ _NEGATIVE = frozenset(
         "poorer",
         "weaker",
         "slower",
+        "longer",
+        "longest",
         "harder",
         "lack",
         "lacks",
@@ -242,6 +246,9 @@ _QUANTITIES = frozenset(
     ]
 )
 _CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
+# Cues of duration carry their burden, time, in themselves: "takes longer to launch" and "a
+# longer time to launch" are both slower, so a burden after them does not turn them round.
+_DURATIONS = frozenset(["longer", "longest", "shorter", "shortest"])
 
 
 _COMPARATIVE = re.compile(
@@ -354,7 +361,7 @@ def _clause_lean(
         # "lower costs", "costs less", or "lower" in a cell of the row "Ongoing Costs": less
         # of a burden
         before = stem(tokens[index - 1]) if index else ""
-        if (
+        if token not in _DURATIONS and (
             any(word in _BURDENS for word in window)
             or (before in _BURDENS and token in _QUANTITIES)
             or (context & _BURDENS and token in _QUANTITIES)
