@@ -68,7 +68,7 @@ def test_a_chroma_server_that_never_answers_times_out_with_a_message(monkeypatch
     silent.listen(8)
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("CHROMA_PORT", str(silent.getsockname()[1]))
-    monkeypatch.setenv("AI_STRATEGY_CHROMA_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("AI_STRATEGY_CHROMA_TIMEOUT_SECONDS", "0.3")
     started = time.monotonic()
     try:
         code, _, err = run(monkeypatch, capsys, "search", "fine-tuning")
