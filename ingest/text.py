@@ -14,6 +14,7 @@ _ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "cf.", "approx.", "Dr.", "Mr.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 _PROTECT = "\u2063"  # invisible separator: stands in for the dot of an abbreviation
 _UP_FRONT = re.compile(r"\bup[- ]front\b")
+_SET_UP = re.compile(r"\bset[- ]up\b")
 
 
 def normalize(text: str) -> str:
@@ -25,8 +26,9 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The lowercase words of `text`; hyphenated words give their parts ("up front" and
-    "up-front" are one word, as "upfront")."""
-    return _WORD.findall(_UP_FRONT.sub("upfront", normalize(text)).replace("-", " "))
+    "up-front" are one word, as "upfront"; so is "set up", as "setup")."""
+    joined = _SET_UP.sub("setup", _UP_FRONT.sub("upfront", normalize(text)))
+    return _WORD.findall(joined.replace("-", " "))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -87,6 +87,16 @@ def test_a_duration_is_its_own_burden():
     assert lean(slow, "Which is faster to deploy?", subject=FINE_TUNING) == PROMPT_ENGINEERING
 
 
+def test_setting_up_is_the_deployment_facet_however_it_is_spelt():
+    for question in ("Which is slower to set up?", "Which is slower to set-up?"):
+        assert facet_of(question_terms(question)) == facet_of(question_terms("Slower setup?"))
+    question = "Which is quicker to set up?"
+    deploying = "Fine-tuning is slower to deploy."
+    assert lean(deploying, question, subject=FINE_TUNING) == PROMPT_ENGINEERING
+    responding = "Fine-tuned models respond faster."  # speed, but not of setting up
+    assert lean(responding, question, subject=FINE_TUNING) is None
+
+
 def test_rolling_out_is_the_deployment_facet_of_speed_not_response_time():
     for question in (
         "Which is quicker to launch for a pilot?",
