@@ -1,5 +1,6 @@
 """Ingest embeds each text once (`ingest.vectors`): sentences as documents are read, cleaning's
-block topics made of them, chunks whole; a reader finds the sentence vectors stored."""
+block topics made of them, chunks whole; a reader finds the sentence vectors stored. And the
+batches the model runs them in."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import ingest.pipeline
 from bot.settings import Settings
 from ingest.chunking import section_paths
+from ingest.embedding import BATCH_TOKENS, length_sorted_batches
 from ingest.knowledge import read_chunk
 from ingest.parsing import parse_document
 from ingest.pipeline import run_ingest
@@ -148,3 +150,15 @@ def test_an_edit_embeds_only_the_edited_documents_new_sentences(recorded):
     assert (summary.updated, summary.unchanged) == (1, 1)
     assert embedder.texts and all(text in edited for text in embedder.texts)
     assert "Prompts can be reviewed like code." in embedder.texts
+
+
+def test_batches_are_longest_first_and_within_the_token_budget():
+    lengths = [12, 250, 30, 30, 7, 128, 64, 250, 9] * 20
+    batches = length_sorted_batches(lengths, batch_size=32)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(len(lengths)))  # each text exactly once
+    padded = [len(batch) * max(lengths[row] for row in batch) for batch in batches]
+    assert max(padded) <= BATCH_TOKENS and max(len(batch) for batch in batches) <= 32
+    firsts = [lengths[batch[0]] for batch in batches]
+    assert firsts == sorted(firsts, reverse=True)  # long batches first, short ones last
+    assert length_sorted_batches([600], batch_size=32)[0].tolist() == [0]  # too long: alone
