@@ -318,7 +318,7 @@ def main() -> None:
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
         f"{time.strftime('%Y-%m-%d', time.gmtime())}, in {time.monotonic() - started:.0f} s; "
         f"1-minute load average {min(loads):.1f}–{max(loads):.1f} while it ran "
-        "(other work shared the cores)."
+        "(its own processes included)."
     )
     table = render(bench.rows, conditions)
     print(table)
