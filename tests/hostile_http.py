@@ -9,12 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from prometheus_client import generate_latest
 
 from bot.settings import Settings
 from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH
-from tests.serve_process import parse_metrics
 from tests.slack_helpers import SIGNING_SECRET, SlackHarness, cited_answer, start_harness
 
 
@@ -64,11 +62,6 @@ def start_hostile_harness(folder: Path) -> SlackHarness:
         reindex=None,
     )
     return start_harness(base, engines, data_dir=folder / "data")
-
-
-def errors_total(harness: SlackHarness) -> float:
-    samples = parse_metrics(generate_latest(harness.bot.metrics.registry).decode())
-    return sum(value for (name, _), value in samples.items() if name == "ai_strategy_errors_total")
 
 
 def web_api_calls(harness: SlackHarness) -> list[str]:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prometheus_client import generate_latest
+
 from bot.answering.models import Answer, Citation, Turn
 from bot.settings import Settings
 from bot.slack.app import LISTENER_THREADS
@@ -18,6 +20,7 @@ from bot.slack.engines import Engines
 from bot.slack.local import LocalSlack
 from bot.slack.server import ThreadedServer
 from slack_emulator import DEFAULT_SCOPES, RecordedCall, SlackEmulator
+from tests.serve_process import parse_metrics
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-bot-token"
@@ -157,3 +160,9 @@ def block_texts(blocks: list[dict]) -> str:
                 text = item.get("text")
                 lines.append(text["text"] if isinstance(text, dict) else text or "")
     return "\n".join(line for line in lines if line)
+
+
+def errors_total(harness: "SlackHarness") -> float:
+    """The errors the bot counted in its metrics, of every kind."""
+    samples = parse_metrics(generate_latest(harness.bot.metrics.registry).decode())
+    return sum(value for (name, _), value in samples.items() if name == "ai_strategy_errors_total")

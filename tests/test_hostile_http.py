@@ -12,12 +12,12 @@ from bot.slack.blocks import FEEDBACK_UP, SHARE_ACTION
 from bot.slack.modal import CALLBACK_ID
 from tests.hostile_http import (
     LogCapture,
-    errors_total,
     post_raw,
     signed_headers,
     start_hostile_harness,
     web_api_calls,
 )
+from tests.slack_helpers import errors_total
 
 JUNK_BODIES = [b"{bad", b"[1]", b'"x"', b"payload=%7Bbad", "caf\xe9=1".encode("latin-1"), b""]
 

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from tests.hostile_http import (
     LogCapture,
-    errors_total,
     post_raw,
     signed_headers,
     start_hostile_harness,
     web_api_calls,
 )
+from tests.slack_helpers import errors_total
 from tests.test_hostile_http import MALFORMED, block_actions, envelope, view_submission
 
 EXAMPLES = settings(

@@ -55,11 +55,16 @@ class Question:
         return {"surface": self.surface, "channel": self.channel, "ts": self.ts}
 
 
+def slack_error_code(error: SlackApiError) -> str:
+    """Slack's error code of a failed call ("" when it gave none)."""
+    return str(error.response.get("error", "")) if error.response is not None else ""
+
+
 def slack_call_failed(metrics: Metrics, method: str, error: SlackApiError) -> str:
     """Count and log a failed Web API call (with the scope Slack said was missing, if that was
     it); returns Slack's error code."""
     response = error.response
-    code = str(response.get("error", "")) if response is not None else ""
+    code = slack_error_code(error)
     fields = {"method": method, "slack_error": code}
     if code == "missing_scope":
         fields |= {"needed": response.get("needed"), "provided": response.get("provided")}

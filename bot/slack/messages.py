@@ -536,6 +536,9 @@ def log_slack_call_failed(method: str, code: str, needed_scope: str | None = Non
     return f"Slack {method} failed: {code}"
 
 
+LOG_STATUS_THREAD_GONE = "status not cleared: its thread is gone (the question was deleted)"
+
+
 def log_status_unavailable(code: str) -> str:
     return f"assistant.threads.setStatus unavailable ({code}); showing progress with a reaction"
 

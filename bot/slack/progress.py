@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import messages
-from bot.slack.delivery import slack_call_failed
+from bot.slack.delivery import slack_call_failed, slack_error_code
 from bot.slack.metrics import Metrics
 
 log = logging.getLogger("bot.slack")
@@ -34,6 +34,10 @@ STATUS_UNAVAILABLE = frozenset(
         "feature_not_enabled",
     }
 )
+
+# Answers to clearing a status meaning its thread is gone (the question was deleted while it
+# was being answered): there is nothing left to clear, and nothing went wrong.
+THREAD_GONE = frozenset({"invalid_thread_ts", "thread_not_found", "message_not_found"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ class Progress:
             self.client.assistant_threads_setStatus(**arguments)
             return True
         except SlackApiError as error:
+            if status == "" and slack_error_code(error) in THREAD_GONE:
+                log.debug(messages.LOG_STATUS_THREAD_GONE)
+                return False
             code = slack_call_failed(self.metrics, "assistant.threads.setStatus", error)
             if code in STATUS_UNAVAILABLE and self.status_available:
                 self.status_available = False
