@@ -132,6 +132,23 @@ def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin
     )  # fmt: skip
 
 
+def test_a_file_shared_in_the_assistant_thread_is_offered_there(admin_slack):
+    harness, _, knowledge = admin_slack
+    slack = harness.slack
+    dm = slack.workspace.dm_with(ADMIN).id
+    thread = slack.open_assistant_thread(ADMIN)
+    slack.user_says(ADMIN, dm, "", thread_ts=thread, files=[(UPLOAD_NAME, UPLOAD)])
+    offer = dm_posts(slack, dm, count=2)[-1]  # after the thread's greeting
+    assert offer.args.get("thread_ts") == thread  # in the thread it was shared in
+    assert f"Add *{UPLOAD_NAME}* to the knowledge base?" in offer.args["text"]
+    slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
+    slack.calls.wait(
+        "chat.update", where=lambda c: c.ok and "Re-indexed" in c.args["text"], timeout=120
+    )
+    assert (knowledge / "caching-notes.md").is_file()
+    harness.finish_requests()
+
+
 def test_a_file_described_off_slack_is_not_downloaded_with_the_token(admin_slack):
     harness, pages, knowledge = admin_slack
     slack = harness.slack

@@ -130,6 +130,10 @@ class AssistantThreads:
         question = question_of(
             event, text, reply_in=thread, conversation=thread, surface="assistant"
         )
+        if self.conversations.offer_files(
+            body, event, question, bot_user_id=bot_user_id, has_text=bool(text)
+        ):
+            return
         if is_assessment_request(text):
             self.conversations.take(
                 body, event, question, bot_user_id=bot_user_id, reply=assessment_offer_message()

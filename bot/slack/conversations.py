@@ -165,14 +165,30 @@ class Conversations:
             reply_in, conversation = thread, thread
         plain = from_slack(text, bot_user_id=bot_user_id)
         question = question_of(event, plain, reply_in=reply_in, conversation=conversation)
-        if event.get("channel_type") == "im" and self.uploads is not None:
-            offer = self.uploads.reply_to(event, has_text=bool(plain))
-            if offer is not None:
-                self.take(body, event, question, bot_user_id=bot_user_id, reply=offer)
-                return
+        if event.get("channel_type") == "im" and self.offer_files(
+            body, event, question, bot_user_id=bot_user_id, has_text=bool(plain)
+        ):
+            return
         if not plain or is_acknowledgement(plain):
             return
         self.take(body, event, question, bot_user_id=bot_user_id)
+
+    def offer_files(
+        self,
+        body: dict,
+        event: dict,
+        question: Question,
+        *,
+        bot_user_id: str | None,
+        has_text: bool,
+    ) -> bool:
+        """Reply to files shared in a DM (an assistant thread too) with the offer to add them
+        (`bot.slack.uploads`); False when the message is to be answered as usual."""
+        offer = self.uploads.reply_to(event, has_text=has_text) if self.uploads else None
+        if offer is None:
+            return False
+        self.take(body, event, question, bot_user_id=bot_user_id, reply=offer)
+        return True
 
     def _is_follow_up(self, event: dict, text: str, *, bot_user_id: str | None) -> bool:
         """An untagged reply in a channel thread the bot answered, meant for the bot (as the

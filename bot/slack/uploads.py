@@ -1,4 +1,5 @@
-"""Files an admin shares in a DM with the bot, offered to be added to the knowledge base.
+"""Files an admin shares in a DM with the bot (its assistant thread too), offered to be added to
+the knowledge base.
 
 Slack sends the message (`file_share`) with the files' metadata. To an admin the bot replies
 "Add … to the knowledge base?" with a button for each file it can read (.md, .txt, .html,
