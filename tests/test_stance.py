@@ -16,6 +16,12 @@ def lean(statement: str, question: str, *, subject: str, label: str = "") -> str
     return stance.favours if stance.on_aspect else None
 
 
+def worse(question: str) -> bool:
+    """Whether a which-question asks for the approach that does worse on its point."""
+    terms = question_terms(question)
+    return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
+
+
 def test_an_amount_in_a_cell_qualifies_the_rows_burden():
     question = "Which is cheaper to run at scale?"
     ongoing = lean("High upfront, lower ongoing", question, subject=FINE_TUNING, label="Cost")
@@ -50,10 +56,6 @@ def test_response_speed_is_its_own_facet_of_speed():
 
 
 def test_a_question_can_ask_which_does_worse():
-    def worse(question: str) -> bool:
-        terms = question_terms(question)
-        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
-
     assert worse("Which is more expensive to begin with?")
     assert worse("Which one needs more training data?")
     assert worse("Which is slower to deploy?")
@@ -62,10 +64,6 @@ def test_a_question_can_ask_which_does_worse():
 
 
 def test_a_comparative_of_size_is_an_amount_of_data():
-    def worse(question: str) -> bool:
-        terms = question_terms(question)
-        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
-
     assert worse("Which one needs a larger training set?")
     assert worse("Which of them depends on the biggest datasets?")
     assert not worse("Which gets by with smaller datasets?")
@@ -75,10 +73,6 @@ def test_a_comparative_of_size_is_an_amount_of_data():
 
 
 def test_a_duration_is_its_own_burden():
-    def worse(question: str) -> bool:
-        terms = question_terms(question)
-        return asks_for_the_worse(question, aspect=aspect_family(terms), facet=facet_of(terms))
-
     assert worse("Which takes longer to launch?")
     assert worse("Which needs a longer time to deploy?")
     assert not worse("Which has the shorter time to market?")
