@@ -220,9 +220,8 @@ def test_chroma_server_going_away_is_an_apology_and_503_then_recovers_with_nothi
             _env_file=None,
         )
         first = run_ingest(settings)
-        harness = start_harness(
-            settings, Engines.from_settings(settings), data_dir=tmp_path / "bot"
-        )
+        engines = Engines.from_settings(settings)
+        harness = start_harness(settings, engines, data_dir=tmp_path / "bot")
         slack, readyz = harness.slack, harness.server.url + "/readyz"
         try:
             ready = wait_for_status(readyz, 200, timeout=120).json()
@@ -258,6 +257,7 @@ def test_chroma_server_going_away_is_an_apology_and_503_then_recovers_with_nothi
             assert metric(samples, "ai_strategy_answers_total", surface="conversation") == 2
         finally:
             harness.close()
+            engines.close()
         after = run_ingest(settings)  # nothing lost: the same documents, nothing re-embedded
         assert (after.embedded, after.unchanged, after.chunks) == (0, first.added, first.chunks)
     finally:
@@ -288,9 +288,8 @@ def test_a_chroma_server_that_stops_answering_is_an_apology_and_503_within_the_t
             _env_file=None,
         )
         run_ingest(settings)
-        harness = start_harness(
-            settings, Engines.from_settings(settings), data_dir=tmp_path / "bot"
-        )
+        engines = Engines.from_settings(settings)
+        harness = start_harness(settings, engines, data_dir=tmp_path / "bot")
         slack, readyz = harness.slack, harness.server.url + "/readyz"
 
         def reply_to(user: str) -> tuple[str, float]:
@@ -322,6 +321,7 @@ def test_a_chroma_server_that_stops_answering_is_an_apology_and_503_within_the_t
             assert not reply_to(ALICE)[0].startswith("Sorry")
         finally:
             harness.close()
+            engines.close()
     finally:
         proxy.close()
         chroma.stop()

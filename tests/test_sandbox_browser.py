@@ -59,7 +59,8 @@ def engines(indexed_settings) -> Engines:
     """The real engines over the session's index, warmed up once (the model loads on first use)."""
     real = Engines.from_settings(indexed_settings)
     real.answer(EXAMPLE_QUESTIONS[0], ())
-    return real
+    yield real
+    real.close()
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,11 @@ class Engines:
     warm_up: Callable[[], None] | None = None
     published: "Callable[[], PublishedVersion] | None" = None
 
+    def close(self) -> None:
+        """Release the index (its reader lock, its Chroma client), as `from_settings` opened it."""
+        if self.index is not None:
+            self.index.close()
+
     @classmethod
     def from_settings(cls, settings: Settings) -> "Engines":
         """The real engines over the knowledge index of `settings` (one index, shared)."""
