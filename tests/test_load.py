@@ -5,19 +5,32 @@ here; what must hold on any machine is Slack's contract and the bot's: every del
 with 200 within 3 seconds, every mention answered exactly once, no errors, memory flat.
 """
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import pytest
 
-from tests.load_generator import ACK_LIMIT_SECONDS, run_load
+from tests.load_generator import ACK_LIMIT_SECONDS, LoadResult, run_load
 
 MiB = 1024 * 1024
 MENTIONS = 200
+
+
+def run_load_apart(**arguments) -> LoadResult:
+    """`run_load` in an interpreter of its own, as `bench.load_test` runs it, so that what the
+    senders and the emulator time is the bot, not a client sharing a GIL and a heap with the
+    rest of the suite: within a whole-suite run 7 of 400 acks once took over 3 s, where
+    standalone runs on the same machine peak at 1.25 s."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as apart:
+        return apart.submit(run_load, **arguments).result()
 
 
 @pytest.mark.slow
 def test_a_burst_of_concurrent_mentions_is_acked_in_time_and_answered_exactly_once(
     indexed_settings, tmp_path
 ):
-    result = run_load(
+    result = run_load_apart(
         data_dir=indexed_settings.data_dir,
         knowledge_dir=indexed_settings.knowledge_dir,
         workdir=tmp_path,
