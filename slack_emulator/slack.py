@@ -387,11 +387,35 @@ class SlackEmulator:
         self, user: str, channel: str, message_ts: str, action_id: str, *, value: str | None = None
     ) -> Delivery:
         """A person clicks a button of a message (or of an ephemeral message shown to them)."""
+        return self._block_action(
+            user, channel, message_ts, lambda blocks: _find_button(blocks, action_id, value)
+        )
+
+    def select(
+        self, user: str, channel: str, message_ts: str, action_id: str, value: str
+    ) -> Delivery:
+        """A person picks an option of a select menu in a message (or an ephemeral one)."""
+
+        def picked(blocks: list[dict]) -> tuple[dict, str]:
+            element, block_id = _find_element(blocks, action_id)
+            return _picked(element, value), block_id
+
+        return self._block_action(user, channel, message_ts, picked)
+
+    def _block_action(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        action_in: Callable[[list[dict]], tuple[dict, str]],
+    ) -> Delivery:
+        """The `block_actions` interaction of a message's element: `action_in` finds it among
+        the message's blocks and gives the action as Slack reports it, with its block id."""
         ws = self.workspace
         with ws.lock:
             channel_id = ws.resolve_channel(channel).id
             message, is_ephemeral = self._message_for_click(user, channel_id, message_ts)
-            action, block_id = _find_button(message.get("blocks") or [], action_id, value)
+            action, block_id = action_in(message.get("blocks") or [])
             payload = block_actions_payload(
                 ws,
                 user=user,
@@ -399,28 +423,6 @@ class SlackEmulator:
                 message=json.loads(json.dumps(message)),
                 is_ephemeral=is_ephemeral,
                 action=action,
-                block_id=block_id,
-                trigger_id=ws.issue_trigger(user),
-                response_url=self._response_url(channel_id, user, message_ts=message_ts),
-            )
-        return self._send("interaction", interaction_body(payload), FORM)
-
-    def select(
-        self, user: str, channel: str, message_ts: str, action_id: str, value: str
-    ) -> Delivery:
-        """A person picks an option of a select menu in a message (or an ephemeral one)."""
-        ws = self.workspace
-        with ws.lock:
-            channel_id = ws.resolve_channel(channel).id
-            message, is_ephemeral = self._message_for_click(user, channel_id, message_ts)
-            element, block_id = _find_element(message.get("blocks") or [], action_id)
-            payload = block_actions_payload(
-                ws,
-                user=user,
-                channel_id=channel_id,
-                message=json.loads(json.dumps(message)),
-                is_ephemeral=is_ephemeral,
-                action=_picked(element, value),
                 block_id=block_id,
                 trigger_id=ws.issue_trigger(user),
                 response_url=self._response_url(channel_id, user, message_ts=message_ts),
