@@ -14,44 +14,18 @@ from dataclasses import dataclass
 
 from bot.answering.text import stem, words
 
-# A judgment that the approach costs little on the aspect, or a lot.
+# A judgment that the approach costs little on the aspect, or a lot; the first of each pair of
+# lists name their aspect themselves ("free" is about cost even when "cost" is absent).
 # Whole words, not stems: "costly" and "cost" share a stem, and only one of them is a judgment.
-_LIGHT = frozenset(
-    [
-        "free",
-        "cheap",
-        "cheaper",
-        "inexpensive",
-        "affordable",
-        "costless",
-        "effortless",
-        "easy",
-        "negligible",
-        "trivial",
-    ]
-)
-_HEAVY = frozenset(
-    ["expensive", "costly", "pricey", "intensive", "demanding", "burdensome", "prohibitive"]
-)
+_LIGHT_COST = frozenset(["free", "cheap", "cheaper", "inexpensive", "affordable", "costless"])
+_LIGHT = _LIGHT_COST | {"effortless", "easy", "negligible", "trivial"}
+_HEAVY_COST = frozenset(["expensive", "costly", "pricey", "prohibitive"])
+_HEAVY = _HEAVY_COST | {"intensive", "demanding", "burdensome"}
+_COST_CUES = _LIGHT_COST | _HEAVY_COST
 # Absolute negations that make the aspect after them light: "no cost", "without data". Soft
 # quantities ("little", "significant") are left out: sources that differ by degree do not
 # contradict each other.
 _NONE = frozenset(["no", "zero", "without"])
-# Cue words that name their aspect themselves ("free" is about cost even when "cost" is absent).
-_COST_CUES = frozenset(
-    [
-        "free",
-        "cheap",
-        "cheaper",
-        "inexpensive",
-        "affordable",
-        "costless",
-        "expensive",
-        "costly",
-        "pricey",
-        "prohibitive",
-    ]
-)
 _COST = frozenset(
     stem(word) for word in ["cost", "costs", "price", "expense", "expensive", "cheap"]
 )
