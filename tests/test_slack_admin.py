@@ -102,6 +102,13 @@ def dm_posts(slack, dm: str, count: int = 1):
     )
 
 
+def reindexed_updates(slack):
+    """The offer replaced by what changed, once the click's re-index is done."""
+    return slack.calls.wait(
+        "chat.update", where=lambda c: c.ok and "Re-indexed" in c.args["text"], timeout=120
+    )
+
+
 def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin_slack):
     harness, _, knowledge = admin_slack
     slack = harness.slack
@@ -111,9 +118,7 @@ def test_a_file_an_admin_shares_in_a_dm_is_offered_then_added_on_the_click(admin
     assert f"Add *{UPLOAD_NAME}* to the knowledge base?" in offer.args["text"]
     assert (knowledge / "caching-notes.md").exists() is False  # nothing before the click
     slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
-    updates = slack.calls.wait(
-        "chat.update", where=lambda c: c.ok and "Re-indexed" in c.args["text"], timeout=120
-    )
+    updates = reindexed_updates(slack)
     report = updates[0].args["text"]
     assert f"Added *Caching notes* from {UPLOAD_NAME}." in report
     assert re.search(r"• added \*Caching notes\*: \d+ chunks?", report)
@@ -142,9 +147,7 @@ def test_a_file_shared_in_the_assistant_thread_is_offered_there(admin_slack):
     assert offer.args.get("thread_ts") == thread  # in the thread it was shared in
     assert f"Add *{UPLOAD_NAME}* to the knowledge base?" in offer.args["text"]
     slack.click(ADMIN, dm, offer.response["ts"], ADD_FILE_ACTION)
-    slack.calls.wait(
-        "chat.update", where=lambda c: c.ok and "Re-indexed" in c.args["text"], timeout=120
-    )
+    reindexed_updates(slack)
     assert (knowledge / "caching-notes.md").is_file()
     harness.finish_requests()
 

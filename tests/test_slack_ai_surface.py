@@ -333,13 +333,20 @@ def test_re_index_now_runs_for_admins_only_and_reports_in_the_home_tab(harness, 
     assert "42 chunks" in home_text(harness, ADMIN)
 
 
+def set_mode_in_home(harness, channel: str, mode: str, *, opened: bool = False) -> None:
+    """An admin picks the channel, then its mode, in the App Home (opened first unless it is)."""
+    slack = harness.slack
+    if not opened:
+        slack.open_home(ADMIN)
+        slack.calls.wait("views.publish")
+    slack.home_action(ADMIN, CHANNEL_ACTION, channel)
+    slack.home_action(ADMIN, MODE_ACTION, mode)
+    harness.settle()
+
+
 def test_a_channel_set_to_off_in_the_app_home_is_ignored(harness, recorder):
     slack = harness.slack
-    slack.open_home(ADMIN)
-    slack.calls.wait("views.publish")
-    slack.home_action(ADMIN, CHANNEL_ACTION, GENERAL)
-    slack.home_action(ADMIN, MODE_ACTION, ChannelMode.OFF.value)
-    harness.settle()
+    set_mode_in_home(harness, GENERAL, ChannelMode.OFF.value)
     assert harness.bot.store.channel_mode(GENERAL) is ChannelMode.OFF
     assert f"<#{GENERAL}>: Off" in home_text(harness, ADMIN)
 
@@ -353,11 +360,7 @@ def test_a_channel_set_to_off_in_the_app_home_is_ignored(harness, recorder):
 
 def test_a_channel_set_to_mentions_only_answers_no_untagged_follow_up(harness, recorder):
     slack = harness.slack
-    slack.open_home(ADMIN)
-    slack.calls.wait("views.publish")
-    slack.home_action(ADMIN, CHANNEL_ACTION, GENERAL)
-    slack.home_action(ADMIN, MODE_ACTION, ChannelMode.MENTIONS.value)
-    harness.settle()
+    set_mode_in_home(harness, GENERAL, ChannelMode.MENTIONS.value)
 
     said = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
     answer_post(harness, GENERAL, said.ts)
@@ -365,9 +368,8 @@ def test_a_channel_set_to_mentions_only_answers_no_untagged_follow_up(harness, r
     harness.settle()
     assert [question for question, _ in recorder.asked] == [QUESTION]
 
-    slack.home_action(ADMIN, CHANNEL_ACTION, GENERAL)  # the republished tab starts empty
-    slack.home_action(ADMIN, MODE_ACTION, "default")  # back to the default (the asker)
-    harness.settle()
+    # the republished tab starts empty; back to the default (the asker)
+    set_mode_in_home(harness, GENERAL, "default", opened=True)
     assert harness.bot.store.channel_mode(GENERAL) is None
 
 
