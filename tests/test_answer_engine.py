@@ -31,6 +31,13 @@ OUT_OF_SCOPE = [
     "Which smart contracts has Rejolut written?",
     "How do I train my dog?",
     "What is quantum computing?",
+    # which-questions weighing other things on aspects the documents weigh the approaches on
+    "Which laptop is faster for gaming?",
+    "Which framework is easier to maintain, React or Vue?",
+    "Which database scales better, Postgres or MySQL?",
+    "Which cloud is cheaper for training, AWS or GCP?",
+    "Which one is easier to change later, a lease or a mortgage?",
+    "Which car is cheaper to run?",
 ]
 IN_SCOPE = [
     "Is fine-tuning expensive?",
@@ -253,6 +260,8 @@ def test_advantages_come_as_a_list_of_pros(engine):
         # asked which does worse: the other one is named first
         ("Which one costs more to begin with?", "fine_tuning"),
         ("Which approach is slower to deploy?", "fine_tuning"),
+        # changing it is a matter of flexibility
+        ("Which one lets us tweak things the same day?", "prompt_engineering"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):

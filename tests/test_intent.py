@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answering.intent import classify, follow_up_intent
+from bot.answering.intent import classify, follow_up_intent, named_choices
 from bot.answering.models import Intent
 
 CASES = {
@@ -70,3 +70,25 @@ def test_elliptical_follow_ups_keep_the_earlier_intent():
     assert follow_up_intent(Intent.fact, [Intent.cons]) is Intent.cons
     assert follow_up_intent(Intent.pros, [Intent.cons]) is Intent.pros
     assert follow_up_intent(Intent.fact, []) is Intent.fact
+
+
+@pytest.mark.parametrize(
+    ("question", "choices"),
+    [
+        ("Which laptop is faster for gaming?", ["laptop"]),
+        ("Which cloud provider should we pick?", ["cloud provider"]),
+        ("Which framework is easier to maintain, React or Vue?", ["framework", "React", "Vue"]),
+        ("Which is cheaper over ten years: a lease or a mortgage?", ["lease", "mortgage"]),
+        ("Which is better for us: prompting or fine-tuning?", ["prompting", "fine-tuning"]),
+        # the approaches themselves, named by what they are or left implicit
+        ("Which approach is cheaper?", []),
+        ("Which of the two is cheaper?", []),
+        ("Which one can we change the same afternoon?", []),
+        ("Which handles domain-specific terminology better?", []),
+        ("Bank with strict compliance rules, which way should we go?", []),
+        # a condition, not options
+        ("Which is best for us, given our data is messy or scarce?", []),
+    ],
+)
+def test_a_which_question_names_what_it_chooses_among(question, choices):
+    assert named_choices(question) == choices

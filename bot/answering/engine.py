@@ -20,7 +20,7 @@ from bot.answering.comparison import aspects_of, build_comparison, is_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.conflicts import find_conflict
 from bot.answering.followup import contextualize, is_follow_up
-from bot.answering.intent import classify, follow_up_intent, weighs_a_point
+from bot.answering.intent import classify, follow_up_intent, named_choices, weighs_a_point
 from bot.answering.llm import (
     Brief,
     LlmComposer,
@@ -166,6 +166,14 @@ class AnswerEngine:
         intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
         clock.lap("prepare")
+        # A choice among things no document mentions ("which laptop …?", "…, React or Vue?")
+        # is not one between the approaches, however close its wording comes to theirs.
+        if (
+            asked is Intent.which
+            and not approaches_in(question)
+            and any(corpus.unknown_terms(choice) for choice in named_choices(question))
+        ):
+            return _not_covered(question, intent, clock, [])
         vector = self.index.embed_query(query)
         clock.lap("embed")
         ranked = self.retriever.retrieve(query=query, vector=vector, k=RETRIEVED_CHUNKS)
@@ -186,14 +194,7 @@ class AnswerEngine:
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
         central = intent in _CENTRAL and len(approaches_in(query)) == 1
         if not (support.grounded or situation or decided or central):
-            return Answer(
-                question=question,
-                text=messages.NOT_COVERED,
-                grounded=False,
-                intent=intent,
-                timings=clock.timings(),
-                retrieved=retrieved,
-            )
+            return _not_covered(question, intent, clock, retrieved)
         if situation:
             answer = self._situation(corpus, question, statements, scored, vector)
         else:
@@ -201,14 +202,7 @@ class AnswerEngine:
                 corpus, question=question, query=query, vector=vector, scored=scored, intent=intent
             )
         if answer is None:
-            return Answer(
-                question=question,
-                text=messages.NOT_COVERED,
-                grounded=False,
-                intent=intent,
-                timings=clock.timings(),
-                retrieved=retrieved,
-            )
+            return _not_covered(question, intent, clock, retrieved)
         clock.lap("compose")
         answer = answer.model_copy(update={"intent": intent})
         # Comparisons, disagreements and situations keep their structured, extractive form (a
@@ -626,6 +620,17 @@ def _reason_text(corpus: Corpus, item: ScoredPassage, *, focus: str | None) -> s
     if own:
         return claim_sentence(own[0])
     return item_text(corpus, item, focus=focus)
+
+
+def _not_covered(question: str, intent: Intent, clock: "_Clock", retrieved: list[str]) -> Answer:
+    return Answer(
+        question=question,
+        text=messages.NOT_COVERED,
+        grounded=False,
+        intent=intent,
+        timings=clock.timings(),
+        retrieved=retrieved,
+    )
 
 
 def _point_asked(query: str) -> dict:

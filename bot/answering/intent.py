@@ -88,6 +88,25 @@ _COMPARATIVE = re.compile(
     re.IGNORECASE,
 )
 _EITHER_OR = re.compile(r"\bor\b", re.IGNORECASE)
+# What "which …" may choose among and still ask about the approaches themselves.
+_CHOICE_NOUNS = _stems(
+    """
+    one ones approach approaches method methods option options technique techniques strategy
+    strategies path paths way ways route routes choice choices solution solutions alternative
+    alternatives tactic tactics direction two both
+    """
+)
+_AUXILIARY = r"(?:is|are|was|were|should|would|could|can|will|do|does|did|has|have|must|might|may)"
+# "which laptop is …", "which cloud provider should …": the words before the auxiliary name
+# the kind of thing chosen.
+_WHICH_KIND = re.compile(
+    r"\bwhich\s+(?:of\s+(?:the|these|those)\s+)?((?:[\w.+#-]+\s+){1,3}?)" + _AUXILIARY + r"\b",
+    re.IGNORECASE,
+)
+# "…, React or Vue?": options listed at the end, after a comma, colon or dash.
+_OPTION = r"(?:(?:a|an|the)\s+)?([\w.+#-]+(?:\s+[\w.+#-]+){0,2}?)"
+_LISTED_OPTIONS = re.compile(r"[,:;—–]\s*" + _OPTION + r"\s+or\s+" + _OPTION + r"\s*\??\s*$")
+_NOT_AN_OPTION = _stems("if when whenever given because since for as while where with without so")
 
 
 def classify(question: str, *, states_situation: bool = False) -> Intent:
@@ -130,6 +149,21 @@ def _weighs_approaches(question: str, named: set[str]) -> bool:
     if len(named) == 2 and _EITHER_OR.search(question):
         return True
     return bool(named) and bool(_COMPARATIVE.search(question)) and "than" in words(question)
+
+
+def named_choices(question: str) -> list[str]:
+    """The things a which-question names to choose among, when it names them: the kind after
+    "which" ("which laptop is faster?") and options listed at its end ("…, React or Vue?").
+    Nothing for "which one", "which approach", "which is cheaper?", or conditions ("…, if we
+    are small or busy?")."""
+    choices = []
+    kind = _WHICH_KIND.search(question)
+    if kind and not _stems(kind.group(1).lower()) & _CHOICE_NOUNS:
+        choices.append(kind.group(1).strip())
+    listed = _LISTED_OPTIONS.search(question)
+    if listed and stem(words(listed.group(1))[0]) not in _NOT_AN_OPTION:
+        choices += [listed.group(1), listed.group(2)]
+    return choices
 
 
 def weighs_a_point(question: str) -> bool:

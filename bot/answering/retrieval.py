@@ -113,6 +113,10 @@ class Corpus:
         )
         self._vectors_lock = threading.Lock()
 
+    def unknown_terms(self, text: str) -> list[str]:
+        """The content stems of `text` that no chunk of this version uses."""
+        return [term for term in content_terms(text) if term not in self._vocabulary]
+
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term the corpus never uses weighs most."""
         return self._idf.get(term, math.log(1 + self._passage_count))

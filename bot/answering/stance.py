@@ -113,7 +113,8 @@ ASPECT_FAMILIES = tuple(
         "cost costs cheap cheaper expensive expense expenses budget price resources investment",
         "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time "
         "rollout roll launch ship release live market implement implementation",
-        "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible",
+        "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible "
+        "change changes changing modify tweak",
         "data dataset datasets labeled",
         "expertise skill skills knowledge technical",
         "consistent consistency reliable reliability stable stability dependable",
