@@ -262,6 +262,8 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which approach is slower to deploy?", "fine_tuning"),
         # changing it is a matter of flexibility
         ("Which one lets us tweak things the same day?", "prompt_engineering"),
+        # what it says of the asker is no situation: the question weighs them on accuracy
+        ("We keep arguing about this: is prompting or fine-tuning more accurate?", "fine_tuning"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):
@@ -321,6 +323,23 @@ def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
     assert answer.intake["domain"] == "highly_specialized"
     assert answer.verdict is not None and answer.verdict.value in ("fine_tuning", "hybrid")
     assert answer.text.lower().startswith(("**fine-tuning**", "**combine both"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Our support team answers refund emails. Prompting or fine-tuning?",
+        "Prompting or fine-tuning for our internal wiki search?",
+    ],
+)
+def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, question):
+    """Nothing it states is in the intake or the sources; the advice says what would decide."""
+    answer = engine.answer(question)
+    assert answer.intent.value == "situation" and answer.grounded
+    assert answer.verdict is not None
+    assert answer.text.startswith("**") and MARKER.search(answer.text.splitlines()[0])
+    assert any(line.startswith("_Not stated") for line in answer.text.splitlines())
+    assert_well_cited(answer)
 
 
 def test_a_question_on_sequencing_gets_the_combined_path(engine):

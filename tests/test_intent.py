@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answering.intent import classify, follow_up_intent, named_choices
+from bot.answering.intent import classify, follow_up_intent, named_choices, weighs_a_point
 from bot.answering.models import Intent
 
 CASES = {
@@ -92,3 +92,18 @@ def test_elliptical_follow_ups_keep_the_earlier_intent():
 )
 def test_a_which_question_names_what_it_chooses_among(question, choices):
     assert named_choices(question) == choices
+
+
+@pytest.mark.parametrize(
+    ("question", "weighs"),
+    [
+        ("Which is cheaper per call once we have heavy traffic?", True),
+        ("We keep arguing: is prompting or fine-tuning more accurate?", True),
+        ("For our bank, is fine-tuning or prompting cheaper to run at a million calls?", True),
+        # "better" names no point; a team stating its case asks for advice
+        ("We have 10k labeled examples. Is prompting or fine-tuning better?", False),
+        ("Our team has no ML staff. Prompting or fine-tuning?", False),
+    ],
+)
+def test_a_question_weighing_the_approaches_on_a_point_is_told_apart(question, weighs):
+    assert weighs_a_point(question) is weighs

@@ -44,7 +44,7 @@ from bot.answering.shaping import (
     scenario_items,
     step_items,
 )
-from bot.answering.situation import extract, is_situation
+from bot.answering.situation import extract, is_situation, puts_the_choice
 from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
@@ -194,7 +194,11 @@ class AnswerEngine:
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
         central = intent in _CENTRAL and len(approaches_in(query)) == 1
         if not (support.grounded or situation or decided or central):
-            return _not_covered(question, intent, clock, retrieved)
+            # "Our team answers refund e-mails: prompting or fine-tuning?" states nothing the
+            # sources or the intake know, but puts the choice: advice that says what decides it.
+            if not (puts_the_choice(question) and asked in _ADVISABLE):
+                return _not_covered(question, intent, clock, retrieved)
+            situation, intent = True, Intent.situation
         if situation:
             answer = self._situation(corpus, question, statements, scored, vector)
         else:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from bot.answering.comparison import is_comparison
 from bot.answering.models import Intent
 from bot.answering.stance import ASPECT_FAMILIES, facet_of
-from bot.answering.text import approaches_in, stem, topic_terms, words
+from bot.answering.text import approaches_in, split_sentences, stem, topic_terms, words
 
 
 def _stems(text: str) -> frozenset[str]:
@@ -81,11 +81,15 @@ _WHICH = re.compile(
     re.IGNORECASE,
 )
 _LEADING_WHICH = re.compile(_OPENING_WHICH + r")\b", re.IGNORECASE)
-# "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible".
+# "-er" comparatives that weigh two options: "cheaper", "faster", "more flexible"; all but
+# "better" and "worse" name the point they weigh them on.
+_ON_A_POINT_WORDS = (
+    "more less cheaper faster quicker slower easier harder safer riskier costlier higher lower "
+    "stronger weaker simpler"
+)
+_ON_A_POINT = re.compile(rf"\b(?:{'|'.join(_ON_A_POINT_WORDS.split())})\b", re.IGNORECASE)
 _COMPARATIVE = re.compile(
-    r"\b(?:more|less|cheaper|faster|quicker|slower|easier|harder|safer|riskier|costlier|"
-    r"higher|lower|better|worse|stronger|weaker|simpler)\b",
-    re.IGNORECASE,
+    rf"\b(?:{'|'.join(_ON_A_POINT_WORDS.split())}|better|worse)\b", re.IGNORECASE
 )
 _EITHER_OR = re.compile(r"\bor\b", re.IGNORECASE)
 # What "which …" may choose among and still ask about the approaches themselves.
@@ -167,11 +171,17 @@ def named_choices(question: str) -> list[str]:
 
 
 def weighs_a_point(question: str) -> bool:
-    """A question that opens by asking which approach wins on a named point ("which is cheaper
-    per call once we have heavy traffic?"): what it says of the asker qualifies the point."""
-    if not _LEADING_WHICH.match(question):
+    """A question that asks which approach wins on a named point: one that opens with "which"
+    ("which is cheaper per call once we have heavy traffic?"), or whose question sets the two
+    against each other on it ("… is prompting or fine-tuning more accurate?"). What it says of
+    the asker qualifies the point."""
+    asked = (split_sentences(question) or [question])[-1]
+    if _LEADING_WHICH.match(question):
+        terms = set(topic_terms(question))
+    elif len(approaches_in(asked)) == 2 and _EITHER_OR.search(asked) and _ON_A_POINT.search(asked):
+        terms = set(topic_terms(asked))
+    else:
         return False
-    terms = set(topic_terms(question))
     return facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
 
 

@@ -277,6 +277,13 @@ def is_situation(question: str, statements: Sequence[Statement]) -> bool:
     return about_the_asker or asks_advice
 
 
+def puts_the_choice(question: str) -> bool:
+    """Whether the asker puts the choice between the two approaches to us for their own case
+    ("our support team answers refund e-mails. Prompting or fine-tuning?")."""
+    tokens = set(words(question))
+    return bool(_ABOUT_THE_ASKER & tokens) and len(approaches_in(question)) == 2 and "or" in tokens
+
+
 def _without_approach_names(text: str) -> str:
     """The question without the approaches' names ("prompt engineering" is no field's domain)."""
     for pattern in APPROACH_PATTERNS.values():
