@@ -76,6 +76,9 @@ def test_comparison_questions_and_their_aspects():
     assert aspects_of("How do they compare on cost?") == ["cost"]
     assert aspects_of("Compare setup time and expertise") == ["setup time", "expertise"]
     assert aspects_of("Compare prompt engineering and fine-tuning") == []
+    # asking for the short version names no aspect
+    assert aspects_of("tl;dr prompting vs fine-tuning?") == []
+    assert aspects_of("TL;DR: fine-tuning vs prompt engineering on cost?") == ["cost"]
 
 
 def test_subject_skips_leading_clauses_and_follows_it():

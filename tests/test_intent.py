@@ -47,6 +47,7 @@ CASES = {
         "Prompt engineering versus fine-tuning: how do they differ?",
     ],
     Intent.fact: [
+        "How many examples do we need to fine-tune?",  # a quantity, not examples
         "How much data does fine-tuning need?",
         "Does prompt engineering change the model's weights?",
         "How long does fine-tuning take?",

@@ -65,6 +65,7 @@ _USE_CASE_PHRASE = re.compile(
     r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b",
     re.IGNORECASE,
 )
+_QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
     r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
     r"(?! (?:know|decide|choose|pick))|^\s*how to\b",
@@ -128,7 +129,8 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.cons
     if stems & _PROS:
         return Intent.pros
-    if stems & _EXAMPLES or _USE_CASE_PHRASE.search(question):
+    # "how many examples do we need?" asks for a quantity, not for examples
+    if (stems & _EXAMPLES and not _QUANTITY.search(question)) or _USE_CASE_PHRASE.search(question):
         return Intent.examples
     if stems & _STEPS or _HOW_TO.search(question):
         return Intent.howto

@@ -257,6 +257,16 @@ QUESTION_FILLER = frozenset(
         "mean",
         "means",
         "meaning",
+        # asking for the short version: "tl;dr prompting vs fine-tuning?"
+        "tl",
+        "dr",
+        "tldr",
+        "eli5",
+        "summary",
+        "overview",
+        "gist",
+        "nutshell",
+        "recap",
     ]
 )
 
