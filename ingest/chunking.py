@@ -9,6 +9,7 @@ the section path that is embedded with the text, so the model never truncates a 
 """
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -17,9 +18,17 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.knowledge import read_chunk
 from ingest.parsing import Block, ParsedDocument
 from ingest.records import ChunkRecord
+from ingest.text import full_stop_pattern
 
 TokenCounter = Callable[[str], int]
-_SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+# Where an oversized paragraph may be cut, best first (regular expressions).
+_SEPARATORS = [
+    "\n\n",
+    "\n",
+    full_stop_pattern(),
+    *(re.escape(stop) for stop in ("? ", "! ", "; ", ", ", " ")),
+    "",
+]
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,7 @@ def _splitter(count_tokens: TokenCounter, budget: int, overlap: int):
         chunk_overlap=min(overlap, budget // 4),
         length_function=count_tokens,
         separators=_SEPARATORS,
+        is_separator_regex=True,
         keep_separator="end",
     )
 

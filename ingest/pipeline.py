@@ -42,8 +42,9 @@ log = logging.getLogger("ingest")
 # then rebuilt by itself, as for a change of model or chunk size.
 # 3, 4: chunks carry their sentences and claims; 5: secrets redacted; 6: trust; 7: cleaning
 # reads headings and completes the last section; 8: a sentence framed as the article's point
-# keeps only its claim; 9: cleaning reads blocks as sentence vectors, "set up" is one word
-PIPELINE_VERSION = 9
+# keeps only its claim; 9: cleaning reads blocks as sentence vectors, "set up" is one word;
+# 10: an oversized paragraph is not cut after an abbreviation ("et al.")
+PIPELINE_VERSION = 10
 # Documents read (and their sentences embedded) together: enough for full batches on every
 # thread, few enough that a large knowledge base is never held in memory at once.
 READ_AHEAD_DOCUMENTS = 16

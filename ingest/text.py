@@ -31,6 +31,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(joined.replace("-", " "))
 
 
+def full_stop_pattern() -> str:
+    """A regex of a full stop and the space after it that is not an abbreviation's ("Shen et
+    al. (2018) showed …" goes on): where a text splitter may cut a paragraph."""
+    not_after = "".join(f"(?<!{re.escape(abbreviation[:-1])})" for abbreviation in _ABBREVIATIONS)
+    return not_after + r"\. "
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph; abbreviations such as "et al." and "e.g." do not end one."""
     protected = text

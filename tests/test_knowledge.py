@@ -199,3 +199,20 @@ def test_a_sentence_framed_as_the_articles_point_keeps_only_its_claim():
         "Prompting is the cheaper way to start.",
         "Fine-tuning changes the weights of the model.",
     ]
+
+
+def test_an_oversized_paragraph_is_never_cut_after_an_abbreviation(tmp_path):
+    studies = " ".join(
+        f"A study by {name} et al. ({year}) showed that a fine-tuned model improved on task {n}."
+        for n, (name, year) in enumerate([("Raffel", 2019), ("Shen", 2018), ("Dathathri", 2020)])
+    )
+    path = tmp_path / "studies.md"
+    path.write_text(f"# Studies\n\n{studies} {studies}\n", encoding="utf-8")
+    document = parse_document(path)
+    chunks = chunk_document(
+        document, document.blocks, lambda text: len(text.split()), ChunkingLimits(40, 256)
+    )
+    assert len(chunks) > 1  # the paragraph had to be cut
+    for chunk in chunks:
+        assert not chunk.text.endswith("et al.")
+        assert all(sentence.text.startswith("A study by") for sentence in chunk.sentences)
