@@ -48,6 +48,15 @@ def stated(question: str) -> dict[str, str]:
             "We have a few hundred examples and a couple of weeks before launch.",
             {"labeled_data": "hundreds", "timeline": "weeks"},
         ),
+        # "no labeled data" denies labeled data only; the "no" is no answer of its own
+        (
+            "We're a healthcare startup, no labeled data, and we need HIPAA-compliant handling.",
+            {"domain": "highly_specialized", "labeled_data": "none", "sensitive_data": "true"},
+        ),
+        (
+            "We're a fintech and our fraud explanations must be precise.",
+            {"domain": "specialized", "accuracy": "high"},
+        ),
     ],
 )
 def test_what_a_team_states_becomes_intake_answers(question, expected):

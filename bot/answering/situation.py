@@ -238,9 +238,14 @@ def extract(question: str) -> list[Statement]:
             if field not in found or found[field][0] < NUMBER_WEIGHT:
                 found[field] = (NUMBER_WEIGHT, Statement(field, value, clause.strip()))
         for cue, start in hits:
-            negated = _negated(tokens, start)
+            negation = _negation(tokens, start)
+            negated = negation is not None
             if cue.value is None:
-                if not negated:
+                # "no labeled data" denies labeled data, not data of every kind: a negation
+                # before another field's words is theirs
+                if negation is None or any(
+                    other.field != cue.field and negation < at < start for other, at in hits
+                ):
                     continue
                 absent = _absent_option(cue.field)
                 if absent is None:
@@ -248,6 +253,10 @@ def extract(question: str) -> list[Statement]:
                 value = absent
             else:
                 if cue.needs_topic and cue.field not in topics:
+                    continue
+                # An option named "No" or "None" is no statement in front of other words
+                # ("no labeled data"): there it negates them, as read above.
+                if len(cue.stems) == 1 and tokens[start] in _NEGATORS and start + 1 < len(tokens):
                     continue
                 value = _opposite(cue.field, cue.value) if negated else cue.value
             # A value cue that is also a topic word ("accurate") yields to a plain one
@@ -387,15 +396,15 @@ def _cues_by_first_stem() -> dict[str, tuple[_Cue, ...]]:
     return {first: tuple(cues) for first, cues in index.items()}
 
 
-def _negated(tokens: Sequence[str], start: int) -> bool:
-    """A negation within reach before the cue, not across an "and" ("no labeled data and a
-    strong ML team": the team is not negated)."""
-    for token in reversed(tokens[max(0, start - NEGATION_SCOPE) : start]):
-        if token in _NEGATORS:
-            return True
-        if token in _CONJOINS:
-            return False
-    return False
+def _negation(tokens: Sequence[str], start: int) -> int | None:
+    """Where a negation within reach before the cue is, if there is one, not across an "and"
+    ("no labeled data and a strong ML team": the team is not negated)."""
+    for at in range(start - 1, max(0, start - NEGATION_SCOPE) - 1, -1):
+        if tokens[at] in _NEGATORS:
+            return at
+        if tokens[at] in _CONJOINS:
+            return None
+    return None
 
 
 def _question(field: str) -> Question:
