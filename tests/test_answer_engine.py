@@ -342,6 +342,15 @@ def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, ques
     assert_well_cited(answer)
 
 
+def test_a_situation_leads_with_the_deciding_factor_in_prose_when_its_evidence_is_a_row(engine):
+    """The evidence of "no ML expertise" is a table row; the lead reason is a sentence on it."""
+    answer = engine.answer("Which is better for a small team with no ML experience?")
+    assert answer.intake == {"ml_expertise": "none"}
+    lead = split_sentences(answer.text.splitlines()[0].split(": ", 1)[1])[0]
+    assert re.search(r"expertise|skill|technical|knowledge", lead, re.IGNORECASE)
+    assert not _FLATTENED_ROW.search(lead)
+
+
 def test_a_question_on_sequencing_gets_the_combined_path(engine):
     answer = engine.answer("We need a demo now and high accuracy next year; in what order?")
     assert answer.verdict is not None and answer.verdict.value == "hybrid"

@@ -421,6 +421,10 @@ class AnswerEngine:
             lead = combining_passages(corpus, scored, similarities)
         if not lead and backed and backed[0][1].passage.kind != "row":
             lead = [backed.pop(0)[1]]
+        if not lead and backed:  # the strongest factor's evidence is a row: its prose instead
+            prose = self._evidence_passage(corpus, backed[0][0].weight.evidence, prose=True)
+            if prose is not None and all(prose.index != other.index for _, other in backed):
+                lead = [prose]
         fitting = [
             item
             for item in scored[:ON_POINT_CANDIDATES]
@@ -485,9 +489,12 @@ class AnswerEngine:
         polarity = item.passage.polarity
         return (polarity != "con") == (subject == outcome.value)
 
-    def _evidence_passage(self, corpus: Corpus, evidence) -> ScoredPassage | None:
+    def _evidence_passage(
+        self, corpus: Corpus, evidence, *, prose: bool = False
+    ) -> ScoredPassage | None:
         """The usable passage that best backs an assessment factor: it holds the evidence's key
-        terms (read with its heading, one at least in its own text), closest to its query."""
+        terms (read with its heading, one at least in its own text), closest to its query;
+        with `prose`, a sentence or list item (no table row)."""
         if evidence is None:
             return None
         vector = self._evidence_vector(evidence.query)
@@ -498,6 +505,8 @@ class AnswerEngine:
         groups_needed = len(evidence.key_terms)
         for index in closest.tolist():
             passage = corpus.passages[index]
+            if prose and passage.kind == "row":
+                continue
             own = groups_matched(passage.text, evidence)
             if not own or len(own | groups_matched(passage.heading, evidence)) < groups_needed:
                 continue
