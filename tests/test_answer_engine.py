@@ -196,6 +196,18 @@ def test_follow_up_is_understood_from_the_history(engine):
     assert re.search(r"cost|expens|resource", text)
 
 
+@pytest.mark.parametrize("why", ["why?", "How come?", "ok, why is that?"])
+def test_asking_why_gives_the_reasons_of_the_answer_before(engine, why):
+    from bot.answering.verdict import names_verdict
+
+    earlier = engine.answer("Which gives more consistent outputs?")
+    answer = engine.answer(why, [Turn(question=earlier.question, answer=earlier.text)])
+    assert answer.grounded and answer.question == why
+    assert earlier.verdict is not None and answer.verdict == earlier.verdict
+    assert names_verdict(answer.text, [earlier.verdict.value])
+    assert_well_cited(answer)
+
+
 def test_answers_time_their_stages(engine):
     answer = engine.answer("How much data does fine-tuning need?")
     assert {"embed", "retrieve", "score", "compose", "total"} <= set(answer.timings)

@@ -19,7 +19,7 @@ from bot.answering.advice import Deciding, advise, asks_for_staging
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.conflicts import find_conflict
-from bot.answering.followup import contextualize, is_follow_up
+from bot.answering.followup import asks_why, contextualize, is_follow_up
 from bot.answering.intent import classify, follow_up_intent, named_choices, weighs_a_point
 from bot.answering.llm import (
     Brief,
@@ -153,6 +153,10 @@ class AnswerEngine:
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`, reading `history` (earlier turns) to understand follow-ups."""
+        if history and asks_why(question):
+            # The reasons of the answer before are what it cited: that answer, found again.
+            earlier = self.answer(history[-1].question, history[:-1])
+            return earlier.model_copy(update={"question": question})
         clock = _Clock()
         query = contextualize(question, history)
         statements = extract(question)

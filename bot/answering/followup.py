@@ -42,6 +42,18 @@ _REFERS_TO_APPROACHES = frozenset(
     }
 )
 SHORT_QUESTION_WORDS = 4
+# "why?", "how come?", "why is that?": the reasons of the answer before, nothing new asked
+_ASKS_WHY = re.compile(
+    r"^\s*(?:(?:and|but|so|ok|okay|hm+|huh)[,!]?\s+)?(?:why|how come|how so|what makes you say "
+    r"(?:that|so)|reasons?|explain|based on what)(?:\s+(?:is|was) (?:that|it)|\s+not|\s+so|"
+    r"\s+exactly)?\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_why(question: str) -> bool:
+    """Whether `question` only asks for the reasons of the previous answer."""
+    return bool(_ASKS_WHY.match(question))
 
 
 def is_follow_up(question: str) -> bool:
