@@ -1,19 +1,16 @@
-"""A bot on loopback for hostile-request tests: fake engines, the real Bolt app and HTTP server,
-the emulator as Slack, and a capture of every log record (the server's own included)."""
+"""Hostile-request tests' tools: a capture of every log record (the server's own included), and
+raw requests, signed or not, to the bot's Request URL."""
 
 import hashlib
 import hmac
 import logging
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 
-from bot.settings import Settings
-from bot.slack.engines import Engines
 from bot.slack.server import EVENTS_PATH
-from tests.slack_helpers import SIGNING_SECRET, SlackHarness, cited_answer, start_harness
+from tests.slack_helpers import SIGNING_SECRET, SlackHarness
 
 
 class LogCapture(logging.Handler):
@@ -52,16 +49,6 @@ class LogCapture(logging.Handler):
             logging.getLogger().setLevel(previous)
             for logger in loggers:
                 logger.removeHandler(self)
-
-
-def start_hostile_harness(folder: Path) -> SlackHarness:
-    base = Settings(knowledge_dir=folder / "knowledge", data_dir=folder / "data", _env_file=None)
-    engines = Engines(
-        answer=lambda question, history=(): cited_answer(question),
-        recommend=None,
-        reindex=None,
-    )
-    return start_harness(base, engines, data_dir=folder / "data")
 
 
 def web_api_calls(harness: SlackHarness) -> list[str]:

@@ -103,6 +103,20 @@ def start_harness(
     return SlackHarness.start(bot_settings, engines=engines, emulator=emulator)
 
 
+def start_fake_engine_harness(
+    folder: Path, answer: Callable[[str, Sequence[Turn]], Answer] | None = None
+) -> SlackHarness:
+    """The bot with its answer engine faked at the boundary (`answer`; by default a cited
+    answer to any question) and no index: end to end in the fast tier."""
+    base = Settings(knowledge_dir=folder / "knowledge", data_dir=folder / "data", _env_file=None)
+    engines = Engines(
+        answer=answer or (lambda question, history=(): cited_answer(question)),
+        recommend=None,
+        reindex=None,
+    )
+    return start_harness(base, engines, data_dir=folder / "data")
+
+
 def cited_answer(question: str, text: str | None = None, *, citations: int = 2) -> Answer:
     """A grounded answer with numbered citations, for engines faked at the boundary."""
     return Answer(

@@ -14,17 +14,16 @@ from tests.hostile_http import (
     LogCapture,
     post_raw,
     signed_headers,
-    start_hostile_harness,
     web_api_calls,
 )
-from tests.slack_helpers import errors_total
+from tests.slack_helpers import errors_total, start_fake_engine_harness
 
 JUNK_BODIES = [b"{bad", b"[1]", b'"x"', b"payload=%7Bbad", "caf\xe9=1".encode("latin-1"), b""]
 
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    harness = start_hostile_harness(tmp_path_factory.mktemp("hostile"))
+    harness = start_fake_engine_harness(tmp_path_factory.mktemp("hostile"))
     yield harness
     harness.close()
 

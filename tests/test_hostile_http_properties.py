@@ -14,10 +14,9 @@ from tests.hostile_http import (
     LogCapture,
     post_raw,
     signed_headers,
-    start_hostile_harness,
     web_api_calls,
 )
-from tests.slack_helpers import errors_total
+from tests.slack_helpers import errors_total, start_fake_engine_harness
 from tests.test_hostile_http import MALFORMED, block_actions, envelope, view_submission
 
 EXAMPLES = settings(
@@ -104,7 +103,7 @@ def mutated_payloads(draw) -> tuple[bytes, str]:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    harness = start_hostile_harness(tmp_path_factory.mktemp("properties"))
+    harness = start_fake_engine_harness(tmp_path_factory.mktemp("properties"))
     yield harness
     harness.close()
 

@@ -62,7 +62,8 @@ class QuietRequestVerification(RequestVerification):
 
 def web_client(settings: Settings) -> WebClient:
     """A Web API client for the bot token at `SLACK_API_URL`, retrying what is worth retrying:
-    rate limits (after `Retry-After`), 500/503 answers and dropped connections."""
+    rate limits (after `Retry-After`; not for what an answer can do without, see
+    `bot.slack.delivery.best_effort_client`), 500/503 answers and dropped connections."""
     if settings.slack_bot_token is None:
         raise MissingCredentialsError("SLACK_BOT_TOKEN")
     return WebClient(
@@ -190,7 +191,7 @@ def create_app(
         delivery=delivery,
     )
     # The assistant middleware first: it takes the messages of assistant threads.
-    AssistantThreads(conversations=conversations, store=store, client=client).register(app)
+    AssistantThreads(conversations=conversations, store=store).register(app)
     conversations.register(app)
     Feedback(store=store, client=client, metrics=metrics).register(app)
     SlashCommand(

@@ -21,7 +21,6 @@ from typing import Any
 from slack_bolt import Assistant, BoltContext
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
@@ -84,10 +83,9 @@ def assessment_offer_message() -> SlackMessage:
 class AssistantThreads:
     """The listeners of the assistant thread, as a Bolt `Assistant`."""
 
-    def __init__(self, *, conversations: Conversations, store: Store, client: WebClient) -> None:
+    def __init__(self, *, conversations: Conversations, store: Store) -> None:
         self.conversations = conversations
         self.store = store
-        self.client = client
         self.assistant = Assistant(thread_context_store=SqlThreadContextStore(store))
         self.assistant.thread_started(self.on_thread_started)
         self.assistant.thread_context_changed(self.on_context_changed)
@@ -108,7 +106,7 @@ class AssistantThreads:
         save_thread_context(payload["assistant_thread"].get("context") or {})
 
     def on_user_message(
-        self, body: dict, payload: dict, context: BoltContext, set_title, get_thread_context
+        self, body: dict, payload: dict, context: BoltContext, get_thread_context
     ) -> None:
         """A message in the thread: title the thread once, then answer it there."""
         bot_user_id = context.bot_user_id
@@ -124,7 +122,9 @@ class AssistantThreads:
         channel, thread = event["channel"], event["thread_ts"]
         if text and self.store.claim_thread_title(channel, thread):
             try:
-                set_title(messages.thread_title(text))
+                self.conversations.best_effort.assistant_threads_setTitle(
+                    channel_id=channel, thread_ts=thread, title=messages.thread_title(text)
+                )
             except SlackApiError as error:
                 slack_call_failed(self.conversations.metrics, "assistant.threads.setTitle", error)
         question = question_of(
@@ -143,7 +143,7 @@ class AssistantThreads:
         background = (
             functools.partial(
                 read_channel,
-                self.client,
+                self.conversations.best_effort,
                 channel=viewed,
                 bot_user_id=bot_user_id,
                 metrics=self.conversations.metrics,

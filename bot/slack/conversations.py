@@ -33,7 +33,7 @@ from bot.answering.models import Turn
 from bot.slack import messages
 from bot.slack.blocks import SlackMessage, text_message
 from bot.slack.channel_settings import ChannelSettings
-from bot.slack.delivery import Delivery, Question, slack_call_failed
+from bot.slack.delivery import Delivery, Question, best_effort_client, slack_call_failed
 from bot.slack.engines import Engines
 from bot.slack.etiquette import ThreadReplies, is_acknowledgement, takes_thread_reply
 from bot.slack.metrics import Metrics
@@ -116,10 +116,12 @@ class Conversations:
         self.uploads = uploads
         self.work = work
         self.client = client
+        # What an answer can do without (progress, the thread read first) never waits it out.
+        self.best_effort = best_effort_client(client)
         self.metrics = metrics or Metrics()
         self.channels = channels or ChannelSettings(store=store, default=ChannelMode.ASKER)
         self.delivery = delivery or Delivery(engines=engines, store=store, metrics=self.metrics)
-        self.progress = Progress(client=client, metrics=self.metrics)
+        self.progress = Progress(client=self.best_effort, metrics=self.metrics)
 
     def register(self, app: App) -> None:
         app.event("app_mention")(self.on_mention)
@@ -317,7 +319,7 @@ class Conversations:
     ) -> list[Turn]:
         if read_thread_first and question.reply_in and question.ts:
             turns = read_thread(
-                self.client,
+                self.best_effort,
                 channel=question.channel,
                 thread_ts=question.reply_in,
                 before_ts=question.ts,

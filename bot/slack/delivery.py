@@ -11,13 +11,16 @@ fields, and an apology where the answer would have gone. Log lines carry ids and
 `extra=` fields, never what people wrote.
 """
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.answering.models import Answer, Turn
 from bot.slack import messages
@@ -53,6 +56,20 @@ class Question:
     def fields(self) -> dict[str, str | None]:
         """What a log line may say about the question: where, never what."""
         return {"surface": self.surface, "channel": self.channel, "ts": self.ts}
+
+
+def best_effort_client(client: WebClient) -> WebClient:
+    """`client` for the calls an answer can do without (progress shown, a thread read first, a
+    title): rate limited, such a call fails at once instead of waiting out Slack's `Retry-After`
+    up to three times, which would hold the answer back (`conversations.replies` can be limited
+    to one call a minute)."""
+    best_effort = copy.copy(client)
+    best_effort.retry_handlers = [
+        handler
+        for handler in client.retry_handlers
+        if not isinstance(handler, RateLimitErrorRetryHandler)
+    ]
+    return best_effort
 
 
 def slack_error_code(error: SlackApiError) -> str:
