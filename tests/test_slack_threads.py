@@ -85,6 +85,24 @@ def test_the_askers_follow_up_is_answered_and_so_is_a_tagged_colleague(recorded)
     assert [turn.question for turn in recorder.asked[1][1]] == [QUESTION]
 
 
+def test_after_the_help_a_bare_mention_gets_the_askers_question_in_its_thread_is_answered(
+    recorded,
+):
+    harness, recorder = recorded()
+    slack = harness.slack
+    said = slack.user_says(ALICE, GENERAL, "@ai-strategy")
+    slack.calls.wait("chat.postMessage", where=lambda c: c.ok)  # the help: "reply in my thread"
+    harness.settle()
+
+    slack.user_says(BOB, GENERAL, "I would like to know too.", thread_ts=said.ts)
+    slack.user_says(ALICE, GENERAL, QUESTION, thread_ts=said.ts)
+
+    slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)
+    harness.settle()
+    assert [question for question, _ in recorder.asked] == [QUESTION]
+    assert len(harness.posts(GENERAL, thread_ts=said.ts)) == 2
+
+
 @pytest.mark.parametrize(
     ("policy", "answered_from_bob"), [("anyone", True), ("mentions", False), ("asker", False)]
 )

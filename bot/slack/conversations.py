@@ -5,9 +5,10 @@ Which messages are questions is decided in the listeners, which return at once:
 - `app_mention` in channels and group DMs (its `message` twin is not answered again), unless
   an admin switched the channel off; an edit re-sent as `app_mention` with `edited` is
   answered only if the original never was.
-- `message` in DMs; in a channel thread the bot answered, only what the channel's setting
-  (`bot.slack.channel_settings`) and `bot.slack.etiquette` let through (by default the asker's
-  own follow-ups, not addressed to someone else).
+- `message` in DMs; in a channel thread the bot answered (or replied in otherwise, as with the
+  help a bare mention gets), only what the channel's setting (`bot.slack.channel_settings`)
+  and `bot.slack.etiquette` let through (by default the asker's own follow-ups, not
+  addressed to someone else).
 - never edits (`message_changed`), joins, other apps or the bot itself; a deletion marks the
   question withdrawn, so an answer still being prepared is not posted.
 Messages with a file attached (`file_share`) are answered from their text; files shared in a
@@ -75,6 +76,13 @@ def message_key(channel: str, ts: str) -> str:
 
 def withdrawn_key(channel: str, ts: str) -> str:
     return f"deleted:{channel}:{ts}"
+
+
+def replied_key(channel: str, thread: str, user: str | None = None) -> str:
+    """The mark of a reply other than an answer (the help a bare mention gets, an offer) posted
+    in a thread, to `user`: what people write there next may be for the bot, as after an
+    answer."""
+    return f"replied:{channel}:{thread}" + (f":{user}" if user else "")
 
 
 def question_of(
@@ -200,13 +208,13 @@ class Conversations:
             not thread
             or thread == event["ts"]
             or f"<@{bot_user_id}>" in text  # the app_mention of the same message answers it
-            or not self.store.has_answered_in(event["channel"], thread)
+            or not self._replied_in(event["channel"], thread)
         ):
             return False
         mode = self.channels.mode(event["channel"])
         if mode is ChannelMode.OFF:
             return False
-        from_asker = self.store.has_answered_in(event["channel"], thread, asker=event["user"])
+        from_asker = self._replied_in(event["channel"], thread, to=event["user"])
         reason = takes_thread_reply(
             cast(ThreadReplies, mode.value),  # every mode but `off` is a thread-replies policy
             from_asker=from_asker,
@@ -220,12 +228,22 @@ class Conversations:
             )
         return reason is None
 
+    def _replied_in(self, channel: str, thread: str, *, to: str | None = None) -> bool:
+        """Whether the bot answered in the thread recently (to that person), or replied there
+        otherwise (`replied_key`)."""
+        return self.store.has_answered_in(channel, thread, asker=to) or self.store.claimed(
+            replied_key(channel, thread, to)
+        )
+
+    def _mark(self, key: str) -> None:
+        """Leave a mark in the store (a claim finished at once), for every replica to see."""
+        if self.store.claim(key):
+            self.store.finish([key])
+
     def _withdraw(self, event: dict) -> None:
         deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
         if deleted:
-            key = withdrawn_key(event["channel"], deleted)
-            if self.store.claim(key):
-                self.store.finish([key])
+            self._mark(withdrawn_key(event["channel"], deleted))
 
     def take(
         self,
@@ -285,6 +303,10 @@ class Conversations:
             self._poster(question)(reply)
         except SlackApiError as error:
             slack_call_failed(self.metrics, "chat.postMessage", error)
+            return
+        if question.reply_in:
+            self._mark(replied_key(question.channel, question.reply_in))
+            self._mark(replied_key(question.channel, question.reply_in, question.user))
 
     def answer(
         self,
