@@ -443,10 +443,24 @@ def test_a_question_after_the_command_is_answered_only_to_the_asker(harness):
     assert any(m.get("blocks") for m in slack.ephemeral_for(ALICE))
 
 
-@pytest.mark.parametrize("text", ["help", "frobnicate"])
+@pytest.mark.parametrize("text", ["help", "Help?", "frobnicate"])
 def test_help_and_unknown_words_get_the_usage(harness, text):
     delivery = harness.slack.run_command(ALICE, GENERAL, text)
     assert delivery.message()["text"] == messages.USAGE
+
+
+@pytest.mark.parametrize("user", [ALICE, ADMIN])
+@pytest.mark.parametrize(
+    "text", ["add few-shot examples or fine-tune?", "Remove the need for labeled data, how?"]
+)
+def test_a_question_starting_with_add_or_remove_is_answered_not_taken_as_a_change(
+    harness, user, text
+):
+    slack = harness.slack
+    delivery = slack.run_command(user, GENERAL, text)
+    assert delivery.message()["text"] == messages.LOOKING_UP
+    answer = slack.calls.wait("response_url")[0]
+    assert answer.args["response_type"] == "ephemeral" and answer.args["blocks"]
 
 
 def test_reindex_runs_for_an_admin_and_reports_the_summary(make_harness, engines):

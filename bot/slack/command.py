@@ -41,7 +41,9 @@ log = logging.getLogger("bot.slack")
 
 HELP_WORDS = ("help", "usage", "?")
 REINDEX_WORD = "reindex"
-ADMIN_WORDS = ("add", "remove")
+# `add <url>`, `remove <doc>`: the verb and one argument at most, as Slack sends it (a link as
+# `<url|label>`); "add few-shot examples or fine-tune?" is a question.
+_ADMIN_CHANGE = re.compile(r"^\s*(?:add|remove)(?:\s+(?:<[^>]*>|\S+))?\s*$", re.IGNORECASE)
 _LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
 SHARE_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 
@@ -88,7 +90,7 @@ class SlashCommand:
             self._open_modal(
                 trigger_id=command["trigger_id"], channel=command["channel_id"], respond=respond
             )
-        elif word in HELP_WORDS:
+        elif word in HELP_WORDS or word.rstrip("?!.") in HELP_WORDS:
             ack(text=messages.USAGE)
         elif word == REINDEX_WORD:
             if command["user_id"] not in self.settings.admin_users:
@@ -96,7 +98,7 @@ class SlashCommand:
                 return
             ack(text=messages.REINDEX_STARTED)
             self.work.submit(self.reindexer.run, self._ephemeral(respond))
-        elif word.split(" ", 1)[0] in ADMIN_WORDS:
+        elif _ADMIN_CHANGE.match(command.get("text", "")):
             self._admin_change(ack, command, respond)
         elif " " not in text and not text.endswith("?"):
             ack(text=messages.USAGE)
@@ -127,8 +129,8 @@ class SlashCommand:
 
     def _admin_change(self, ack, command: dict, respond) -> None:
         """`add <url>` or `remove <doc>`: refused for non-admins, else done in the background."""
-        verb, _, raw = command.get("text", "").strip().partition(" ")
-        verb, argument = verb.lower(), _argument(raw)
+        verb, *raw = command.get("text", "").split(None, 1)
+        verb, argument = verb.lower(), _argument(raw[0] if raw else "")
         user = command["user_id"]
         if user not in self.settings.admin_users:
             ack(text=messages.knowledge_change_refused(verb))
