@@ -169,8 +169,9 @@ def test_what_the_bot_does_not_answer(make_harness, engines):
     assert harness.posts() == [] and slack.calls("reactions.add") == []
 
 
-def test_a_bare_mention_gets_help(harness):
-    said = harness.slack.user_says(ALICE, GENERAL, "@ai-strategy")
+@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060"])
+def test_a_bare_mention_gets_help(harness, after):
+    said = harness.slack.user_says(ALICE, GENERAL, f"@ai-strategy{after}")
     post = harness.slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
     assert post.args["thread_ts"] == said.ts
     assert "/ai-strategy" in post.args["text"] and "Try:" in post.args["text"]

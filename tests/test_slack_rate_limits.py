@@ -86,6 +86,8 @@ def test_a_rate_limited_assistant_title_is_not_waited_for(harness):
 
     slack.calls.wait(
         "chat.postMessage",
-        where=lambda c: c.ok and any(b.get("block_id") == "feedback" for b in c.args.get("blocks") or []),
+        where=lambda c: (
+            c.ok and any(b.get("block_id") == "feedback" for b in c.args.get("blocks") or [])
+        ),
     )
     assert len(slack.calls("assistant.threads.setTitle")) == 1

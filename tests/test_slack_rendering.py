@@ -81,6 +81,14 @@ def test_slack_text_becomes_a_plain_question():
     )
 
 
+def test_invisible_characters_are_dropped_from_a_question():
+    assert from_slack("fine\u200btun\x00ing \u202eor\u202c\ufeff prompting?") == (
+        "finetuning or prompting?"
+    )
+    assert from_slack("<@U0BOT> \u200b\u2060\x07", bot_user_id="U0BOT") == ""
+    assert from_slack("line one\nline two") == "line one\nline two"
+
+
 def citation(n: int, *, url: bool = True) -> Citation:
     return Citation(
         n=n,
