@@ -196,8 +196,16 @@ def test_follow_up_is_understood_from_the_history(engine):
     assert re.search(r"cost|expens|resource", text)
 
 
+def test_a_verdict_is_followed_by_sentences_on_the_point_asked(engine):
+    answer = engine.answer("Which is cheaper to run at scale?")
+    sentences = split_sentences(MARKER.sub("", answer.text.splitlines()[0]))
+    assert len(sentences) >= 2
+    on_cost = re.compile(r"cost|cheap|expens|price|scal|request|volume|inference|ongoing", re.I)
+    assert all(on_cost.search(sentence) for sentence in sentences), sentences
+
+
 @pytest.mark.parametrize("why", ["why?", "How come?", "ok, why is that?"])
-def test_asking_why_gives_the_reasons_of_the_answer_before(engine, why):
+def test_asking_why_gives_more_reasons_for_the_answer_before(engine, why):
     from bot.answering.verdict import names_verdict
 
     earlier = engine.answer("Which gives more consistent outputs?")
@@ -206,6 +214,8 @@ def test_asking_why_gives_the_reasons_of_the_answer_before(engine, why):
     assert earlier.verdict is not None and answer.verdict == earlier.verdict
     assert names_verdict(answer.text, [earlier.verdict.value])
     assert_well_cited(answer)
+    shown = set(split_sentences(MARKER.sub("", earlier.text)))
+    assert set(split_sentences(MARKER.sub("", answer.text))) - shown  # reasons not shown yet
 
 
 def test_answers_time_their_stages(engine):

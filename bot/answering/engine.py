@@ -7,6 +7,7 @@ falls back to the extractive answer. Every stage's time is recorded in `Answer.t
 """
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -75,6 +76,12 @@ LLM_SOURCES = 6
 DISAGREEMENT_BAND = 0.3
 SIDE_SENTENCES = 2
 SUPPORTING = 2  # sentences after a which-answer's verdict
+WHY_REASONS = 4  # after it when asked "why?"
+_CAUSE = re.compile(
+    r"\b(?:because|since|due to|thanks to|as (?:it|they)|without|(?:doesn.t|does not|don.t|do "
+    r"not) (?:require|need))\b",
+    re.IGNORECASE,
+)
 MIN_LIST_ITEMS = 2
 SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
 # A which-question on which the sources take a side is answered from this best similarity on
@@ -154,9 +161,16 @@ class AnswerEngine:
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`, reading `history` (earlier turns) to understand follow-ups."""
         if history and asks_why(question):
-            # The reasons of the answer before are what it cited: that answer, found again.
-            earlier = self.answer(history[-1].question, history[:-1])
-            return earlier.model_copy(update={"question": question})
+            # "why?" asks the question before again, for all the reasons the sources give
+            earlier = history[-1]
+            again = self._answer_question(earlier.question, history[:-1], why=True)
+            return again.model_copy(update={"question": question})
+        return self._answer_question(question, history)
+
+    def _answer_question(
+        self, question: str, history: Sequence[Turn], *, why: bool = False
+    ) -> Answer:
+        """The answer to `question`; `why`: its verdict followed by the reasons the sources give."""
         clock = _Clock()
         query = contextualize(question, history)
         statements = extract(question)
@@ -207,7 +221,13 @@ class AnswerEngine:
             answer = self._situation(corpus, question, statements, scored, vector)
         else:
             answer = self._compose(
-                corpus, question=question, query=query, vector=vector, scored=scored, intent=intent
+                corpus,
+                question=question,
+                query=query,
+                vector=vector,
+                scored=scored,
+                intent=intent,
+                why=why,
             )
         if answer is None:
             return _not_covered(question, intent, clock, retrieved)
@@ -239,6 +259,7 @@ class AnswerEngine:
         vector: Sequence[float],
         scored: list[ScoredPassage],
         intent: Intent,
+        why: bool,
     ) -> Answer | None:
         """The answer shaped for the intent: a comparison, a disagreement, a verdict first, a
         list of drawbacks, advantages, examples or steps, a definition, or plain sentences."""
@@ -290,7 +311,7 @@ class AnswerEngine:
                 verdict = the_worse(corpus, verdict)
             if verdict is not None:
                 lead = lead_sentence(corpus, verdict, sources)
-                rest = self._supporting(corpus, verdict, scored, query)
+                rest = self._supporting(corpus, verdict, scored, query, why=why)
                 lines = [lead, *render_sentences(corpus, rest, sources)]
                 return self._answer(
                     question,
@@ -349,27 +370,32 @@ class AnswerEngine:
         return [*chosen[:1], row, *chosen[1 : SHORT_ANSWER - 1]]
 
     @staticmethod
-    def _agrees(corpus: Corpus, item: ScoredPassage, verdict, query: str) -> bool:
-        """A supporting sentence may not favour the other approach on the point asked."""
+    def _backs(corpus: Corpus, item: ScoredPassage, verdict, query: str) -> bool:
+        """A supporting sentence is on the point asked (it speaks to its aspect, or shares a
+        word with the question) and does not favour the other approach on it."""
         stance = stance_of(
             item.passage.text, subject=corpus.subjects[item.index], **_point_asked(query)
         )
-        return not (stance.on_aspect and stance.favours not in (None, verdict.approach))
+        if stance.on_aspect:
+            return stance.favours in (None, verdict.approach)
+        return item.coverage > 0
 
-    def _supporting(self, corpus: Corpus, verdict, scored: list[ScoredPassage], query: str):
-        """Up to two sentences after the verdict: those leaning its way on the point first,
-        then the most relevant others that do not argue against it."""
+    def _supporting(
+        self, corpus: Corpus, verdict, scored: list[ScoredPassage], query: str, *, why: bool
+    ):
+        """The sentences after the verdict: those leaning its way on the point first, then the
+        most relevant others on the point that do not argue against it; asked why, more of
+        them, those that give a cause ("because", "without retraining") first."""
         candidates = [
             *verdict.supporting,
-            *(
-                item
-                for item in select(corpus, scored)
-                if self._agrees(corpus, item, verdict, query)
-            ),
+            *(item for item in select(corpus, scored) if self._backs(corpus, item, verdict, query)),
         ]
+        if why:
+            candidates.sort(key=lambda item: not _CAUSE.search(item.passage.text))
+        limit = WHY_REASONS if why else SUPPORTING
         rest: list[ScoredPassage] = []
         for item in candidates:
-            if len(rest) == SUPPORTING:
+            if len(rest) == limit:
                 break
             if item.index == verdict.lead.index or any(
                 is_duplicate(corpus, item.index, other.index) or item.index == other.index
