@@ -25,11 +25,13 @@ CASES = {
         "Any drawbacks to prompt engineering?",
         "What are the limitations of prompting?",
         "Weaknesses of fine-tuned models?",
+        "Any reason not to fine-tune?",
     ],
     Intent.pros: [
         "What are the benefits of fine-tuning?",
         "Why would prompt engineering be an advantage?",
         "List the strengths of prompting",
+        "give me three reasons to fine-tune",
     ],
     Intent.howto: [
         "How do we fine-tune a model?",

@@ -65,6 +65,9 @@ _USE_CASE_PHRASE = re.compile(
     r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b",
     re.IGNORECASE,
 )
+# "three reasons to fine-tune", "any reason not to prompt?"
+_REASONS_AGAINST = re.compile(r"\breasons? (?:not to|against)\b", re.IGNORECASE)
+_REASONS_FOR = re.compile(r"\breasons? (?:to|for)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
     r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
@@ -125,9 +128,9 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.comparison
     if _LEADING_WHICH.match(question) and _COMPARATIVE.search(question):
         return Intent.which  # "which is less risky?" weighs them on a risk, lists none
-    if stems & _CONS:
+    if stems & _CONS or _REASONS_AGAINST.search(question):
         return Intent.cons
-    if stems & _PROS:
+    if stems & _PROS or _REASONS_FOR.search(question):
         return Intent.pros
     # "how many examples do we need?" asks for a quantity, not for examples
     if (stems & _EXAMPLES and not _QUANTITY.search(question)) or _USE_CASE_PHRASE.search(question):
