@@ -200,6 +200,11 @@ def _cues() -> tuple[_Cue, ...]:
     for cue in cues:
         if cue.value is not None:
             fields_of.setdefault(cue.stems, set()).add(cue.field)
+    # A value cue that is another field's topic word ("daily": how often things change, or
+    # what a volume is counted per) counts only beside its own field's topic.
+    for cue in cues:
+        if cue.value is None and cue.stems in fields_of:
+            fields_of[cue.stems].add(cue.field)
     return tuple(
         _Cue(
             cue.field,
