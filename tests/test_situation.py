@@ -57,6 +57,12 @@ def stated(question: str) -> dict[str, str]:
             "We're a fintech and our fraud explanations must be precise.",
             {"domain": "specialized", "accuracy": "high"},
         ),
+        # "daily" counts what is reviewed, not how often the requirements change
+        (
+            "Our legal team reviews contracts daily; we have 5 years of annotated contracts.",
+            {"domain": "highly_specialized", "labeled_data": "thousands"},
+        ),
+        ("Is it worth fine-tuning for 100 requests a day?", {"volume": "low"}),
     ],
 )
 def test_what_a_team_states_becomes_intake_answers(question, expected):

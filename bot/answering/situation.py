@@ -138,7 +138,7 @@ _GENERIC_HELP = frozenset(
     ]
 )
 _ASKS_ADVICE = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|worth it|right choice|"
+    r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|worth|right choice|"
     r"make sense|suitable|go with)\b",
     re.IGNORECASE,
 )
