@@ -143,6 +143,7 @@ class Facet:
 
 
 _COST, _SPEED = ASPECT_FAMILIES[2], ASPECT_FAMILIES[3]
+_LONG_TERM = frozenset({"long", "term"})
 _RUNNING = "run running ongoing inference volume scale scaled call calls requests"
 _STARTING = "upfront initial initially start started starting begin beginning entry"
 _RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
@@ -165,6 +166,8 @@ FACETS = (
 def facet_of(terms: Iterable[str]) -> Facet | None:
     """The facet a question's own stems (not their families) ask about, if exactly one."""
     terms = set(terms)
+    if terms >= _LONG_TERM:  # "long-term", "in the long term": what keeps being paid
+        terms.add(stem("ongoing"))
     asked = [facet for facet in FACETS if facet.triggers & terms]
     return asked[0] if len(asked) == 1 else None
 
