@@ -374,6 +374,14 @@ def test_a_situation_leads_with_the_deciding_factor_in_prose_when_its_evidence_i
     assert not _FLATTENED_ROW.search(lead)
 
 
+def test_a_use_the_intake_knows_put_to_the_choice_gets_advice(engine):
+    answer = engine.answer("prompt engineering vs fine-tuning for legal contract review?")
+    assert answer.intent.value == "situation" and not answer.comparison
+    assert answer.intake == {"domain": "highly_specialized"}
+    assert answer.verdict is not None and answer.verdict.value in ("fine_tuning", "hybrid")
+    assert_well_cited(answer)
+
+
 def test_a_question_on_sequencing_gets_the_combined_path(engine):
     answer = engine.answer("We need a demo now and high accuracy next year; in what order?")
     assert answer.verdict is not None and answer.verdict.value == "hybrid"

@@ -19,6 +19,7 @@ CASES = {
         "Prompt engineering or fine-tuning for a chatbot?",
         "Which one is less prone to forgetting?",  # a comparative outweighs the risk word
         "For a weekend hackathon, what would you use?",
+        "finetuning vs prompting for a customer support bot?",  # versus, for a use: which one
     ],
     Intent.cons: [
         "What can go wrong with fine-tuning, what are the risks?",
@@ -46,6 +47,7 @@ CASES = {
     ],
     Intent.comparison: [
         "Compare the two on cost and speed",
+        "prompting vs fine-tuning for speed?",  # for an aspect: side by side
         "Prompt engineering versus fine-tuning: how do they differ?",
     ],
     Intent.fact: [

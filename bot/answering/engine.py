@@ -21,7 +21,13 @@ from bot.answering.comparison import aspects_of, build_comparison, is_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.conflicts import find_conflict
 from bot.answering.followup import asks_why, contextualize, is_follow_up
-from bot.answering.intent import classify, follow_up_intent, named_choices, weighs_a_point
+from bot.answering.intent import (
+    classify,
+    follow_up_intent,
+    for_a_use,
+    named_choices,
+    weighs_a_point,
+)
 from bot.answering.llm import (
     Brief,
     LlmComposer,
@@ -177,9 +183,12 @@ class AnswerEngine:
         asked = self.intent_of(question, history)
         # A team's own case, or how to combine the approaches: advice from the assessment; a
         # team asking for a definition, a list or steps gets that instead.
+        # So is a use the intake knows put to the choice ("prompting vs fine-tuning for legal
+        # contract review?": a highly specialized domain).
         situation = not weighs_a_point(question) and (
             (is_situation(question, statements) and (bool(statements) or asked in _ADVISABLE))
             or (asks_for_staging(question) and asked in _ADVISABLE)
+            or (bool(statements) and asked is Intent.which and for_a_use(question))
         )
         intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
@@ -270,7 +279,7 @@ class AnswerEngine:
             disagreement = self._conflicting_judgments(corpus, query, scored, sources)
         asked = approaches_in(query)
         focus = next(iter(asked)) if len(asked) == 1 else None
-        if intent is Intent.comparison or is_comparison(query):
+        if intent is Intent.comparison or (is_comparison(query) and intent is not Intent.which):
             rows = self._comparison_rows(
                 corpus, query=query, vector=vector, scored=scored, sources=sources
             )

@@ -68,6 +68,7 @@ _USE_CASE_PHRASE = re.compile(
 # "three reasons to fine-tune", "any reason not to prompt?"
 _REASONS_AGAINST = re.compile(r"\breasons? (?:not to|against)\b", re.IGNORECASE)
 _REASONS_FOR = re.compile(r"\breasons? (?:to|for)\b", re.IGNORECASE)
+_FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
     r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
@@ -124,7 +125,7 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
     named = approaches_in(question)
     if states_situation:
         return Intent.situation
-    if is_comparison(question) and not stems & (_CONS | _PROS):
+    if is_comparison(question) and not stems & (_CONS | _PROS) and not for_a_use(question):
         return Intent.comparison
     if _LEADING_WHICH.match(question) and _COMPARATIVE.search(question):
         return Intent.which  # "which is less risky?" weighs them on a risk, lists none
@@ -151,11 +152,22 @@ def follow_up_intent(own: Intent, previous: Sequence[Intent]) -> Intent:
     return own
 
 
+def for_a_use(question: str) -> bool:
+    """Whether the approaches are set against each other for a use ("prompting vs fine-tuning
+    for a support bot?": which one), not on an aspect ("… for cost": side by side)."""
+    use = _FOR_A.search(question)
+    if use is None:
+        return False
+    terms = set(topic_terms(use.group(1)))
+    on_an_aspect = facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
+    return bool(terms) and not on_an_aspect
+
+
 def _weighs_approaches(question: str, named: set[str]) -> bool:
     """A question that asks which option wins: "which …", "X or Y?", "is X cheaper?"."""
     if _WHICH.search(question):
         return True
-    if len(named) == 2 and _EITHER_OR.search(question):
+    if len(named) == 2 and (_EITHER_OR.search(question) or for_a_use(question)):
         return True
     return bool(named) and bool(_COMPARATIVE.search(question)) and "than" in words(question)
 
