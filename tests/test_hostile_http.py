@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from bot.slack import messages
 from bot.slack.blocks import FEEDBACK_UP, SHARE_ACTION
 from bot.slack.modal import CALLBACK_ID
 from tests.hostile_http import (
@@ -179,3 +180,32 @@ def test_malformed_signed_payloads_are_acknowledged_with_one_line_and_an_error_i
     if response.status_code == 200 and errors:
         assert "error id" in errors[0]
     assert "chat.postMessage" not in web_api_calls(harness)
+
+
+@pytest.mark.parametrize(
+    "value", ["not json", "[]", '{"channel": 5}', '{"channel": "<!channel>"}', '{"channel": ""}']
+)
+def test_a_share_button_with_a_tampered_value_posts_nothing_and_says_so(
+    harness, client, logs, value
+):
+    slack = harness.slack
+    hook = slack.workspace.issue_response_url("D0ALICE", "U0ALICE")
+    body = form(
+        block_actions(
+            [{"action_id": SHARE_ACTION, "type": "button", "value": value, "block_id": "share"}],
+            container={"type": "message", "message_ts": "1.0", "channel_id": "D0ALICE"},
+            message={"ts": "1.0", "text": "a recommendation", "blocks": []},
+            response_url=f"{slack.url}/hooks/{hook}",
+        )
+    )
+    errors_before, told_before = errors_total(harness), len(slack.calls("response_url"))
+
+    response = post_raw(
+        client, harness, body, signed_headers(body, "application/x-www-form-urlencoded")
+    )
+
+    assert response.status_code == 200
+    told = slack.calls.wait("response_url", count=told_before + 1)[-1]
+    assert told.ok and told.args["text"] == messages.SHARE_INVALID
+    assert "chat.postMessage" not in web_api_calls(harness)
+    assert errors_total(harness) == errors_before and logs.tracebacks() == []

@@ -46,6 +46,8 @@ REINDEX_WORD = "reindex"
 _ADMIN_CHANGE = re.compile(r"^\s*(?:add|remove)(?:\s+(?:<[^>]*>|\S+))?\s*$", re.IGNORECASE)
 _LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
 SHARE_REFUSALS = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
+# A conversation id as Slack writes them: a public (C) or private (G) channel, a DM (D).
+_CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
 class SlashCommand:
@@ -217,8 +219,11 @@ class SlashCommand:
     def on_share(self, ack, body: dict, action: dict, respond) -> None:
         """Post a recommendation from the DM to the channel where the command was run."""
         ack()
-        value: dict[str, Any] = json.loads(action.get("value") or "{}")
-        channel = value.pop("channel", "")
+        value = share_value(action.get("value"))
+        if value is None:
+            respond(text=messages.SHARE_INVALID, response_type="ephemeral", replace_original=False)
+            return
+        channel = value.pop("channel")
         message = shared_recommendation(
             body.get("message", {}), user_id=body["user"]["id"], payload=value
         )
@@ -235,6 +240,19 @@ class SlashCommand:
             )
             return
         respond(text=messages.shared(channel), response_type="ephemeral", replace_original=False)
+
+
+def share_value(raw: object) -> dict[str, Any] | None:
+    """What a share button carries: the channel to share in (a conversation id) and the
+    recommendation's outcome; None for a value that is not that (it comes back from outside,
+    and its channel is shown in what the person is told)."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict) and _CONVERSATION_ID.fullmatch(str(value.get("channel", ""))):
+        return value
+    return None
 
 
 def _argument(raw: str) -> str:

@@ -413,6 +413,12 @@ def shared(channel_id: str) -> str:
     return f"Shared in <#{channel_id}>."
 
 
+SHARE_INVALID = (
+    f"That button does not say where to share. Run `{COMMAND}` again for a recommendation "
+    "you can share."
+)
+
+
 def share_failed(channel_id: str) -> str:
     return (
         f"I could not post in <#{channel_id}>. Invite me there (`/invite @ai-strategy`) and "
