@@ -106,6 +106,7 @@ def test_what_the_bot_does_not_answer(make_harness, engines):
     harness = make_harness(answer=recorder)
     slack, ws = harness.slack, harness.slack.workspace
     chatter = slack.user_says(ALICE, GENERAL, "Lunch anyone?")  # no mention
+    slack.user_says(BOB, GENERAL, "@ai-strategy thanks!")  # nothing asked
     slack.user_says(BOB, GENERAL, "me!", thread_ts=chatter.ts)  # a thread the bot is not in
     base = {"channel": GENERAL, "channel_type": "channel", "event_ts": ws.next_ts()}
     ignored = [
@@ -169,12 +170,20 @@ def test_what_the_bot_does_not_answer(make_harness, engines):
     assert harness.posts() == [] and slack.calls("reactions.add") == []
 
 
-@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060"])
+@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060", " hi there!"])
 def test_a_bare_mention_gets_help(harness, after):
     said = harness.slack.user_says(ALICE, GENERAL, f"@ai-strategy{after}")
     post = harness.slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
     assert post.args["thread_ts"] == said.ts
     assert "/ai-strategy" in post.args["text"] and "Try:" in post.args["text"]
+
+
+@pytest.mark.parametrize("greeting", ["hello", ":wave:"])
+def test_a_greeting_in_a_dm_gets_help(harness, greeting):
+    dm = harness.slack.workspace.dm_with(ALICE).id
+    harness.slack.user_says(ALICE, dm, greeting)
+    post = harness.slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
+    assert post.response["channel"] == dm and "Try:" in post.args["text"]
 
 
 def test_a_retry_arriving_while_the_first_attempt_runs_is_not_answered_twice(make_harness, engines):

@@ -4,7 +4,12 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.slack.etiquette import addressed_to_someone_else, is_acknowledgement, takes_thread_reply
+from bot.slack.etiquette import (
+    addressed_to_someone_else,
+    is_acknowledgement,
+    is_greeting,
+    takes_thread_reply,
+)
 from bot.slack.metrics import Metrics
 from bot.slack.thread_context import THREAD_CHARACTERS, THREAD_MESSAGES, read_thread
 
@@ -57,6 +62,16 @@ def test_the_policies():
         == "addressed to someone else"
     )
     assert is_acknowledgement("thanks!") and not is_acknowledgement("thanks, but why?")
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello there!", ":wave:", "👋", "good morning, all"])
+def test_a_greeting_is_no_acknowledgement(text):
+    assert is_greeting(text) and not is_acknowledgement(text)
+
+
+@pytest.mark.parametrize("text", ["hi, how much data do we need?", "hey bob", "thanks!", ":+1:"])
+def test_what_is_no_greeting(text):
+    assert not is_greeting(text)
 
 
 class ThreadPages:

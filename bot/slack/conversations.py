@@ -36,7 +36,12 @@ from bot.slack.blocks import SlackMessage, text_message
 from bot.slack.channel_settings import ChannelSettings
 from bot.slack.delivery import Delivery, Question, best_effort_client, slack_call_failed
 from bot.slack.engines import Engines
-from bot.slack.etiquette import ThreadReplies, is_acknowledgement, takes_thread_reply
+from bot.slack.etiquette import (
+    ThreadReplies,
+    is_acknowledgement,
+    is_greeting,
+    takes_thread_reply,
+)
 from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
 from bot.slack.progress import Progress
@@ -148,6 +153,8 @@ class Conversations:
             return
         thread = event.get("thread_ts") or event["ts"]
         text = from_slack(event.get("text", ""), bot_user_id=bot_user_id)
+        if is_acknowledgement(text):  # "@ai-strategy thanks!": nothing to answer
+            return
         question = question_of(event, text, reply_in=thread, conversation=thread)
         # Part-way through a thread: what people wrote before is the context.
         read_first = thread != event["ts"]
@@ -266,7 +273,7 @@ class Conversations:
                 log.info(messages.log_duplicate(key), extra={"key": key})
                 return
             claimed.append(key)
-        if reply is None and not question.text:
+        if reply is None and (not question.text or is_greeting(question.text)):
             reply = text_message(messages.help_text(bot_user_id))
         self.work.submit(
             self._handle_claimed,

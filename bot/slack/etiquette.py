@@ -5,7 +5,8 @@ a follow-up only from the person who asked the bot in that thread (`asker`, the 
 only when it is not addressed to someone else: a reply that mentions another person, or starts
 with a name ("bob, can you check?"), is theirs. `anyone` takes untagged replies from everyone
 (still not those addressed to someone else); `mentions` answers only when tagged. Thanks and
-acknowledgements are never questions.
+acknowledgements are never questions, mentioned or not; a greeting ("hi", :wave:) gets the
+help, as a bare mention does.
 """
 
 import re
@@ -16,6 +17,11 @@ THREAD_REPLIES: tuple[ThreadReplies, ...] = ("asker", "anyone", "mentions")
 
 _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(thanks?( you)?|thx|ty|ok(ay)?|cool|great|nice|got it|perfect|:[\w+-]+:)\W*$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening)|:wave:|👋)"
+    r"(?:\W+(?:there|all|everyone|folks))?\W*$",
     re.IGNORECASE,
 )
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -122,8 +128,13 @@ _NOT_NAMES = frozenset(
 
 
 def is_acknowledgement(text: str) -> bool:
-    """ "thanks", "ok", ":+1:": a reply that asks nothing."""
-    return bool(_ACKNOWLEDGEMENT.match(text))
+    """ "thanks", "ok", ":+1:": a reply that asks nothing (and greets nobody)."""
+    return bool(_ACKNOWLEDGEMENT.match(text)) and not is_greeting(text)
+
+
+def is_greeting(text: str) -> bool:
+    """ "hi", "hello there", ":wave:": someone saying hello, who wants to know what to ask."""
+    return bool(_GREETING.match(text))
 
 
 def addressed_to_someone_else(slack_text: str, *, bot_user_id: str | None) -> bool:
