@@ -300,6 +300,25 @@ def test_which_questions_name_the_favoured_approach_first(engine, question, verd
     assert_well_cited(answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What's the main advantage of fine-tuning over prompting?", "fine_tuning"),
+        (
+            "What are the drawbacks of prompt engineering compared to fine-tuning?",
+            "prompt_engineering",
+        ),
+    ],
+)
+def test_a_list_on_one_approach_set_against_the_other_is_of_that_approach(engine, question, about):
+    from bot.answering.text import approaches_in
+
+    answer = engine.answer(question)
+    assert answer.intent.value in ("pros", "cons") and not answer.comparison
+    for line in list_lines(answer):  # each item is about it, or names no approach
+        assert approaches_in(line) <= {about}, line
+
+
 def test_a_definition_opens_with_what_the_approach_is(engine):
     answer = engine.answer("Briefly, what's prompt engineering?")
     assert answer.intent.value == "definition"

@@ -11,6 +11,7 @@ CASES = {
         "briefly, what's fine-tuning?",
         "Define fine tuning",
         "What does prompt engineering mean?",
+        "Explain fine-tuning like I'm five",
     ],
     Intent.which: [
         "Which one needs less maintenance?",
@@ -32,6 +33,7 @@ CASES = {
         "What are the benefits of fine-tuning?",
         "Why would prompt engineering be an advantage?",
         "List the strengths of prompting",
+        "Why pick prompting over fine-tuning?",
         "give me three reasons to fine-tune",
     ],
     Intent.howto: [

@@ -61,7 +61,13 @@ from bot.answering.stance import (
     find_disagreement,
     stance_of,
 )
-from bot.answering.text import APPROACH_NAMES, approaches_in, lower_first, words
+from bot.answering.text import (
+    APPROACH_NAMES,
+    approach_mentions,
+    approaches_in,
+    lower_first,
+    words,
+)
 from bot.answering.verdict import favoured, lead_sentence, the_worse
 from bot.answering.wording import claim_sentence, passage_text
 from bot.assessment.evidence import groups_matched
@@ -82,6 +88,7 @@ LLM_SOURCES = 6
 DISAGREEMENT_BAND = 0.3
 SIDE_SENTENCES = 2
 SUPPORTING = 2  # sentences after a which-answer's verdict
+_OVER = re.compile(r"\b(?:over|rather than|instead of|compared (?:to|with))\b", re.IGNORECASE)
 WHY_REASONS = 4  # after it when asked "why?"
 _CAUSE = re.compile(
     r"\b(?:because|since|due to|thanks to|as (?:it|they)|without|(?:doesn.t|does not|don.t|do "
@@ -278,8 +285,11 @@ class AnswerEngine:
         if not disagreement and intent in (Intent.which, Intent.fact, Intent.comparison):
             disagreement = self._conflicting_judgments(corpus, query, scored, sources)
         asked = approaches_in(query)
-        focus = next(iter(asked)) if len(asked) == 1 else None
-        if intent is Intent.comparison or (is_comparison(query) and intent is not Intent.which):
+        focus = _focus(query, asked)
+        # "compare" in a question asking for a verdict or a list ("the drawbacks of prompting
+        # compared to fine-tuning") does not make it a side-by-side comparison
+        side_by_side = is_comparison(query) and intent in (Intent.fact, Intent.definition)
+        if intent is Intent.comparison or side_by_side:
             rows = self._comparison_rows(
                 corpus, query=query, vector=vector, scored=scored, sources=sources
             )
@@ -672,6 +682,17 @@ def _reason_text(corpus: Corpus, item: ScoredPassage, *, focus: str | None) -> s
     if own:
         return claim_sentence(own[0])
     return item_text(corpus, item, focus=focus)
+
+
+def _focus(query: str, asked: set[str]) -> str | None:
+    """The approach a question is about: the one it names, or the first of "X over Y"
+    ("the main advantage of fine-tuning over prompting", "… compared to prompting")."""
+    if len(asked) == 1:
+        return next(iter(asked))
+    mentions = approach_mentions(query)
+    if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
+        return mentions[0][1]
+    return None
 
 
 def _not_covered(question: str, intent: Intent, clock: "_Clock", retrieved: list[str]) -> Answer:

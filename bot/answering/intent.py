@@ -69,6 +69,7 @@ _USE_CASE_PHRASE = re.compile(
 _REASONS_AGAINST = re.compile(r"\breasons? (?:not to|against)\b", re.IGNORECASE)
 _REASONS_FOR = re.compile(r"\breasons? (?:to|for)\b", re.IGNORECASE)
 _FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
+_WHY_OVER = re.compile(r"^\s*why\b.*\b(?:over|rather than|instead of)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
     r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
@@ -129,6 +130,8 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.comparison
     if _LEADING_WHICH.match(question) and _COMPARATIVE.search(question):
         return Intent.which  # "which is less risky?" weighs them on a risk, lists none
+    if _WHY_OVER.search(question):
+        return Intent.pros  # "why pick prompting over fine-tuning?": what speaks for the first
     if stems & _CONS or _REASONS_AGAINST.search(question):
         return Intent.cons
     if stems & _PROS or _REASONS_FOR.search(question):
@@ -207,6 +210,6 @@ def _extra_topic(question: str) -> bool:
     filler = _stems(
         "short brief briefly simply put quickly exactly really define definition describe "
         "one sentence word words simple terms plain english layman nutshell gist essence "
-        "overview summary basics idea main point"
+        "overview summary basics idea main point five 5 kid kids child eli5 newbie beginner"
     )
     return bool([term for term in topic_terms(question) if term not in filler])
