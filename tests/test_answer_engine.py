@@ -280,6 +280,9 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which gives users lower latency?", "fine_tuning"),
         ("Which is cheaper to get going with?", "prompt_engineering"),
         ("Which is cheaper long-term for a high-traffic app?", "fine_tuning"),
+        # searched with the documents' words for the side asked ("response speed", "inference")
+        ("Which approach reduces latency?", "fine_tuning"),
+        ("Which is cheaper in the long term?", "fine_tuning"),
         # asked which does worse: the other one is named first
         ("Which one costs more to begin with?", "fine_tuning"),
         ("Which approach is slower to deploy?", "fine_tuning"),

@@ -140,6 +140,7 @@ class Facet:
     triggers: frozenset[str]  # stems that ask about it ("to run at high volume")
     terms: frozenset[str]  # stems that put a statement on it ("per-request", "ongoing")
     family: frozenset[str]  # the aspect it is a side of
+    search: str  # what a search for statements on it adds: the documents' words for it
 
 
 _COST, _SPEED = ASPECT_FAMILIES[2], ASPECT_FAMILIES[3]
@@ -150,15 +151,29 @@ _RESPONDING = "latency inference responsive snappy snappier lag laggy runtime"
 # Getting it into use: "slower to roll out", "ship", "go live", "time to market".
 _DEPLOYING = "deploy deployment rollout roll launch ship release live market implement setup"
 FACETS = (
-    Facet(_stemmed(_RUNNING), _stemmed(f"{_RUNNING} production per usage token tokens"), _COST),
-    Facet(_stemmed(_STARTING), _stemmed(f"{_STARTING} setup training"), _COST),
     Facet(
-        _stemmed(_RESPONDING), _stemmed(f"{_RESPONDING} response responses respond token"), _SPEED
+        _stemmed(_RUNNING),
+        _stemmed(f"{_RUNNING} production per usage token tokens"),
+        _COST,
+        "ongoing per-request costs in production",
+    ),
+    Facet(
+        _stemmed(_STARTING),
+        _stemmed(f"{_STARTING} setup training"),
+        _COST,
+        "upfront initial setup costs",
+    ),
+    Facet(
+        _stemmed(_RESPONDING),
+        _stemmed(f"{_RESPONDING} response responses respond token"),
+        _SPEED,
+        "response speed and inference",
     ),
     Facet(
         _stemmed(_DEPLOYING),
         _stemmed(f"{_DEPLOYING} implementation development iteration time train training"),
         _SPEED,
+        "setup and deployment time",
     ),
 )
 
