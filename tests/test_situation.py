@@ -75,6 +75,19 @@ def test_what_a_team_states_becomes_intake_answers(question, expected):
 @pytest.mark.parametrize(
     "question",
     [
+        "We're not sure yet how much data we have. Should we start with prompting?",
+        "We don't know our volume yet.",
+        "We don't have any data yet.",  # no data at all: nothing said of sensitive data
+        "Do I need a data scientist to do prompt engineering?",
+    ],
+)
+def test_what_is_unknown_denied_in_general_or_asked_about_states_nothing(question):
+    assert stated(question) == {}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "How consistent are the outputs of each approach?",
         "Does prompt engineering change the model's parameters?",
         "How much data does fine-tuning need?",

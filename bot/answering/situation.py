@@ -61,7 +61,9 @@ _NEGATORS = frozenset(
 NEGATION_SCOPE = 5  # words before a cue that a negation reaches ("nobody in our team has ML…")
 _CONJOINS = frozenset(["and", "plus", "also", "while"])
 NUMBER_WEIGHT = 2.5  # a stated count outweighs a cue of one or two words
-_ABSENT = frozenset({"none", "no", "low"})
+# Options a denied topic means ("no ML background": none); a yes-or-no option is no quantity
+# ("no data" does not say the data is not sensitive).
+_ABSENT = frozenset({"none", "low"})
 _ABOUT_THE_ASKER = frozenset(
     [
         "we",
@@ -148,6 +150,11 @@ _THE_CHOICE = frozenset(
 )
 # "cheaper", "faster": a comparison of the approaches, not a statement of the asker's case.
 _COMPARATIVE = re.compile(r"(?:cheap|fast|quick|slow|easi|hard|safe|costli|simpl)er", re.I)
+_ASKS_WHAT_IS_NEEDED = re.compile(
+    r"^\s*(?:do|does|would|will|should|must)\s+(?:i|we|you|it|one|a team)\s+"
+    r"(?:really\s+)?(?:need|require|have to have)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?\b", re.IGNORECASE)
 _GENERIC_SCALE = frozenset({"low", "medium", "high", "none", "some", "strong", "moderate"})
 
@@ -232,6 +239,8 @@ def extract(question: str) -> list[Statement]:
     """The intake answers `question` states, one per field, in the intake's order."""
     found: dict[str, tuple[float, Statement]] = {}
     for clause in _clauses(_without_approach_names(question)):
+        if _ASKS_WHAT_IS_NEEDED.match(clause):  # "do I need a data scientist?" has none
+            continue
         tokens = [
             "" if _COMPARATIVE.fullmatch(token) else token.removesuffix("'s")
             for token in words(clause)
@@ -406,7 +415,8 @@ def _negation(tokens: Sequence[str], start: int) -> int | None:
     ("no labeled data and a strong ML team": the team is not negated)."""
     for at in range(start - 1, max(0, start - NEGATION_SCOPE) - 1, -1):
         if tokens[at] in _NEGATORS:
-            return at
+            # "not sure how much data", "don't know": unknown, not denied
+            return None if tokens[at + 1 : at + 2] in (["sure"], ["certain"], ["know"]) else at
         if tokens[at] in _CONJOINS:
             return None
     return None

@@ -116,7 +116,8 @@ ASPECT_FAMILIES = tuple(
         "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible "
         "change changes changing modify tweak",
         "data dataset datasets labeled",
-        "expertise skill skills knowledge technical",
+        "expertise expert experts skill skills knowledge technical scientist scientists specialist "
+        "specialists",
         "consistent consistency reliable reliability stable stability dependable",
         "control controllability interpretability interpretable explainable explainability "
         "transparent",
