@@ -185,6 +185,15 @@ def test_comparison_on_several_aspects(engine):
     assert len(answer.text.splitlines()) == 2
 
 
+@pytest.mark.parametrize(
+    "question", ["what are the tradeoffs?", "can you summarize the tradeoffs?"]
+)
+def test_the_trade_offs_with_nothing_named_are_the_two_approaches_side_by_side(engine, question):
+    answer = engine.answer(question)
+    assert answer.grounded and len(answer.comparison) >= 3
+    assert all(row.citations for row in answer.comparison)
+
+
 def test_follow_up_is_understood_from_the_history(engine):
     history = [
         Turn(question="What is fine-tuning?", answer=engine.answer("What is fine-tuning?").text)

@@ -40,6 +40,7 @@ CASES = {
         "How do we fine-tune a model?",
         "What phases does a prompt engineering process have?",
         "Walk me through the workflow of fine-tuning",
+        "What are best practices for prompt engineering?",
     ],
     Intent.examples: [
         "Where does prompt engineering shine?",
@@ -49,6 +50,7 @@ CASES = {
     ],
     Intent.comparison: [
         "Compare the two on cost and speed",
+        "can you summarize the tradeoffs?",
         "prompting vs fine-tuning for speed?",  # for an aspect: side by side
         "Prompt engineering versus fine-tuning: how do they differ?",
     ],

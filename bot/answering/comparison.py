@@ -55,6 +55,16 @@ _NOT_ASPECT = (
             "respect",
             "side",
             "between",
+            # what is asked of the comparison, not an aspect of it
+            "summarize",
+            "summarise",
+            "outline",
+            "list",
+            "give",
+            "show",
+            "tell",
+            "main",
+            "key",
         ]
     )
 )

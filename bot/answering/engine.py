@@ -230,7 +230,10 @@ class AnswerEngine:
             and favoured(corpus, scored, **_point_asked(query)) is not None
         )
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
-        central = intent in _CENTRAL and len(approaches_in(query)) == 1
+        # So is the comparison of the two with nothing else named ("what are the trade-offs?").
+        central = (intent in _CENTRAL and len(approaches_in(query)) == 1) or (
+            intent is Intent.comparison and not aspects_of(query)
+        )
         if not (support.grounded or situation or decided or central):
             # "Our team answers refund e-mails: prompting or fine-tuning?" states nothing the
             # sources or the intake know, but puts the choice: advice that says what decides it.

@@ -50,7 +50,7 @@ _EXAMPLES = _stems(
 _STEPS = _stems(
     """
     step steps phase phases stage stages process workflow procedure lifecycle pipeline
-    sequence sequencing roadmap
+    sequence sequencing roadmap practice practices tip tips guideline guidelines
     """
 )
 _DEFINE = re.compile(
