@@ -84,6 +84,27 @@ def test_direct_message_is_answered_in_the_dm(harness):
     assert "*Sources*" in block_texts(post.args["blocks"])
 
 
+@pytest.mark.parametrize("under", ["answer", "question"])
+def test_a_reply_in_a_thread_of_the_dm_is_a_follow_up_of_the_dm(make_harness, engines, under):
+    recorder = RecordingAnswerer(engines.answer)
+    harness = make_harness(answer=recorder)
+    slack = harness.slack
+    dm = slack.workspace.dm_with(ALICE).id
+    said = slack.user_says(ALICE, dm, QUESTION)
+    answer = slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
+    thread = answer.response["ts"] if under == "answer" else said.ts
+
+    slack.user_says(ALICE, dm, "And how long does that take?", thread_ts=thread)
+    slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)
+    slack.user_says(ALICE, dm, "And what does it cost?", thread_ts=thread)
+    slack.calls.wait("chat.postMessage", count=3, where=lambda c: c.ok)
+
+    assert [call.args.get("thread_ts") for call in harness.posts(dm)] == [None, thread, thread]
+    histories = [[turn.question for turn in history] for _, history in recorder.asked]
+    assert histories == [[], [QUESTION], [QUESTION, "And how long does that take?"]]
+    assert slack.calls("assistant.threads.setTitle") == []  # no assistant thread
+
+
 def test_the_askers_reply_in_the_bots_thread_is_a_follow_up_with_its_history(make_harness, engines):
     recorder = RecordingAnswerer(engines.answer)
     harness = make_harness(answer=recorder)

@@ -9,6 +9,9 @@
   like every other question (`Conversations.take`, then `bot.slack.delivery`), with the recent
   messages of the channel the person is viewing as the conversation's background when the bot
   can read them (`bot.slack.thread_context.read_channel`).
+- Bolt's middleware takes every thread of a DM for an assistant thread; one under a message of
+  a plain DM (a reply to an answer there) gets no title, and the DM's recent conversation is
+  its background, so that it is understood as a follow-up.
 
 The thread context lives in the SQL store (`SqlThreadContextStore`) rather than in the
 metadata of the bot's first reply (Bolt's default, a `conversations.replies` and a
@@ -26,7 +29,12 @@ from slack_sdk.models.blocks import SectionBlock
 
 from bot.slack import messages
 from bot.slack.blocks import SlackMessage, assessment_offer
-from bot.slack.conversations import Conversations, question_of
+from bot.slack.conversations import (
+    DM_HISTORY_MAX_AGE,
+    Background,
+    Conversations,
+    question_of,
+)
 from bot.slack.delivery import slack_call_failed
 from bot.slack.etiquette import is_acknowledgement
 from bot.slack.mrkdwn import from_slack
@@ -34,6 +42,12 @@ from bot.slack.thread_context import read_channel
 from bot.storage import Store
 
 MAX_PROMPTS = 4  # Slack shows at most four suggested prompts
+
+
+def assistant_thread_key(channel: str, thread_ts: str) -> str:
+    """The mark of a thread Slack started as an assistant thread (`assistant_thread_started`):
+    Bolt's middleware takes every thread of a DM for one."""
+    return f"assistant:{channel}:{thread_ts}"
 
 
 class SqlThreadContextStore(AssistantThreadContextStore):
@@ -95,7 +109,9 @@ class AssistantThreads:
         self, payload: dict, say, set_suggested_prompts, save_thread_context
     ) -> None:
         """Greet, suggest prompts, and keep the context Slack sent with the thread."""
-        context = payload["assistant_thread"].get("context") or {}
+        thread = payload["assistant_thread"]
+        self.conversations.mark(assistant_thread_key(thread["channel_id"], thread["thread_ts"]))
+        context = thread.get("context") or {}
         if context.get("channel_id"):
             save_thread_context(context)
         say(messages.ASSISTANT_GREETING)
@@ -108,7 +124,10 @@ class AssistantThreads:
     def on_user_message(
         self, body: dict, payload: dict, context: BoltContext, get_thread_context
     ) -> None:
-        """A message in the thread: title the thread once, then answer it there."""
+        """A message in the thread: title the thread once, then answer it there.
+
+        A thread under a message of a plain DM (a reply to an answer there) is no assistant
+        thread: it gets no title, and the DM's conversation is its background."""
         bot_user_id = context.bot_user_id
         event: dict[str, Any] = payload
         if event.get("subtype") not in (None, "file_share") or event.get("user") in (
@@ -120,7 +139,8 @@ class AssistantThreads:
         if text and is_acknowledgement(text):
             return
         channel, thread = event["channel"], event["thread_ts"]
-        if text and self.store.claim_thread_title(channel, thread):
+        assistant = self.store.claimed(assistant_thread_key(channel, thread))
+        if text and assistant and self.store.claim_thread_title(channel, thread):
             try:
                 self.conversations.best_effort.assistant_threads_setTitle(
                     channel_id=channel, thread_ts=thread, title=messages.thread_title(text)
@@ -128,7 +148,11 @@ class AssistantThreads:
             except SlackApiError as error:
                 slack_call_failed(self.conversations.metrics, "assistant.threads.setTitle", error)
         question = question_of(
-            event, text, reply_in=thread, conversation=thread, surface="assistant"
+            event,
+            text,
+            reply_in=thread,
+            conversation=thread,
+            surface="assistant" if assistant else "conversation",
         )
         if self.conversations.offer_files(
             body, event, question, bot_user_id=bot_user_id, has_text=bool(text)
@@ -139,20 +163,31 @@ class AssistantThreads:
                 body, event, question, bot_user_id=bot_user_id, reply=assessment_offer_message()
             )
             return
-        viewed = (get_thread_context() or {}).get("channel_id")
-        background = (
-            functools.partial(
-                read_channel,
-                self.conversations.best_effort,
-                channel=viewed,
-                bot_user_id=bot_user_id,
-                metrics=self.conversations.metrics,
-            )
-            if viewed
-            else None
-        )
         self.conversations.take(
-            body, event, question, bot_user_id=bot_user_id, background=background
+            body,
+            event,
+            question,
+            bot_user_id=bot_user_id,
+            background=self._background(channel, assistant, get_thread_context, bot_user_id),
+        )
+
+    def _background(
+        self, channel: str, assistant: bool, get_thread_context, bot_user_id: str | None
+    ) -> Background | None:
+        """What a question leans on besides its thread: in an assistant thread, the channel the
+        person is viewing (when the bot can read it); in a thread of a plain DM, the DM's
+        recent conversation the thread grew out of."""
+        if not assistant:
+            return functools.partial(self.store.history, channel, "", max_age=DM_HISTORY_MAX_AGE)
+        viewed = (get_thread_context() or {}).get("channel_id")
+        if not viewed:
+            return None
+        return functools.partial(
+            read_channel,
+            self.conversations.best_effort,
+            channel=viewed,
+            bot_user_id=bot_user_id,
+            metrics=self.conversations.metrics,
         )
 
     def register(self, app) -> None:

@@ -242,7 +242,7 @@ class Conversations:
             replied_key(channel, thread, to)
         )
 
-    def _mark(self, key: str) -> None:
+    def mark(self, key: str) -> None:
         """Leave a mark in the store (a claim finished at once), for every replica to see."""
         if self.store.claim(key):
             self.store.finish([key])
@@ -250,7 +250,7 @@ class Conversations:
     def _withdraw(self, event: dict) -> None:
         deleted = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
         if deleted:
-            self._mark(withdrawn_key(event["channel"], deleted))
+            self.mark(withdrawn_key(event["channel"], deleted))
 
     def take(
         self,
@@ -312,8 +312,8 @@ class Conversations:
             slack_call_failed(self.metrics, "chat.postMessage", error)
             return
         if question.reply_in:
-            self._mark(replied_key(question.channel, question.reply_in))
-            self._mark(replied_key(question.channel, question.reply_in, question.user))
+            self.mark(replied_key(question.channel, question.reply_in))
+            self.mark(replied_key(question.channel, question.reply_in, question.user))
 
     def answer(
         self,
