@@ -63,6 +63,12 @@ def stated(question: str) -> dict[str, str]:
             {"domain": "highly_specialized", "labeled_data": "thousands"},
         ),
         ("Is it worth fine-tuning for 100 requests a day?", {"volume": "low"}),
+        # data, said plainly, is what a team could train on; none of it is no sensitive data
+        (
+            "We have tons of data but no ML people.",
+            {"labeled_data": "thousands", "ml_expertise": "none"},
+        ),
+        ("We don't have any data yet.", {"labeled_data": "none"}),
     ],
 )
 def test_what_a_team_states_becomes_intake_answers(question, expected):
@@ -77,7 +83,6 @@ def test_what_a_team_states_becomes_intake_answers(question, expected):
     [
         "We're not sure yet how much data we have. Should we start with prompting?",
         "We don't know our volume yet.",
-        "We don't have any data yet.",  # no data at all: nothing said of sensitive data
         "Do I need a data scientist to do prompt engineering?",
     ],
 )
