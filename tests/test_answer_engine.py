@@ -38,6 +38,7 @@ OUT_OF_SCOPE = [
     "Which cloud is cheaper for training, AWS or GCP?",
     "Which one is easier to change later, a lease or a mortgage?",
     "Which car is cheaper to run?",
+    "Which one is healthier for breakfast?",
 ]
 IN_SCOPE = [
     "Is fine-tuning expensive?",
@@ -384,6 +385,7 @@ def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
     [
         "Our support team answers refund emails. Prompting or fine-tuning?",
         "Prompting or fine-tuning for our internal wiki search?",
+        "Which is better for summarizing Jira tickets?",
     ],
 )
 def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, question):
@@ -391,7 +393,10 @@ def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, ques
     answer = engine.answer(question)
     assert answer.intent.value == "situation" and answer.grounded
     assert answer.verdict is not None
-    assert answer.text.startswith("**") and MARKER.search(answer.text.splitlines()[0])
+    first_line = answer.text.splitlines()[0]
+    assert answer.text.startswith("**") and MARKER.search(first_line)
+    if answer.verdict.value != "hybrid":  # a reason for one approach, not for combining both
+        assert not re.search(r"combin|together", first_line, re.IGNORECASE)
     assert any(line.startswith("_Not stated") for line in answer.text.splitlines())
     assert_well_cited(answer)
 

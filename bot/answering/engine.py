@@ -24,6 +24,7 @@ from bot.answering.followup import asks_why, contextualize, is_follow_up
 from bot.answering.intent import (
     classify,
     follow_up_intent,
+    for_a_model_task,
     for_a_use,
     named_choices,
     weighs_a_point,
@@ -49,6 +50,7 @@ from bot.answering.shaping import (
     polarity_items,
     render_list,
     scenario_items,
+    speaks_of_combining,
     step_items,
 )
 from bot.answering.situation import extract, is_situation, puts_the_choice
@@ -235,9 +237,11 @@ class AnswerEngine:
             intent is Intent.comparison and not aspects_of(query)
         )
         if not (support.grounded or situation or decided or central):
-            # "Our team answers refund e-mails: prompting or fine-tuning?" states nothing the
-            # sources or the intake know, but puts the choice: advice that says what decides it.
-            if not (puts_the_choice(question) and asked in _ADVISABLE):
+            # "Our team answers refund e-mails: prompting or fine-tuning?", "which is better for
+            # summarizing Jira tickets?" state nothing the sources or the intake know, but put
+            # the choice for a case: advice that says what would decide it.
+            puts_a_case = puts_the_choice(question) or for_a_model_task(question)
+            if not (puts_a_case and asked in _ADVISABLE):
                 return _not_covered(question, intent, clock, retrieved)
             situation, intent = True, Intent.situation
         if situation:
@@ -542,6 +546,8 @@ class AnswerEngine:
             return False
         if outcome is Outcome.hybrid:
             return True
+        if speaks_of_combining(item.passage.text):  # a reason for both, not for one alone
+            return False
         polarity = item.passage.polarity
         return (polarity != "con") == (subject == outcome.value)
 

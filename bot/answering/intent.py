@@ -68,6 +68,15 @@ _USE_CASE_PHRASE = re.compile(
 # "three reasons to fine-tune", "any reason not to prompt?"
 _REASONS_AGAINST = re.compile(r"\breasons? (?:not to|against)\b", re.IGNORECASE)
 _REASONS_FOR = re.compile(r"\breasons? (?:to|for)\b", re.IGNORECASE)
+# What language models are put to: the tasks a team weighs the approaches for.
+_TASKS = _stems(
+    """
+    summarize summarizing summarization summary classify classifying classification extract
+    extracting extraction translate translating translation draft drafting generate generating
+    generation answer answering chatbot chatbots bot bots assistant assistants triage tagging
+    tickets emails replies support moderation search drafting writing copy descriptions
+    """
+)
 _FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
 _WHY_OVER = re.compile(r"^\s*why\b.*\b(?:over|rather than|instead of)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
@@ -164,6 +173,13 @@ def for_a_use(question: str) -> bool:
     terms = set(topic_terms(use.group(1)))
     on_an_aspect = facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
     return bool(terms) and not on_an_aspect
+
+
+def for_a_model_task(question: str) -> bool:
+    """Whether a question weighs the approaches for a task a language model does ("which is
+    better for summarizing Jira tickets?"), however little it says of it."""
+    use = _FOR_A.search(question)
+    return use is not None and for_a_use(question) and bool(_stems(use.group(1).lower()) & _TASKS)
 
 
 def _weighs_approaches(question: str, named: set[str]) -> bool:

@@ -197,6 +197,11 @@ def _unscored(corpus: Corpus, like: ScoredPassage, order: int) -> ScoredPassage:
     )
 
 
+def speaks_of_combining(text: str) -> bool:
+    """Whether a passage is about using the approaches together ("combining both…")."""
+    return bool(_COMBINING.search(text))
+
+
 def combining_passages(
     corpus: Corpus, scored: Sequence[ScoredPassage], similarities: np.ndarray
 ) -> list[ScoredPassage]:
