@@ -209,3 +209,44 @@ def test_a_share_button_with_a_tampered_value_posts_nothing_and_says_so(
     assert told.ok and told.args["text"] == messages.SHARE_INVALID
     assert "chat.postMessage" not in web_api_calls(harness)
     assert errors_total(harness) == errors_before and logs.tracebacks() == []
+
+
+UNHANDLED = {
+    "an event type nobody listens to": (
+        json.dumps(
+            envelope({"type": "reaction_added", "user": "U0ALICE", "reaction": "+1"})
+        ).encode(),
+        "application/json",
+    ),
+    "a button of an older version": (
+        form(block_actions([{"action_id": "gone", "type": "button", "value": "x"}])),
+        "application/x-www-form-urlencoded",
+    ),
+    "a modal closed": (
+        form({**view_submission({"callback_id": CALLBACK_ID}), "type": "view_closed"}),
+        "application/x-www-form-urlencoded",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(UNHANDLED))
+def test_what_no_listener_takes_is_acknowledged(harness, client, logs, name):
+    body, content_type = UNHANDLED[name]
+    response = post_raw(client, harness, body, signed_headers(body, content_type))
+    assert response.status_code == 200
+    assert logs.tracebacks() == []
+
+
+def test_slacks_notice_that_it_drops_events_is_acknowledged_and_logged(harness, client, logs):
+    notice = {
+        "token": "t",
+        "type": "app_rate_limited",
+        "team_id": "T0",
+        "minute_rate_limited": 1518467820,
+        "api_app_id": "A0",
+    }
+    body = json.dumps(notice).encode()
+    response = post_raw(client, harness, body, signed_headers(body, "application/json"))
+    assert response.status_code == 200
+    warnings = [r.getMessage() for r in logs.records if r.levelname == "WARNING"]
+    assert warnings == [messages.log_app_rate_limited()]

@@ -570,6 +570,13 @@ def log_request_too_large(limit: int) -> str:
     return f"refused a request body over {limit} bytes (AI_STRATEGY_MAX_REQUEST_BYTES)"
 
 
+def log_app_rate_limited() -> str:
+    return (
+        "Slack is dropping events for this app: over 30,000 events an hour in the workspace "
+        "(app_rate_limited); check which message events the app subscribes to"
+    )
+
+
 def log_unparseable_request(error_id: str, size: int) -> str:
     return f"signed request is not a Slack payload [error id {error_id}] ({size} bytes)"
 

@@ -10,7 +10,10 @@ read up to a limit (413 past it, counted while reading, so a huge POST costs no 
 Slack signature is checked on the raw bytes (401, one log line, nothing else runs); a signed
 body that is not UTF-8 or not a Slack payload Bolt can parse is a 400 with one log line. Only
 then does Bolt see it. Whatever then fails inside Bolt is answered as Slack expects (see
-`bot.slack.app.on_unhandled_error`), never a 500 and never a traceback.
+`bot.slack.app.on_unhandled_error`), never a 500 and never a traceback; what no listener takes
+(an event or a button this version does not know) is acknowledged all the same, since Slack
+retries an event answered 404 and shows an error on a button. Slack's `app_rate_limited` notice
+(events are being dropped) is logged as such.
 
 Stopping (SIGTERM or Ctrl-C, `serve_http`): `/readyz` turns 503 at once and new events are
 answered 503 (Slack re-delivers them; behind a load balancer, to a replica still ready), while
@@ -181,6 +184,10 @@ def create_http_app(
         if bolt_request_ is None:
             log.warning(messages.log_unparseable_request(secrets.token_hex(4), len(body)))
             return JSONResponse({"ok": False, "error": "invalid_payload"}, status_code=400)
+        if bolt_request_.body.get("type") == "app_rate_limited":
+            minute = bolt_request_.body.get("minute_rate_limited")
+            log.warning(messages.log_app_rate_limited(), extra={"minute_rate_limited": minute})
+            return Response(status_code=200)
         if (
             readiness is not None
             and readiness.draining
@@ -206,6 +213,8 @@ def create_http_app(
         failed_id = bolt_request_.context.get(ERROR_ID_KEY)
         if failed_id and bolt_response.status >= 400:
             return acknowledgement_after_error(bolt_request_.body, failed_id)
+        if bolt_response.status == 404 and not isinstance(bolt_request_.body.get("command"), str):
+            return Response(status_code=200)  # no listener for it (Bolt logged which)
         return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:
