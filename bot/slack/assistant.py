@@ -9,9 +9,9 @@
   like every other question (`Conversations.take`, then `bot.slack.delivery`), with the recent
   messages of the channel the person is viewing as the conversation's background when the bot
   can read them (`bot.slack.thread_context.read_channel`).
-- Bolt's middleware takes every thread of a DM for an assistant thread; one under a message of
-  a plain DM (a reply to an answer there) gets no title, and the DM's recent conversation is
-  its background, so that it is understood as a follow-up.
+- Bolt's middleware takes every thread of a DM for an assistant thread; one under a question
+  or an answer of the DM itself (`dm_message_key`) gets no title, and the DM's recent
+  conversation is its background, so that it is understood as a follow-up.
 
 The thread context lives in the SQL store (`SqlThreadContextStore`) rather than in the
 metadata of the bot's first reply (Bolt's default, a `conversations.replies` and a
@@ -33,6 +33,7 @@ from bot.slack.conversations import (
     DM_HISTORY_MAX_AGE,
     Background,
     Conversations,
+    dm_message_key,
     question_of,
 )
 from bot.slack.delivery import slack_call_failed
@@ -42,12 +43,6 @@ from bot.slack.thread_context import read_channel
 from bot.storage import Store
 
 MAX_PROMPTS = 4  # Slack shows at most four suggested prompts
-
-
-def assistant_thread_key(channel: str, thread_ts: str) -> str:
-    """The mark of a thread Slack started as an assistant thread (`assistant_thread_started`):
-    Bolt's middleware takes every thread of a DM for one."""
-    return f"assistant:{channel}:{thread_ts}"
 
 
 class SqlThreadContextStore(AssistantThreadContextStore):
@@ -109,9 +104,7 @@ class AssistantThreads:
         self, payload: dict, say, set_suggested_prompts, save_thread_context
     ) -> None:
         """Greet, suggest prompts, and keep the context Slack sent with the thread."""
-        thread = payload["assistant_thread"]
-        self.conversations.mark(assistant_thread_key(thread["channel_id"], thread["thread_ts"]))
-        context = thread.get("context") or {}
+        context = payload["assistant_thread"].get("context") or {}
         if context.get("channel_id"):
             save_thread_context(context)
         say(messages.ASSISTANT_GREETING)
@@ -126,8 +119,8 @@ class AssistantThreads:
     ) -> None:
         """A message in the thread: title the thread once, then answer it there.
 
-        A thread under a message of a plain DM (a reply to an answer there) is no assistant
-        thread: it gets no title, and the DM's conversation is its background."""
+        A thread under a question or an answer of the DM itself is no assistant thread: it
+        gets no title, and the DM's conversation is its background."""
         bot_user_id = context.bot_user_id
         event: dict[str, Any] = payload
         if event.get("subtype") not in (None, "file_share") or event.get("user") in (
@@ -139,7 +132,7 @@ class AssistantThreads:
         if text and is_acknowledgement(text):
             return
         channel, thread = event["channel"], event["thread_ts"]
-        assistant = self.store.claimed(assistant_thread_key(channel, thread))
+        assistant = not self.store.claimed(dm_message_key(channel, thread))
         if text and assistant and self.store.claim_thread_title(channel, thread):
             try:
                 self.conversations.best_effort.assistant_threads_setTitle(

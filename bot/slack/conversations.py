@@ -83,6 +83,12 @@ def withdrawn_key(channel: str, ts: str) -> str:
     return f"deleted:{channel}:{ts}"
 
 
+def dm_message_key(channel: str, ts: str) -> str:
+    """The mark of a message of a DM's own conversation (a question asked at its top level, an
+    answer to it): a thread under it is that conversation's follow-up, no assistant thread."""
+    return f"dm:{channel}:{ts}"
+
+
 def replied_key(channel: str, thread: str, user: str | None = None) -> str:
     """The mark of a reply other than an answer (the help a bare mention gets, an offer) posted
     in a thread, to `user`: what people write there next may be for the bot, as after an
@@ -362,12 +368,16 @@ class Conversations:
         return [*background(), *stored] if background is not None else stored
 
     def _poster(self, question: Question, posted: list[SlackMessage] | None = None):
-        """Posts in the question's thread (and keeps what was posted in `posted`)."""
+        """Posts in the question's thread (and keeps what was posted in `posted`); at the top
+        level of a DM, the question and what is posted are marked (`dm_message_key`)."""
 
         def post(message: SlackMessage) -> None:
-            self.client.chat_postMessage(
+            response = self.client.chat_postMessage(
                 channel=question.channel, thread_ts=question.reply_in, **message.as_arguments()
             )
+            if question.conversation == "" and question.ts:  # the top level of a DM
+                self.mark(dm_message_key(question.channel, question.ts))
+                self.mark(dm_message_key(question.channel, str(response.get("ts", ""))))
             if posted is not None:
                 posted.append(message)
 
