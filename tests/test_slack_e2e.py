@@ -93,6 +93,7 @@ def test_a_reply_in_a_thread_of_the_dm_is_a_follow_up_of_the_dm(make_harness, en
     said = slack.user_says(ALICE, dm, QUESTION)
     answer = slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
     thread = answer.response["ts"] if under == "answer" else said.ts
+    harness.settle()  # she reads the answer first
 
     slack.user_says(ALICE, dm, "And how long does that take?", thread_ts=thread)
     slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)
@@ -191,7 +192,7 @@ def test_what_the_bot_does_not_answer(make_harness, engines):
     assert harness.posts() == [] and slack.calls("reactions.add") == []
 
 
-@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060", " hi there!"])
+@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060", " hi there!", " help?"])
 def test_a_bare_mention_gets_help(harness, after):
     said = harness.slack.user_says(ALICE, GENERAL, f"@ai-strategy{after}")
     post = harness.slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
@@ -199,7 +200,7 @@ def test_a_bare_mention_gets_help(harness, after):
     assert "/ai-strategy" in post.args["text"] and "Try:" in post.args["text"]
 
 
-@pytest.mark.parametrize("greeting", ["hello", ":wave:"])
+@pytest.mark.parametrize("greeting", ["hello", ":wave:", "help", "@ai-strategy"])
 def test_a_greeting_in_a_dm_gets_help(harness, greeting):
     dm = harness.slack.workspace.dm_with(ALICE).id
     harness.slack.user_says(ALICE, dm, greeting)

@@ -7,8 +7,8 @@ from slack_sdk.web import SlackResponse
 from bot.slack.etiquette import (
     addressed_to_someone_else,
     is_acknowledgement,
-    is_greeting,
     takes_thread_reply,
+    wants_help,
 )
 from bot.slack.metrics import Metrics
 from bot.slack.thread_context import THREAD_CHARACTERS, THREAD_MESSAGES, read_thread
@@ -64,14 +64,19 @@ def test_the_policies():
     assert is_acknowledgement("thanks!") and not is_acknowledgement("thanks, but why?")
 
 
-@pytest.mark.parametrize("text", ["hi", "Hello there!", ":wave:", "👋", "good morning, all"])
-def test_a_greeting_is_no_acknowledgement(text):
-    assert is_greeting(text) and not is_acknowledgement(text)
+@pytest.mark.parametrize(
+    "text",
+    ["hi", "Hello there!", ":wave:", "👋", "good morning, all", "help", "What can you do?"],
+)
+def test_a_greeting_or_a_request_for_help_wants_the_help(text):
+    assert wants_help(text) and not is_acknowledgement(text)
 
 
-@pytest.mark.parametrize("text", ["hi, how much data do we need?", "hey bob", "thanks!", ":+1:"])
-def test_what_is_no_greeting(text):
-    assert not is_greeting(text)
+@pytest.mark.parametrize(
+    "text", ["hi, how much data do we need?", "hey bob", "thanks!", ":+1:", "help me choose"]
+)
+def test_what_does_not_want_the_help(text):
+    assert not wants_help(text)
 
 
 class ThreadPages:

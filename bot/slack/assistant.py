@@ -166,15 +166,14 @@ class AssistantThreads:
 
     def _background(
         self, channel: str, assistant: bool, get_thread_context, bot_user_id: str | None
-    ) -> Background | None:
+    ) -> Background:
         """What a question leans on besides its thread: in an assistant thread, the channel the
-        person is viewing (when the bot can read it); in a thread of a plain DM, the DM's
-        recent conversation the thread grew out of."""
-        if not assistant:
-            return functools.partial(self.store.history, channel, "", max_age=DM_HISTORY_MAX_AGE)
-        viewed = (get_thread_context() or {}).get("channel_id")
+        person is viewing (when the bot can read it); else the DM's recent conversation, which
+        a thread of the DM itself grew out of (and which a reply under an answer whose mark is
+        still being written needs too)."""
+        viewed = (get_thread_context() or {}).get("channel_id") if assistant else None
         if not viewed:
-            return None
+            return functools.partial(self.store.history, channel, "", max_age=DM_HISTORY_MAX_AGE)
         return functools.partial(
             read_channel,
             self.conversations.best_effort,

@@ -39,8 +39,8 @@ from bot.slack.engines import Engines
 from bot.slack.etiquette import (
     ThreadReplies,
     is_acknowledgement,
-    is_greeting,
     takes_thread_reply,
+    wants_help,
 )
 from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
@@ -192,8 +192,8 @@ class Conversations:
             body, event, question, bot_user_id=bot_user_id, has_text=bool(plain)
         ):
             return
-        if not plain or is_acknowledgement(plain):
-            return
+        if is_acknowledgement(plain) or not (plain or event.get("channel_type") == "im"):
+            return  # nothing asked (a bare mention in a DM gets the help, as in a channel)
         self.take(body, event, question, bot_user_id=bot_user_id)
 
     def offer_files(
@@ -279,7 +279,7 @@ class Conversations:
                 log.info(messages.log_duplicate(key), extra={"key": key})
                 return
             claimed.append(key)
-        if reply is None and (not question.text or is_greeting(question.text)):
+        if reply is None and (not question.text or wants_help(question.text)):
             reply = text_message(messages.help_text(bot_user_id))
         self.work.submit(
             self._handle_claimed,

@@ -5,8 +5,8 @@ a follow-up only from the person who asked the bot in that thread (`asker`, the 
 only when it is not addressed to someone else: a reply that mentions another person, or starts
 with a name ("bob, can you check?"), is theirs. `anyone` takes untagged replies from everyone
 (still not those addressed to someone else); `mentions` answers only when tagged. Thanks and
-acknowledgements are never questions, mentioned or not; a greeting ("hi", :wave:) gets the
-help, as a bare mention does.
+acknowledgements are never questions, mentioned or not; a greeting ("hi", :wave:) or a request
+for help ("help", "what can you do?") gets the help, as a bare mention does.
 """
 
 import re
@@ -19,9 +19,13 @@ _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(thanks?( you)?|thx|ty|ok(ay)?|cool|great|nice|got it|perfect|:[\w+-]+:)\W*$",
     re.IGNORECASE,
 )
-_GREETING = re.compile(
-    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening)|:wave:|👋)"
-    r"(?:\W+(?:there|all|everyone|folks))?\W*$",
+_HELLO_OR_HELP = re.compile(
+    r"^\W*(?:"
+    r"(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening)|:wave:|👋)"
+    r"(?:\W+(?:there|all|everyone|folks))?"
+    r"|help(?: me| please)?|usage|what can you do|what do you do|who are you"
+    r"|how do (?:i|we) use (?:you|this|it)"
+    r")\W*$",
     re.IGNORECASE,
 )
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -129,12 +133,12 @@ _NOT_NAMES = frozenset(
 
 def is_acknowledgement(text: str) -> bool:
     """ "thanks", "ok", ":+1:": a reply that asks nothing (and greets nobody)."""
-    return bool(_ACKNOWLEDGEMENT.match(text)) and not is_greeting(text)
+    return bool(_ACKNOWLEDGEMENT.match(text)) and not wants_help(text)
 
 
-def is_greeting(text: str) -> bool:
-    """ "hi", "hello there", ":wave:": someone saying hello, who wants to know what to ask."""
-    return bool(_GREETING.match(text))
+def wants_help(text: str) -> bool:
+    """ "hi", ":wave:", "help", "what can you do?": someone who wants to know what to ask."""
+    return bool(_HELLO_OR_HELP.match(text))
 
 
 def addressed_to_someone_else(slack_text: str, *, bot_user_id: str | None) -> bool:
