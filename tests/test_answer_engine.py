@@ -386,6 +386,8 @@ def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
         "Our support team answers refund emails. Prompting or fine-tuning?",
         "Prompting or fine-tuning for our internal wiki search?",
         "Which is better for summarizing Jira tickets?",
+        # the sources take no side on it, and name no fit of one approach
+        "We're building a coding assistant for our internal codebase. Prompting or fine-tuning?",
     ],
 )
 def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, question):
@@ -408,6 +410,16 @@ def test_a_situation_leads_with_the_deciding_factor_in_prose_when_its_evidence_i
     lead = split_sentences(answer.text.splitlines()[0].split(": ", 1)[1])[0]
     assert re.search(r"expertise|skill|technical|knowledge", lead, re.IGNORECASE)
     assert not _FLATTENED_ROW.search(lead)
+
+
+def test_a_team_putting_the_choice_on_a_fit_the_sources_name_gets_that_fit_first(engine):
+    from bot.answering.verdict import names_verdict
+
+    answer = engine.answer(
+        "Our assistant must always keep our brand voice. Prompting or fine-tuning?"
+    )
+    assert answer.intent.value != "situation"
+    assert names_verdict(answer.text, ["fine_tuning"])
 
 
 def test_a_use_the_intake_knows_put_to_the_choice_gets_advice(engine):

@@ -226,11 +226,16 @@ class AnswerEngine:
         retrieved = [item.chunk.id for item in ranked]
         # A team describing its situation is the domain's central question: never declined;
         # nor is a which-question the sources take a side on, close enough in meaning.
-        decided = (
-            intent is Intent.which
-            and support.similarity >= WHICH_SUPPORT
-            and favoured(corpus, scored, **_point_asked(query)) is not None
+        sides_taken = (
+            intent is Intent.which and favoured(corpus, scored, **_point_asked(query)) is not None
         )
+        decided = sides_taken and support.similarity >= WHICH_SUPPORT
+        # A team putting the choice for its case ("we're building a coding assistant: prompting
+        # or fine-tuning?") on which the sources take no side, and whose closest passage names
+        # no fit of one approach ("fine-tuning: consistent brand voice"), gets the advice.
+        one_fit = len({claim.approach for claim in _fits_named(scored)}) == 1
+        if intent is Intent.which and puts_the_choice(question) and not (sides_taken or one_fit):
+            situation, intent = True, Intent.situation
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
         # So is the comparison of the two with nothing else named ("what are the trade-offs?").
         central = (intent in _CENTRAL and len(approaches_in(query)) == 1) or (
@@ -706,6 +711,11 @@ def _focus(query: str, asked: set[str]) -> str | None:
     if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
         return mentions[0][1]
     return None
+
+
+def _fits_named(scored: Sequence[ScoredPassage]):
+    """The "when to use" claims of the closest passage."""
+    return [claim for claim in scored[0].passage.claims if claim.scenario] if scored else []
 
 
 def _not_covered(question: str, intent: Intent, clock: "_Clock", retrieved: list[str]) -> Answer:
