@@ -166,3 +166,17 @@ def test_llm_prompt_presents_sources_as_escaped_data():
 def test_a_bare_why_asks_for_the_reasons_and_a_why_question_asks_its_own():
     assert all(asks_why(q) for q in ["why?", "How come?", "ok, why is that?", "why not?"])
     assert not any(asks_why(q) for q in ["Why is fine-tuning costly?", "why would we prompt?"])
+
+
+def test_a_huge_comparison_question_is_read_in_linear_time():
+    """Hostile input: 44k characters that become one run of blanks once the names and "vs" are
+    taken out took the aspect separator 9 s a call (quadratic); the bound only catches that."""
+    import threading
+
+    found: list[list[str]] = []
+    reader = threading.Thread(
+        target=lambda: found.append(aspects_of("fine-tuning vs prompting? " * 1700))
+    )
+    reader.start()
+    reader.join(timeout=5)
+    assert found == [[]]
