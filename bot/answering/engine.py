@@ -212,7 +212,8 @@ class AnswerEngine:
             return _not_covered(question, intent, clock, [])
         # A which-question on one side of an aspect is searched with the documents' words for
         # it too: "reduces latency" finds "response speed: optimized for faster inference".
-        facet = _point_asked(query)["facet"] if intent is Intent.which else None
+        point = _point_asked(query) if intent is Intent.which else None
+        facet = point["facet"] if point is not None else None
         search = f"{query} {facet.search}" if facet is not None else query
         vector = self.index.embed_query(search)
         clock.lap("embed")
@@ -226,9 +227,7 @@ class AnswerEngine:
         retrieved = [item.chunk.id for item in ranked]
         # A team describing its situation is the domain's central question: never declined;
         # nor is a which-question the sources take a side on, close enough in meaning.
-        sides_taken = (
-            intent is Intent.which and favoured(corpus, scored, **_point_asked(query)) is not None
-        )
+        sides_taken = point is not None and favoured(corpus, scored, **point) is not None
         decided = sides_taken and support.similarity >= WHICH_SUPPORT
         # A team putting the choice for its case ("we're building a coding assistant: prompting
         # or fine-tuning?") on which the sources take no side, and whose closest passage names

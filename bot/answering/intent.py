@@ -74,7 +74,7 @@ _TASKS = _stems(
     summarize summarizing summarization summary classify classifying classification extract
     extracting extraction translate translating translation draft drafting generate generating
     generation answer answering chatbot chatbots bot bots assistant assistants triage tagging
-    tickets emails replies support moderation search drafting writing copy descriptions
+    tickets emails replies support moderation search writing copy descriptions
     """
 )
 _FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
@@ -167,19 +167,24 @@ def follow_up_intent(own: Intent, previous: Sequence[Intent]) -> Intent:
 def for_a_use(question: str) -> bool:
     """Whether the approaches are set against each other for a use ("prompting vs fine-tuning
     for a support bot?": which one), not on an aspect ("… for cost": side by side)."""
-    use = _FOR_A.search(question)
-    if use is None:
-        return False
-    terms = set(topic_terms(use.group(1)))
-    on_an_aspect = facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
-    return bool(terms) and not on_an_aspect
+    return _use(question) is not None
 
 
 def for_a_model_task(question: str) -> bool:
     """Whether a question weighs the approaches for a task a language model does ("which is
     better for summarizing Jira tickets?"), however little it says of it."""
-    use = _FOR_A.search(question)
-    return use is not None and for_a_use(question) and bool(_stems(use.group(1).lower()) & _TASKS)
+    use = _use(question)
+    return use is not None and bool(_stems(use.lower()) & _TASKS)
+
+
+def _use(question: str) -> str | None:
+    """The words after "for" when they name a use, not an aspect."""
+    match = _FOR_A.search(question)
+    if match is None:
+        return None
+    terms = set(topic_terms(match.group(1)))
+    on_an_aspect = facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
+    return match.group(1) if terms and not on_an_aspect else None
 
 
 def _weighs_approaches(question: str, named: set[str]) -> bool:
