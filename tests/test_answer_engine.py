@@ -159,6 +159,7 @@ def test_sources_that_disagree_are_shown_side_by_side(engine, question, topic):
         "What is prompt engineering?",
         "Which approach is cheaper to get started with?",
         "Which is faster to deploy?",
+        "Is prompt engineering expensive?",  # "less resource-intensive" is no heavy judgment
     ],
 )
 def test_agreeing_sources_are_not_called_a_disagreement(engine, question):
@@ -204,6 +205,20 @@ def test_follow_up_is_understood_from_the_history(engine):
     text = answer.text.lower()
     assert "fine-tuning" in text or "fine tuning" in text
     assert re.search(r"cost|expens|resource", text)
+
+
+def test_a_lead_sentence_about_the_other_approach_names_it(engine):
+    # "Though it requires more upfront effort…" is about fine-tuning: after "Prompt engineering
+    # comes out ahead here:" the "it" read as prompt engineering.
+    answer = engine.answer("Which requires less effort?")
+    assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
+    assert "though it requires" not in answer.text.lower()
+
+
+def test_the_time_after_deploying_is_not_the_time_deploying_takes(engine):
+    answer = engine.answer("Which is less hassle once we've shipped?")
+    assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
+    assert "deployment time" not in split_sentences(answer.text)[0].lower(), answer.text
 
 
 def test_a_verdict_is_followed_by_sentences_on_the_point_asked(engine):
@@ -298,6 +313,14 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which approach is slower to deploy?", "fine_tuning"),
         # changing it is a matter of flexibility
         ("Which one lets us tweak things the same day?", "prompt_engineering"),
+        # one word strange to the documents and the intake ("afternoon"): a weaker match is enough
+        (
+            "Which one can we switch over the same afternoon when the rules change?",
+            "prompt_engineering",
+        ),
+        # upkeep and work are burdens: less of them is better
+        ("Which needs less upkeep?", "prompt_engineering"),
+        ("Which is less work to maintain?", "prompt_engineering"),
         # what it says of the asker is no situation: the question weighs them on accuracy
         ("We keep arguing about this: is prompting or fine-tuning more accurate?", "fine_tuning"),
     ],
@@ -349,8 +372,15 @@ def test_steps_come_as_the_documents_phases_in_order(engine):
     assert positions == sorted(positions)
 
 
-def test_use_cases_come_as_a_list_of_where_the_approach_fits(engine):
-    answer = engine.answer("What kinds of applications is fine-tuning a good fit for?")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What kinds of applications is fine-tuning a good fit for?",
+        "When does fine-tuning make sense?",  # was a fact: its first sentence was on overfitting
+    ],
+)
+def test_use_cases_come_as_a_list_of_where_the_approach_fits(engine, question):
+    answer = engine.answer(question)
     assert answer.intent.value == "examples"
     assert len(list_lines(answer)) >= 2
     assert re.search(r"medical|legal|sentiment|brand|regulat|industry", answer.text, re.I)

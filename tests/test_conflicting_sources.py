@@ -35,6 +35,15 @@ def test_judgments_of_one_approach_on_the_aspect_asked():
     assert judgment("Fine-tuning needs labeled data.", aspect=COST) == 0
 
 
+def test_a_judgment_turned_around_or_of_another_aspect_is_read_as_such():
+    # Both are in knowledge/: read as "heavy" and "light", they made "is prompt engineering
+    # expensive?" a disagreement between the sources, each side citing the other's sentence.
+    assert judgment("Prompt engineering is less resource-intensive.", aspect=COST) == 1
+    assert judgment("Fine-tuning is not as cheap.", aspect=COST) == -1
+    flexible = "Instructions need to be easy to adjust; budget or computational power is a concern."
+    assert judgment(flexible, aspect=COST) == 0
+
+
 def test_a_conflict_needs_two_documents_judging_the_same_approach_both_ways():
     both = [(0, "a", "Fine-tuning is free.", "fine_tuning"),
             (1, "b", "Fine-tuning is expensive.", "fine_tuning")]  # fmt: skip

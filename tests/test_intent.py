@@ -28,6 +28,7 @@ CASES = {
         "What are the limitations of prompting?",
         "Weaknesses of fine-tuned models?",
         "Any reason not to fine-tune?",
+        "When is fine-tuning a bad idea?",
     ],
     Intent.pros: [
         "What are the benefits of fine-tuning?",
@@ -47,6 +48,10 @@ CASES = {
         "What are typical use cases for fine-tuning?",
         "Give me applications of prompt engineering",
         "When should we use fine-tuning?",
+        "When does fine-tuning make sense?",  # the situations it fits, not facts about it
+        "when is prompt engineering the right call?",
+        "In what situations is fine-tuning worth it?",
+        "Under what circumstances should prompting be enough?",
     ],
     Intent.comparison: [
         "Compare the two on cost and speed",

@@ -8,6 +8,7 @@ the aspect asked, light (free, cheap, easy, no cost) or heavy (expensive, costly
 demanding); the sources conflict when different documents judge the same approach both ways.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +30,11 @@ _NONE = frozenset(["no", "zero", "without"])
 _COST = frozenset(
     stem(word) for word in ["cost", "costs", "price", "expense", "expensive", "cheap"]
 )
-WINDOW = 3  # words after a quantity that it can qualify
+WINDOW = 3  # words after a quantity that it can qualify, or around a judgment of the aspect
+# Words that turn a judgment one or two words after them around: "less resource-intensive" is
+# light, "not as cheap" heavy.
+_CLAUSE = re.compile(r"[;:,.!?()]")
+_REVERSING = frozenset(["less", "not", "never", "isn't", "isnt", "aren't", "doesn't", "hardly"])
 
 
 @dataclass(frozen=True)
@@ -43,23 +48,25 @@ class Conflict:
 
 def judgment(text: str, *, aspect: frozenset[str]) -> int:
     """+1 when `text` judges its subject light on the aspect, -1 heavy, 0 neither or both."""
-    tokens = [word.lower() for word in words(text)]
-    stems = [stem(word) for word in tokens]
-    on_aspect = bool(aspect & set(stems))
     light = heavy = 0
     asks_cost = bool(aspect & _COST)
-    for index, token in enumerate(tokens):
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if token in _COST_CUES:  # about money: only when cost is asked ("free of errors" is not)
-            applies = asks_cost and following not in ("of", "from", "form")
-        else:
-            applies = on_aspect
-        if token in _LIGHT and applies:
-            light += 1
-        elif token in _HEAVY and applies:
-            heavy += 1
-        elif token in _NONE and aspect & set(stems[index + 1 : index + 1 + WINDOW]):
-            light += 1
+    for clause in _CLAUSE.split(text):  # a judgment and its aspect share a clause
+        tokens = [word.lower() for word in words(clause)]
+        stems = [stem(word) for word in tokens]
+        for index, token in enumerate(tokens):
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if token in _COST_CUES:  # about money only when cost is asked ("free of errors")
+                applies = asks_cost and following not in ("of", "from", "form")
+            else:  # "easy" judges the aspect beside it: "easy to adjust" is not about budget
+                applies = bool(aspect & set(stems[max(0, index - WINDOW) : index + 1 + WINDOW]))
+            reversed_ = bool(_REVERSING.intersection(tokens[max(0, index - 2) : index]))
+            if token in _LIGHT | _HEAVY and applies:
+                if (token in _LIGHT) != reversed_:
+                    light += 1
+                else:
+                    heavy += 1
+            elif token in _NONE and aspect & set(stems[index + 1 : index + 1 + WINDOW]):
+                light += 1
     return (light > heavy) - (heavy > light)
 
 

@@ -53,7 +53,7 @@ from bot.answering.shaping import (
     speaks_of_combining,
     step_items,
 )
-from bot.answering.situation import extract, is_situation, puts_the_choice
+from bot.answering.situation import extract, intake_vocabulary, is_situation, puts_the_choice
 from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
@@ -62,6 +62,7 @@ from bot.answering.stance import (
     facet_of,
     find_disagreement,
     stance_of,
+    without_the_time_after_deploying,
 )
 from bot.answering.text import (
     APPROACH_NAMES,
@@ -103,6 +104,9 @@ SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
 # (calibrated: "Which approach is cheaper to get started with?" 0.53; "Which GPU should I buy
 # for gaming?" 0.19).
 WHICH_SUPPORT = 0.3
+# …or from this one when at most one of its words is strange to both the documents and the
+# intake ("which one can we change the same afternoon if the rules change?" 0.24: "afternoon").
+WHICH_SUPPORT_FAMILIAR = 0.22
 ON_POINT_CANDIDATES = 6  # best passages searched for one on the situation's point
 EVIDENCE_CANDIDATES = 40  # passages closest to a factor's evidence query that are checked
 _ADVISABLE = frozenset({Intent.which, Intent.fact})  # a question the assessment can answer
@@ -228,7 +232,13 @@ class AnswerEngine:
         # A team describing its situation is the domain's central question: never declined;
         # nor is a which-question the sources take a side on, close enough in meaning.
         sides_taken = point is not None and favoured(corpus, scored, **point) is not None
-        decided = sides_taken and support.similarity >= WHICH_SUPPORT
+        decided = sides_taken and (
+            support.similarity >= WHICH_SUPPORT
+            or (
+                support.similarity >= WHICH_SUPPORT_FAMILIAR
+                and len(set(corpus.unknown_terms(question)) - intake_vocabulary()) <= 1
+            )
+        )
         # A team putting the choice for its case ("we're building a coding assistant: prompting
         # or fine-tuning?") on which the sources take no side, and whose closest passage names
         # no fit of one approach ("fine-tuning: consistent brand voice"), gets the advice.
@@ -730,7 +740,7 @@ def _not_covered(question: str, intent: Intent, clock: "_Clock", retrieved: list
 
 def _point_asked(query: str) -> dict:
     """What a which-question weighs the approaches on: its aspect, and the facet it names."""
-    terms = question_terms(query)
+    terms = question_terms(without_the_time_after_deploying(query))
     return {"aspect": aspect_family(terms), "facet": facet_of(terms)}
 
 

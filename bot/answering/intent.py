@@ -32,7 +32,7 @@ _CONS = _stems(
     downside downsides disadvantage disadvantages drawback drawbacks con cons risk risks risky
     limitation limitations limit challenge challenges weakness weaknesses problem problems
     pitfall pitfalls issue issues danger dangers negative negatives shortcoming shortcomings
-    hurt harm harmful caveat caveats trap traps wrong fail failure failures
+    hurt harm harmful caveat caveats trap traps wrong fail failure failures bad
     """
 )
 _PROS = _stems(
@@ -60,7 +60,9 @@ _DEFINE = re.compile(
     re.IGNORECASE,
 )
 _USE_CASE_PHRASE = re.compile(
-    r"\b(?:use cases?|when (?:should|would|do|does|to|is|are) .*\b(?:use|pick|choose)|"
+    r"\b(?:use cases?|when (?:should|would|do|does|to|is|are) .*\b(?:use|pick|choose|"
+    r"make sense|worth|right (?:call|choice|move|approach)|pay off|good idea|ideal|shine)|"
+    r"(?:what|which) (?:situations|cases|scenarios|circumstances)|"
     r"where (?:is|does|do|would|should) .*\b(?:fit|shine|work|help|use)|best fit|good fit|"
     r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b",
     re.IGNORECASE,

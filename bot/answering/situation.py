@@ -370,6 +370,12 @@ def _clauses(text: str) -> list[str]:
 
 
 @cache
+def intake_vocabulary() -> frozenset[str]:
+    """Every word stem the intake's cues use: what a team's case is told in ("rules change")."""
+    return frozenset(word for cue in _cues() for word in cue.stems)
+
+
+@cache
 def _topic_stems(field: str) -> frozenset[tuple[str, ...]]:
     return frozenset(cue.stems for cue in _cues() if cue.field == field and cue.value is None)
 

@@ -123,7 +123,8 @@ ASPECT_FAMILIES = tuple(
         "transparent",
         "robust robustness overfitting forgetting",
         "scalable scalability scale",
-        "maintenance maintain maintained update updates updated updating date",
+        "maintenance maintain maintained update updates updated updating date upkeep babysitting "
+        "overhead",
     )
 )
 
@@ -179,6 +180,20 @@ FACETS = (
 )
 
 
+# "once live", "after launch": the time after deployment, not the time it takes.
+_AFTER_DEPLOYING = re.compile(
+    r"\b(?:once|after|post)[\s-]+(?:(?:it|we|they)(?:'s|'re|'ve| is| are| have)?\s+)?"
+    r"(?:(?:go|going|gone|went)[\s-])?"
+    r"(?:live|launch\w*|release\w*|deploy\w*|roll(?:ed)?[\s-]?out|shipp?\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def without_the_time_after_deploying(question: str) -> str:
+    """`question` without its "once live": a point asked for then is not the deployment's."""
+    return _AFTER_DEPLOYING.sub(" ", question)
+
+
 def facet_of(terms: Iterable[str]) -> Facet | None:
     """The facet a question's own stems (not their families) ask about, if exactly one."""
     terms = set(terms)
@@ -215,6 +230,11 @@ _BURDENS = frozenset(
         "compute",
         "power",
         "maintenance",
+        "upkeep",
+        "babysitting",
+        "overhead",
+        "hassle",
+        "work",
         "complexity",
         "intensive",
         "upfront",

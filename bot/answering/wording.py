@@ -13,8 +13,10 @@ from bot.answering.retrieval import Corpus
 from bot.answering.text import APPROACH_NAMES, approach_mentions, content_terms, lower_first
 from ingest.records import Claim
 
+# "It requires …", "However, it …", "Though it requires …": the pronoun is the subject.
 _PRONOUN_START = re.compile(
-    r"^(?P<lead>\w+, )?(?P<pronoun>It's|it's|It|it|Its|its|This (?:method|approach|technique))\b"
+    r"^(?P<lead>\w+, |(?:Though|Although|While|Because|Since|If|When|Once|Unless) )?"
+    r"(?P<pronoun>It's|it's|It|it|Its|its|This (?:method|approach|technique))\b"
 )
 # A claim that opens with a verb in the third person reads as a sentence once named:
 # "Requires significant…" → "Fine-tuning requires significant…".
