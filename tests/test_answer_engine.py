@@ -218,7 +218,8 @@ def test_a_lead_sentence_about_the_other_approach_names_it(engine):
 def test_the_time_after_deploying_is_not_the_time_deploying_takes(engine):
     answer = engine.answer("Which is less hassle once we've shipped?")
     assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
-    assert "deployment time" not in split_sentences(answer.text)[0].lower(), answer.text
+    lead = re.split(r"(?<=\])\s+", answer.text)[0]
+    assert "deployment time" not in lead.lower(), answer.text
 
 
 def test_a_verdict_is_followed_by_sentences_on_the_point_asked(engine):
@@ -517,3 +518,14 @@ def test_a_fact_about_one_approach_takes_its_cells_of_a_row_not_both(engine, que
     assert answer.grounded and answer.intent.value == "fact"
     assert not _FLATTENED_ROW.search(answer.text), answer.text
     assert_well_cited(answer)
+
+
+def test_a_fact_about_one_approach_opens_with_what_is_said_of_it(engine):
+    from bot.answering.text import approach_mentions
+
+    answer = engine.answer("Does prompt engineering need labeled data?")
+    sentences = re.split(r"(?<=\])\s+", answer.text)  # each cited sentence ends with its marker
+    assert approach_mentions(sentences[0])[0][1] == "prompt_engineering", answer.text
+    # a sentence on fine-tuning's data says it is about fine-tuning
+    for sentence in sentences:
+        assert approach_mentions(sentence), sentence

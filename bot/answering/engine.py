@@ -369,6 +369,8 @@ class AnswerEngine:
         chosen = select(corpus, scored, keep_first=intent is Intent.definition)[:SHORT_ANSWER]
         if intent is Intent.fact:
             chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
+            if focus:  # "does prompt engineering need labeled data?": what is said of it first
+                chosen.sort(key=lambda item: _of_the_other(corpus, item, focus))
         terms = frozenset(question_terms(query))
         # A question about one approach gets its cells of a table row, not both side by side.
         text = " ".join(
@@ -720,6 +722,13 @@ def _focus(query: str, asked: set[str]) -> str | None:
     if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
         return mentions[0][1]
     return None
+
+
+def _of_the_other(corpus: Corpus, item: ScoredPassage, focus: str) -> bool:
+    """Whether the passage is about the approach other than `focus` and has no cell of it."""
+    if any(claim.kind == "cell" and claim.approach == focus for claim in item.passage.claims):
+        return False
+    return corpus.subjects[item.index] not in (focus, None)
 
 
 def _fits_named(scored: Sequence[ScoredPassage]):
