@@ -529,3 +529,11 @@ def test_a_fact_about_one_approach_opens_with_what_is_said_of_it(engine):
     # a sentence on fine-tuning's data says it is about fine-tuning
     for sentence in sentences:
         assert approach_mentions(sentence), sentence
+
+
+def test_a_team_whose_prompting_fell_short_is_told_to_fine_tune_where_it_falls_short(engine):
+    answer = engine.answer("Prompt engineering got us to 85% and we're stuck. Should we fine-tune?")
+    assert answer.intent.value == "situation"
+    assert answer.verdict is not None and answer.verdict.value == "hybrid"
+    assert "fine-tun" in answer.text.split("\n")[0].lower()
+    assert_well_cited(answer)

@@ -5,7 +5,7 @@ The phrasings are written for this test (none is in the dev sets); no model is n
 
 import pytest
 
-from bot.answering.advice import advise, asks_for_staging
+from bot.answering.advice import advise, asks_for_staging, prompting_fell_short
 from bot.answering.situation import extract, is_situation
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
@@ -69,6 +69,13 @@ def stated(question: str) -> dict[str, str]:
             {"labeled_data": "thousands", "ml_expertise": "none"},
         ),
         ("We don't have any data yet.", {"labeled_data": "none"}),
+        # the use after "for" is not denied; "drafting" is a task, not drafts a person checks
+        ("Our prompts are not good enough for legal drafting.", {"domain": "highly_specialized"}),
+        # "for months" is how long, not how often things change ("monthly")
+        (
+            "We've been on this for months and our product names keep changing weekly.",
+            {"change_frequency": "frequent"},
+        ),
     ],
 )
 def test_what_a_team_states_becomes_intake_answers(question, expected):
@@ -84,6 +91,8 @@ def test_what_a_team_states_becomes_intake_answers(question, expected):
         "We're not sure yet how much data we have. Should we start with prompting?",
         "We don't know our volume yet.",
         "Do I need a data scientist to do prompt engineering?",
+        "We have been prompting GPT-4 for months and it still hallucinates product names.",
+        "Is prompt engineering good enough here?",  # asks about it, states no accuracy
     ],
 )
 def test_what_is_unknown_denied_in_general_or_asked_about_states_nothing(question):
@@ -197,3 +206,31 @@ def test_a_team_asking_for_advice_without_facts_is_a_situation(question):
 def test_asking_to_use_both_is_staging(question):
     assert asks_for_staging(question)
     assert advise({}, question=question).outcome is Outcome.hybrid
+
+
+@pytest.mark.parametrize(
+    ("question", "fell_short"),
+    [
+        ("We tried prompting but accuracy is stuck at 80%. Next step?", True),
+        ("Prompt engineering got us to 85% and then we hit a wall.", True),
+        ("Our prompts are not good enough for legal drafting, should we fine-tune?", True),
+        ("We've been prompting for months and it still hallucinates names.", True),
+        ("We use prompting and it works great. Should we fine-tune?", False),
+        ("We tried fine-tuning and it is stuck at 80%.", False),
+        ("Should we try prompting first?", False),
+    ],
+)
+def test_prompting_tried_and_falling_short_is_the_staged_path_past_its_first_stage(
+    question, fell_short
+):
+    assert prompting_fell_short(question) is fell_short
+    if fell_short:  # what would have been prompting is prompting, then fine-tuning
+        advice = advise({"accuracy": "high", "labeled_data": "thousands"}, question=question)
+        assert advice.outcome is Outcome.hybrid
+    assert (
+        advise(
+            {"ml_expertise": "strong", "domain": "highly_specialized", "labeled_data": "thousands"},
+            question=question,
+        ).outcome
+        is Outcome.fine_tuning
+    )

@@ -28,6 +28,30 @@ _STAGING = re.compile(
     re.IGNORECASE,
 )
 
+# "We tried prompting and accuracy is stuck at 80%": the first stage of the staged path is done
+# and fell short; what comes next is its second, fine-tuning where prompts fall short.
+_PROMPTING = r"\b(?:prompt(?:s|ing)?|prompt engineering|few-shot|system prompt)\b"
+_TRIED = (
+    r"\b(?:tried|trying|tested|using|used|been|already|iterated|spent|have|rely|relying|went|got|"
+    r"gets|our)\b"
+)
+_FELL_SHORT = re.compile(
+    r"\b(?:stuck|plateau\w*|ceiling|hit a wall|falls? short|fell short|not (?:good|accurate|"
+    r"reliable|consistent) enough|(?:isn't|aren't|wasn't|doesn't|don't|didn't) (?:cut it|work|"
+    r"get|reach|help)|not (?:working|cutting it|enough)|still (?:makes?|gets?|hallucinat\w*|"
+    r"wrong|fails?|misses|breaks)|keeps? (?:making|getting|failing|hallucinating|missing)|"
+    r"can't (?:get|reach|push)|maxed out|topped out)\b",
+    re.IGNORECASE,
+)
+_TRIED_PROMPTING = re.compile(
+    rf"{_TRIED}[^.?!]{{0,40}}{_PROMPTING}|{_PROMPTING}[^.?!]{{0,30}}{_TRIED}", re.IGNORECASE
+)
+
+
+def prompting_fell_short(question: str) -> bool:
+    """Whether a team says it has tried prompting and it is not enough."""
+    return bool(_TRIED_PROMPTING.search(question) and _FELL_SHORT.search(question))
+
 
 @dataclass(frozen=True)
 class Deciding:
@@ -56,6 +80,8 @@ def advise(known: Mapping[str, str], *, question: str = "") -> Advice:
     weights = load_weights()
     staged = asks_for_staging(question)
     outcome = Outcome.hybrid if staged else decide(score_known(known, weights), weights)
+    if outcome is Outcome.prompt_engineering and prompting_fell_short(question):
+        staged, outcome = True, Outcome.hybrid  # the prompts are the baseline: fine-tune next
     deciding = sorted(
         (
             Deciding(field, value, weights.weight(field, value))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering import messages
-from bot.answering.advice import Deciding, advise, asks_for_staging
+from bot.answering.advice import Deciding, advise, asks_for_staging, prompting_fell_short
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.conflicts import find_conflict
@@ -200,7 +200,10 @@ class AnswerEngine:
         # contract review?": a highly specialized domain).
         situation = not weighs_a_point(question) and (
             (is_situation(question, statements) and (bool(statements) or asked in _ADVISABLE))
-            or (asks_for_staging(question) and asked in _ADVISABLE)
+            or (
+                (asks_for_staging(question) or prompting_fell_short(question))
+                and asked in _ADVISABLE
+            )
             or (bool(statements) and asked is Intent.which and for_a_use(question))
         )
         intent = Intent.situation if situation else asked

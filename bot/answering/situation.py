@@ -174,6 +174,7 @@ class _Cue:
     value: str | None  # None: a topic word of the field
     stems: tuple[str, ...]
     needs_topic: bool = False
+    adverb: bool = False  # one word ending in "-ly": only that word matches, not its stem-mates
 
 
 def _stems(text: str) -> tuple[str, ...]:
@@ -199,7 +200,10 @@ def _cues() -> tuple[_Cue, ...]:
         for value, label in question.options:
             name, _, detail = label.partition(": ")
             phrases = [*extra.get("values", {}).get(value, []), *_detail_phrases(detail)]
-            cues += [_Cue(question.field, value, _stems(phrase)) for phrase in phrases]
+            cues += [
+                _Cue(question.field, value, _stems(phrase), adverb=_is_adverb(phrase))
+                for phrase in phrases
+            ]
             # "Low", "Days", "None": a cue only beside the field's topic ("a low budget").
             cues.append(_Cue(question.field, value, _stems(name), needs_topic=True))
     cues = [cue for cue in cues if cue.stems]
@@ -220,9 +224,14 @@ def _cues() -> tuple[_Cue, ...]:
             needs_topic=cue.needs_topic
             or (cue.value is not None and len(fields_of[cue.stems]) > 1)
             or (len(cue.stems) == 1 and cue.stems[0] in _GENERIC_SCALE),
+            adverb=cue.adverb,
         )
         for cue in cues
     )
+
+
+def _is_adverb(phrase: str) -> bool:
+    return " " not in phrase.strip() and phrase.strip().endswith("ly")
 
 
 def _detail_phrases(detail: str) -> list[str]:
@@ -267,6 +276,9 @@ def extract(question: str) -> list[Statement]:
                 value = absent
             else:
                 if cue.needs_topic and cue.field not in topics:
+                    continue
+                # "monthly" and "months" share a stem; "for months" says how long, not how often
+                if cue.adverb and not tokens[start].lower().endswith("ly"):
                     continue
                 # An option named "No" or "None" is no statement in front of other words
                 # ("no labeled data"): there it negates them, as read above.
@@ -424,6 +436,10 @@ def _negation(tokens: Sequence[str], start: int) -> int | None:
             # "not sure how much data", "don't know": unknown, not denied
             return None if tokens[at + 1 : at + 2] in (["sure"], ["certain"], ["know"]) else at
         if tokens[at] in _CONJOINS:
+            return None
+        # "our prompts are not good enough for legal drafting": the use after "for" is not
+        # denied, unless the negation is of it ("not for legal work")
+        if tokens[at] == "for" and at > 0 and tokens[at - 1] not in _NEGATORS:
             return None
     return None
 
