@@ -321,6 +321,9 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ),
         # upkeep and work are burdens: less of them is better
         ("Which needs less upkeep?", "prompt_engineering"),
+        # expertise is a burden; a recommendation of one approach for the point asked counts
+        ("Which requires more expertise?", "fine_tuning"),
+        ("Which is safer for sensitive data?", "fine_tuning"),
         ("Which is less work to maintain?", "prompt_engineering"),
         # what it says of the asker is no situation: the question weighs them on accuracy
         ("We keep arguing about this: is prompting or fine-tuning more accurate?", "fine_tuning"),

@@ -64,6 +64,7 @@ CASES = {
         "How much data does fine-tuning need?",
         "Does prompt engineering change the model's weights?",
         "How long does fine-tuning take?",
+        "How do I choose between prompt engineering and fine-tuning?",  # what decides, no winner
     ],
 }
 

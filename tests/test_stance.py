@@ -112,3 +112,14 @@ def test_rolling_out_is_the_deployment_facet_of_speed_not_response_time():
             )
             is None
         ), question
+
+
+def test_a_cue_qualifies_a_list_after_it_and_only_its_own_burden():
+    # "more" reaches "expertise" past the list's "and": it is needed more, a burden
+    needs = "It requires more time, resources, and expertise."
+    assert lean(needs, "Which needs less expertise?", subject=FINE_TUNING) == PROMPT_ENGINEERING
+    assert worse("Which requires more expertise?")
+    assert not worse("Which needs less upkeep?")
+    # "faster, cheaper": the burden "prone" belongs to "less" after them, not to them
+    cheaper = "It is faster, cheaper, and less prone to overfitting."
+    assert lean(cheaper, "Which costs less?", subject=PROMPT_ENGINEERING) == PROMPT_ENGINEERING

@@ -87,6 +87,12 @@ _HOW_TO = re.compile(
     r"(?! (?:know|decide|choose|pick))|^\s*how to\b",
     re.IGNORECASE,
 )
+# "How do we choose between them?" asks what decides it, not which one wins.
+_HOW_TO_CHOOSE = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?how (?:do|does|should|can|could|would) "
+    r"(?:i|we|you|one|a team|teams) (?:choose|decide|pick)\b|^\s*how to (?:choose|decide|pick)\b",
+    re.IGNORECASE,
+)
 _OPENING_WHICH = (
     r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
     r"faster|easier|more|less)"
@@ -152,6 +158,8 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.examples
     if stems & _STEPS or _HOW_TO.search(question):
         return Intent.howto
+    if _HOW_TO_CHOOSE.search(question):
+        return Intent.fact
     if _weighs_approaches(question, named):
         return Intent.which
     if _DEFINE.search(question) and named and not _extra_topic(question):

@@ -230,6 +230,9 @@ _BURDENS = frozenset(
         "compute",
         "power",
         "maintenance",
+        "expertise",
+        "skill",
+        "skills",
         "upkeep",
         "babysitting",
         "overhead",
@@ -393,7 +396,9 @@ def _clause_lean(
         direction = 1 if token in _POSITIVE else -1 if token in _NEGATIVE else 0
         if not direction:
             continue
-        window = [stem(word) for word in tokens[index + 1 : index + 1 + CUE_WINDOW]]
+        # a cue qualifies a list after it whole: "more time, resources, and expertise"
+        following = [word for word in tokens[index + 1 :] if word not in ("and", "or")]
+        window = [stem(word) for word in following[:CUE_WINDOW]]
         if not (aspect & set(window) or stem(token) in aspect or aspect & context):
             continue
         if facet is not None and not facet.terms & (_up_to_next_cue(window) | context):
@@ -402,7 +407,7 @@ def _clause_lean(
         # of a burden
         before = stem(tokens[index - 1]) if index else ""
         if token not in _DURATIONS and (
-            any(word in _BURDENS for word in window)
+            any(word in _BURDENS for word in _up_to_next_cue(window))
             or (before in _BURDENS and token in _QUANTITIES)
             or (context & _BURDENS and token in _QUANTITIES)
         ):

@@ -31,6 +31,14 @@ CANDIDATES = 10
 BAND = 0.3  # passages this far below the best one still count
 _COMBINED = re.compile(r"\b(?:combin\w*|both|hybrid|together)\b", re.IGNORECASE)
 SCENARIO_COVERAGE = 0.5  # a "when to use" claim counts when it holds this much of the topic
+# "For tasks involving sensitive data, fine-tuning is the better choice": a recommendation of
+# its subject, on the point asked when it holds as much of the topic as a "when to use" claim.
+_RECOMMENDS = re.compile(
+    r"\b(?:is|are|becomes?|remains?) (?:often |usually |generally )?(?:the |an? )?(?:better|best|"
+    r"ideal|preferred|go-to|right|recommended) (?:choice|option|approach|fit|pick)\b|"
+    r"\b(?:is|are) (?:ideal|best suited|better suited|well suited|preferable)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,9 @@ def _leans(
     fits = {claim.approach for claim in passage.claims if claim.scenario}
     if len(fits) == 1 and item.coverage >= SCENARIO_COVERAGE:
         return {fits.pop(): 1.0}
+    subject = corpus.subjects[item.index]
+    if subject and item.coverage >= SCENARIO_COVERAGE and _RECOMMENDS.search(passage.text):
+        return {subject: 1.0}
     return {}
 
 
