@@ -540,3 +540,31 @@ def test_a_team_whose_prompting_fell_short_is_told_to_fine_tune_where_it_falls_s
     assert answer.verdict is not None and answer.verdict.value == "hybrid"
     assert "fine-tun" in answer.text.split("\n")[0].lower()
     assert_well_cited(answer)
+
+
+def test_a_question_on_something_else_in_a_thread_is_not_read_as_about_its_topic(engine):
+    earlier = [Turn(question="What is prompt engineering?", answer="")]
+    assert not engine.answer("what's the weather tomorrow?", earlier).grounded
+    assert not engine.answer("can you order pizza?", earlier).grounded
+    # a follow-up without a subject of its own still takes the thread's
+    example = engine.answer("can you give an example?", earlier)
+    assert example.grounded and example.intent.value == "examples"
+
+
+def test_a_follow_up_on_a_condition_asks_the_question_before_again(engine):
+    earlier = [Turn(question="Which is cheaper to get started with?", answer="")]
+    answer = engine.answer("and for a small team?", earlier)
+    assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
+    assert engine.answer("ok but which is more accurate?").verdict is not None
+
+
+def test_what_earlier_turns_stated_holds_in_a_later_situation(engine):
+    earlier = [
+        Turn(
+            question="We're a bank with 100k labeled transactions and a strong ML team.", answer=""
+        )
+    ]
+    answer = engine.answer("what if our data changes every week?", earlier)
+    assert answer.intent.value == "situation"
+    open_line = next(line for line in answer.text.splitlines() if "Not stated" in line)
+    assert "labeled data" not in open_line.lower() and "ml expertise" not in open_line.lower()

@@ -70,6 +70,14 @@ def test_follow_ups_borrow_the_previous_topic():
     )
 
 
+def test_a_follow_up_without_a_subject_or_on_a_condition_takes_the_question_before():
+    assert is_follow_up("can you give an example?")  # five words, none of them a subject
+    cheaper = [Turn(question="Which is cheaper to get started with?", answer="…")]
+    assert "cheaper" in contextualize("and for a small team?", cheaper)
+    support = [Turn(question="Which is better for a support bot?", answer="…")]
+    assert "support bot" in contextualize("what if we have no data?", support)
+
+
 def test_comparison_questions_and_their_aspects():
     assert is_comparison("How do they compare on cost?")
     assert not is_comparison("What does fine-tuning cost?")

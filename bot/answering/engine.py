@@ -53,7 +53,13 @@ from bot.answering.shaping import (
     speaks_of_combining,
     step_items,
 )
-from bot.answering.situation import extract, intake_vocabulary, is_situation, puts_the_choice
+from bot.answering.situation import (
+    extract,
+    intake_vocabulary,
+    is_situation,
+    puts_the_choice,
+    stated_in,
+)
 from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
@@ -69,6 +75,7 @@ from bot.answering.text import (
     approach_mentions,
     approaches_in,
     lower_first,
+    topic_terms,
     words,
 )
 from bot.answering.verdict import favoured, lead_sentence, the_worse
@@ -184,7 +191,16 @@ class AnswerEngine:
             earlier = history[-1]
             again = self._answer_question(earlier.question, history[:-1], why=True)
             return again.model_copy(update={"question": question})
+        if history and self._strange(question):
+            history = ()  # "what's the weather tomorrow?" in a thread is not about its topic
         return self._answer_question(question, history)
+
+    def _strange(self, question: str) -> bool:
+        """Whether at least half of the question's own words are unknown to the documents and
+        to the intake: a question on something else, whatever the conversation was about."""
+        own = set(topic_terms(question))
+        unknown = set(self.retriever.corpus().unknown_terms(question)) - intake_vocabulary()
+        return bool(own) and 2 * len(own & unknown) >= len(own)
 
     def _answer_question(
         self, question: str, history: Sequence[Turn], *, why: bool = False
@@ -261,8 +277,9 @@ class AnswerEngine:
             if not (puts_a_case and asked in _ADVISABLE):
                 return _not_covered(question, intent, clock, retrieved)
             situation, intent = True, Intent.situation
-        if situation:
-            answer = self._situation(corpus, question, statements, scored, vector)
+        if situation:  # what the earlier turns stated holds unless this one says otherwise
+            stated = stated_in([*(turn.question for turn in history), question])
+            answer = self._situation(corpus, question, stated, scored, vector)
         else:
             answer = self._compose(
                 corpus,

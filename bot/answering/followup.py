@@ -24,6 +24,12 @@ from bot.answering.text import (
 _CONNECTIVE_START = re.compile(
     r"^\s*(?:and|but|also|so|then|or|what about|how about)\b", re.IGNORECASE
 )
+# "and for a small team?", "what if we have no data?": the question before, on a condition
+_CONDITION = re.compile(
+    r"^\s*(?:(?:and|but|so|ok|okay|what about|how about|what)[,]?\s+)?"
+    r"(?:for|if|with|without|when|in)\b",
+    re.IGNORECASE,
+)
 _REFERRING_PRONOUNS = frozenset(
     {"it", "its", "it's", "they", "them", "their", "this", "that", "these", "those"}
 )
@@ -42,6 +48,7 @@ _REFERS_TO_APPROACHES = frozenset(
     }
 )
 SHORT_QUESTION_WORDS = 4
+TOPIC_WORDS_OF_ITS_OWN = 2  # "can you give an example?": "give", "example", and no subject
 # "why?", "how come?", "why is that?": the reasons of the answer before, nothing new asked
 _ASKS_WHY = re.compile(
     r"^\s*(?:(?:and|but|so|ok|okay|hm+|huh)[,!]?\s+)?(?:why|how come|how so|what makes you say "
@@ -63,7 +70,12 @@ def is_follow_up(question: str) -> bool:
         return True
     if approaches_in(question) or _REFERS_TO_APPROACHES & set(tokens):
         return False
-    return bool(_REFERRING_PRONOUNS & set(tokens)) or len(tokens) <= SHORT_QUESTION_WORDS
+    own = [token for token in tokens if token not in STOPWORDS and token not in QUESTION_FILLER]
+    return (
+        bool(_REFERRING_PRONOUNS & set(tokens))
+        or len(tokens) <= SHORT_QUESTION_WORDS
+        or len(own) <= TOPIC_WORDS_OF_ITS_OWN
+    )
 
 
 def topic_of(question: str) -> str:
@@ -93,6 +105,8 @@ def _resolve(question: str, previous: str | None) -> str:
         carried = " ".join(
             word for word in carried.split() if word not in APPROACH_WORDS and word != "fine-tuning"
         )
+    elif _CONDITION.match(question):
+        pass  # the whole question before is asked again, on the condition
     elif topic_of(question):
         # It brings its own topic ("what about the cost?"): only the subject carries over, or
         # the previous topic's words would outweigh the new one in the search.

@@ -87,14 +87,16 @@ _HOW_TO = re.compile(
     r"(?! (?:know|decide|choose|pick))|^\s*how to\b",
     re.IGNORECASE,
 )
+# "so", "ok but", "and": how a question in a conversation opens, before what it asks
+_LEAD_IN = r"^\s*(?:(?:so|and|but|ok|okay|well|then|hm+)[,]?\s+){0,2}"
 # "How do we choose between them?" asks what decides it, not which one wins.
 _HOW_TO_CHOOSE = re.compile(
-    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?how (?:do|does|should|can|could|would) "
+    _LEAD_IN + r"how (?:do|does|should|can|could|would) "
     r"(?:i|we|you|one|a team|teams) (?:choose|decide|pick)\b|^\s*how to (?:choose|decide|pick)\b",
     re.IGNORECASE,
 )
 _OPENING_WHICH = (
-    r"^\s*(?:(?:so|and|but|ok|okay)[,]?\s+)?(?:which|what(?:'s| is) (?:better|best|cheaper|"
+    _LEAD_IN + r"(?:which|what(?:'s| is) (?:better|best|cheaper|"
     r"faster|easier|more|less)"
 )
 _WHICH = re.compile(

@@ -296,6 +296,15 @@ def extract(question: str) -> list[Statement]:
     return [found[field][1] for field in order if field in found]
 
 
+def stated_in(questions: Sequence[str]) -> list[Statement]:
+    """The intake answers a conversation's questions state, the latest for each field."""
+    latest = {
+        statement.field: statement for question in questions for statement in extract(question)
+    }
+    order = [question.field for question in IntakeAnswers.questions()]
+    return [latest[field] for field in order if field in latest]
+
+
 def is_situation(question: str, statements: Sequence[Statement]) -> bool:
     """Whether the question asks for advice on the asker's own case: it states an answer of
     the intake and speaks of the asker or asks for advice ("a bank with 100k labeled

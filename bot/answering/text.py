@@ -267,6 +267,14 @@ QUESTION_FILLER = frozenset(
         "gist",
         "nutshell",
         "recap",
+        # asking for a view: "what do you think?", "your thoughts, please?"
+        "think",
+        "thoughts",
+        "opinion",
+        "reckon",
+        "say",
+        "tell",
+        "please",
     ]
 )
 
