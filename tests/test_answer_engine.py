@@ -568,3 +568,12 @@ def test_what_earlier_turns_stated_holds_in_a_later_situation(engine):
     assert answer.intent.value == "situation"
     open_line = next(line for line in answer.text.splitlines() if "Not stated" in line)
     assert "labeled data" not in open_line.lower() and "ml expertise" not in open_line.lower()
+
+
+def test_a_fixed_format_or_brand_voice_to_keep_leans_to_fine_tuning(engine):
+    answer = engine.answer("Our support replies must keep our brand voice. Should we fine-tune?")
+    assert answer.intent.value == "situation"
+    assert answer.verdict is not None and answer.verdict.value in ("hybrid", "fine_tuning")
+    assert "Output style: strict" in answer.text
+    assert re.search(r"formats or structures|brand", answer.text, re.I)
+    assert_well_cited(answer)

@@ -178,9 +178,10 @@ def test_without_an_index_it_says_to_ingest(tmp_path):
 
 
 def test_numbered_prompts_when_not_a_terminal(index_options):
-    # use case, then domain 3, accuracy 3, volume default, change default, sensitive 2 (Yes),
-    # labeled data: a wrong answer first, then "none"; then defaults, and expertise 1 (None).
-    lines = ["Discharge summaries", "3", "3", "", "", "2", "many", "none", "1", "1", "1"]
+    # use case, then domain 3, accuracy 3, output style default, volume default, change default,
+    # sensitive 2 (Yes), labeled data: a wrong answer first, then "none"; then defaults, and
+    # expertise 1 (None).
+    lines = ["Discharge summaries", "3", "3", "", "", "", "2", "many", "none", "1", "1", "1"]
     result = RUNNER.invoke(app, ["assess", "--json", *index_options], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert "Step 1 of 3: The task" in result.stderr
@@ -202,7 +203,7 @@ def test_input_that_ends_early_exits_2(index_options):
 def test_terminal_selects_take_arrows_numbers_and_defaults():
     with create_pipe_input() as keys:
         # use case typed; domain by number 2; accuracy by arrow down; the rest: the defaults.
-        keys.send_text("Shop assistant\r" + "2" + "\r" + "\x1b[B\r" + "\r" * 7)
+        keys.send_text("Shop assistant\r" + "2" + "\r" + "\x1b[B\r" + "\r" * 8)
         answers = ask_in_terminal(
             console=Console(file=io.StringIO()), input=keys, output=DummyOutput()
         )

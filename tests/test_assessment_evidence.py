@@ -23,6 +23,7 @@ SPREAD = [
         "highly_specialized thousands critical high months strong high rare true",
     )
 ]
+SPREAD[1] = {**SPREAD[1], "output_style": "strict"}  # optional: not among the columns
 
 DATA_DOC = """---
 title: Notes on training data

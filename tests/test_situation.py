@@ -69,6 +69,12 @@ def stated(question: str) -> dict[str, str]:
             {"labeled_data": "thousands", "ml_expertise": "none"},
         ),
         ("We don't have any data yet.", {"labeled_data": "none"}),
+        # a brand voice or a fixed format to keep; past replies are examples of it
+        (
+            "Our bot must keep our brand voice and we have 10k past support replies.",
+            {"output_style": "strict", "labeled_data": "thousands"},
+        ),
+        ("Every answer has to be valid JSON in our exact schema.", {"output_style": "strict"}),
         # the use after "for" is not denied; "drafting" is a task, not drafts a person checks
         ("Our prompts are not good enough for legal drafting.", {"domain": "highly_specialized"}),
         # "for months" is how long, not how often things change ("monthly")

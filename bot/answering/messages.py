@@ -75,9 +75,7 @@ def not_stated(labels: list[str]) -> str:
     return f"_Not stated, and it could change this: {listed.lower()}._"
 
 
-OFFER_ASSESSMENT = (
-    "_For a recommendation on all ten points, run the full assessment: `/ai-strategy`._"
-)
+OFFER_ASSESSMENT = "_For a recommendation on every point, run the full assessment: `/ai-strategy`._"
 
 
 def bad_input_line(number: int, problem: str) -> str:

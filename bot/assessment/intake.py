@@ -49,6 +49,11 @@ class Accuracy(Choice):
     critical = "critical", "Critical: errors are costly or dangerous"
 
 
+class OutputStyle(Choice):
+    open = "open", "Open: any wording that gets it right"
+    strict = "strict", "Strict: a brand voice, a tone or a fixed format every time"
+
+
 class Budget(Choice):
     low = "low", "Low: little to spend up front"
     medium = "medium", "Medium"
@@ -132,7 +137,7 @@ def _true_or_false(value: object) -> object:
 
 
 class IntakeAnswers(BaseModel):
-    """A team's answers to the intake; every field but `use_case` is required."""
+    """A team's answers to the intake; every field but `use_case` and `output_style` is required."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -155,6 +160,14 @@ class IntakeAnswers(BaseModel):
         label="Accuracy",
         help="How accurate and consistent must the outputs be?",
         preselect="high",
+    )
+    # Optional: answers saved before it existed, and front ends that do not ask it, mean open.
+    output_style: OutputStyle = _question(
+        step=1,
+        label="Output style",
+        help="Must outputs follow a brand voice, a tone or a fixed format?",
+        preselect="open",
+        default=OutputStyle.open,
     )
     volume: Volume = _question(
         step=2,

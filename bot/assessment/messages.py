@@ -145,7 +145,7 @@ def counterfactual_summary(changes: Sequence[tuple[str, str, str]], outcome_labe
 
 
 def no_counterfactual(outcome_label: str) -> str:
-    return f"No change of one or two answers leads away from {outcome_label}."
+    return f"No change of up to three answers leads away from {outcome_label}."
 
 
 def answers_too_deep(source: str) -> str:

@@ -93,7 +93,7 @@ class Recommendation(BaseModel):
     scores: Scores
     factors: list[Factor] = Field(description="Strongest first.")
     counterfactual: Counterfactual | None = Field(
-        description="None when no change of one or two answers changes the outcome."
+        description="None when no change of up to three answers changes the outcome."
     )
     next_steps: list[str] = Field(min_length=3, max_length=5)
     citations: list[Citation] = Field(

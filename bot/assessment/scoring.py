@@ -86,7 +86,7 @@ def confidence(answers: IntakeAnswers, weights: Weights) -> float:
 
 
 def counterfactual(answers: IntakeAnswers, weights: Weights) -> tuple[list[Change], Outcome] | None:
-    """The smallest change of one, else two, answers that gives another outcome, or None.
+    """The smallest change of one, two or three answers that gives another outcome, or None.
 
     Smallest means fewest answers changed, then fewest steps along the options (none → thousands
     is two steps), then changes of resources before facts of the task (a team can act on those),
@@ -94,7 +94,7 @@ def counterfactual(answers: IntakeAnswers, weights: Weights) -> tuple[list[Chang
     """
     outcome = outcome_of(answers, weights)
     questions = [question for question in IntakeAnswers.questions() if question.options]
-    for size in (1, 2):
+    for size in (1, 2, 3):
         candidates = []
         for fields in combinations(questions, size):
             for values in product(*(_other_values(answers, question) for question in fields)):
