@@ -449,8 +449,9 @@ def test_a_situation_leads_with_the_deciding_factor_in_prose_when_its_evidence_i
 def test_a_team_putting_the_choice_on_a_fit_the_sources_name_gets_that_fit_first(engine):
     from bot.answering.verdict import names_verdict
 
+    # (a brand voice was this case; it is an intake answer now, the output style)
     answer = engine.answer(
-        "Our assistant must always keep our brand voice. Prompting or fine-tuning?"
+        "Our team writes technical documentation from specs and manuals. Prompting or fine-tuning?"
     )
     assert answer.intent.value != "situation"
     assert names_verdict(answer.text, ["fine_tuning"])
@@ -577,3 +578,11 @@ def test_a_fixed_format_or_brand_voice_to_keep_leans_to_fine_tuning(engine):
     assert "Output style: strict" in answer.text
     assert re.search(r"formats or structures|brand", answer.text, re.I)
     assert_well_cited(answer)
+
+
+def test_the_choice_put_with_a_fact_of_the_case_is_advice_on_that_case(engine):
+    answer = engine.answer("PE or FT for classifying 1M labeled support tickets?")
+    assert answer.intent.value == "situation"
+    # the labeled tickets make fine-tuning possible; they are not why prompting fits
+    assert "fits what you describe" not in answer.text.split("\n")[0]
+    assert "labeled data" not in answer.text.split("Not stated")[-1].lower()

@@ -49,6 +49,11 @@ def test_approach_names_in_their_spellings():
     assert topic_terms("Which approach is cheaper for prompt engineering?") == [stem("cheaper")]
 
 
+def test_approach_names_as_people_type_them_in_a_hurry():
+    assert approaches_in("fine tunning vs promt engineering?") == {FINE_TUNING, PROMPT_ENGINEERING}
+    assert approaches_in("PE or FT for ticket triage?") == {FINE_TUNING, PROMPT_ENGINEERING}
+
+
 def test_follow_ups_borrow_the_previous_topic():
     history = [Turn(question="What is fine-tuning?", answer="…")]
     assert is_follow_up("and what does it cost?")

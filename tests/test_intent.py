@@ -21,6 +21,8 @@ CASES = {
         "Which one is less prone to forgetting?",  # a comparative outweighs the risk word
         "For a weekend hackathon, what would you use?",
         "finetuning vs prompting for a customer support bot?",  # versus, for a use: which one
+        "What's the cheapest way to get started?",  # a superlative weighs them too
+        "ok but which is more accurate?",
     ],
     Intent.cons: [
         "What can go wrong with fine-tuning, what are the risks?",

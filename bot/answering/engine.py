@@ -212,15 +212,20 @@ class AnswerEngine:
         asked = self.intent_of(question, history)
         # A team's own case, or how to combine the approaches: advice from the assessment; a
         # team asking for a definition, a list or steps gets that instead.
-        # So is a use the intake knows put to the choice ("prompting vs fine-tuning for legal
-        # contract review?": a highly specialized domain).
+        # So is a use the intake knows, or a fact it knows, put to the choice ("prompting vs
+        # fine-tuning for legal contract review?": a highly specialized domain; "… for 1M
+        # labeled tickets?": thousands of examples).
         situation = not weighs_a_point(question) and (
             (is_situation(question, statements) and (bool(statements) or asked in _ADVISABLE))
             or (
                 (asks_for_staging(question) or prompting_fell_short(question))
                 and asked in _ADVISABLE
             )
-            or (bool(statements) and asked is Intent.which and for_a_use(question))
+            or (
+                bool(statements)
+                and asked is Intent.which
+                and (for_a_use(question) or len(approaches_in(question)) == 2)
+            )
         )
         intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
@@ -544,7 +549,10 @@ class AnswerEngine:
             cited = " ".join(f"{passage_text(corpus, item.index)} [{n}]" for item in lead)
         else:
             cited = f"{lower_first(_reason_text(corpus, lead[0], focus=focus))}. [{n}]"
-        paragraph = [messages.situation_lead(advice.outcome.value, cited, known=bool(known))]
+        # "fits what you describe" only when something described pushes that way ("1M labeled
+        # tickets" makes fine-tuning possible, not prompting fitting): else where to start
+        decided = bool(advice.deciding)
+        paragraph = [messages.situation_lead(advice.outcome.value, cited, known=decided)]
         if on_point is not None and all(on_point.index != item.index for item in used):
             used.append(on_point)
             paragraph.append(

@@ -96,8 +96,8 @@ _HOW_TO_CHOOSE = re.compile(
     re.IGNORECASE,
 )
 _OPENING_WHICH = (
-    _LEAD_IN + r"(?:which|what(?:'s| is) (?:better|best|cheaper|"
-    r"faster|easier|more|less)"
+    _LEAD_IN + r"(?:which|what(?:'s| is) (?:the )?(?:better|best|cheaper|cheapest|"
+    r"faster|fastest|quicker|quickest|easier|easiest|simplest|safest|more|less)"
 )
 _WHICH = re.compile(
     _OPENING_WHICH + r"|who wins)\b|"
@@ -110,7 +110,7 @@ _LEADING_WHICH = re.compile(_OPENING_WHICH + r")\b", re.IGNORECASE)
 # "better" and "worse" name the point they weigh them on.
 _ON_A_POINT_WORDS = (
     "more less cheaper faster quicker slower easier harder safer riskier costlier higher lower "
-    "stronger weaker simpler"
+    "stronger weaker simpler cheapest fastest quickest easiest simplest safest"
 )
 _ON_A_POINT = re.compile(rf"\b(?:{'|'.join(_ON_A_POINT_WORDS.split())})\b", re.IGNORECASE)
 _COMPARATIVE = re.compile(

@@ -61,7 +61,7 @@ _OPEN_LEADS = {
 
 def situation_lead(outcome: str, cited: str, *, known: bool = True) -> str:
     """The verdict for a team's situation, with the cited statement that most decided it;
-    `known`: the question stated some of the situation."""
+    `known`: something the question stated decided it."""
     return f"{(_SITUATION_LEADS if known else _OPEN_LEADS)[outcome]}: {cited}"
 
 
