@@ -84,7 +84,8 @@ def assert_well_cited(answer: Answer) -> None:
     assert used == set(numbers)
     for line in answer.text.splitlines():
         body = line.removeprefix("- ")
-        if body == messages.SOURCES_DISAGREE or (body.startswith("_") and body.endswith("_")):
+        own_voice = any(body.startswith(mark) and body.endswith(mark) for mark in ("_", "**"))
+        if body == messages.SOURCES_DISAGREE or own_voice:
             continue  # the engine's own voice: a heading, a note on what was not stated
         for sentence in split_sentences(body):
             assert MARKER.search(sentence), f"uncited sentence: {sentence!r}"
@@ -586,3 +587,20 @@ def test_the_choice_put_with_a_fact_of_the_case_is_advice_on_that_case(engine):
     # the labeled tickets make fine-tuning possible; they are not why prompting fits
     assert "fits what you describe" not in answer.text.split("\n")[0]
     assert "labeled data" not in answer.text.split("Not stated")[-1].lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What are the pros and cons of fine-tuning?", ["Fine-tuning"]),
+        ("pros and cons of each?", ["Prompt engineering", "Fine-tuning"]),
+    ],
+)
+def test_pros_and_cons_come_as_a_list_of_each_side(engine, question, about):
+    answer = engine.answer(question)  # it was the drawbacks alone
+    headings = [line for line in answer.text.splitlines() if line.startswith("**")]
+    assert headings == [
+        f"**{name}: {side}**" for name in about for side in ("advantages", "drawbacks")
+    ], answer.text
+    assert len(list_lines(answer)) >= 2 * len(headings) // 2
+    assert_well_cited(answer)

@@ -22,6 +22,7 @@ from bot.answering.composer import Sources, citation_for, is_duplicate, render_s
 from bot.answering.conflicts import find_conflict
 from bot.answering.followup import asks_why, contextualize, is_follow_up
 from bot.answering.intent import (
+    asks_pros_and_cons,
     classify,
     follow_up_intent,
     for_a_model_task,
@@ -79,7 +80,7 @@ from bot.answering.text import (
     words,
 )
 from bot.answering.verdict import favoured, lead_sentence, the_worse
-from bot.answering.wording import claim_sentence, passage_text
+from bot.answering.wording import capitalized, claim_sentence, passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
@@ -106,6 +107,7 @@ _CAUSE = re.compile(
     re.IGNORECASE,
 )
 MIN_LIST_ITEMS = 2
+PROS_AND_CONS_ITEMS = 2  # of each side of each approach; twice that for one approach
 SHORT_ANSWER = 3  # sentences of a definition or a plain fact: the on-point ones
 # A which-question on which the sources take a side is answered from this best similarity on
 # (calibrated: "Which approach is cheaper to get started with?" 0.53; "Which GPU should I buy
@@ -366,6 +368,12 @@ class AnswerEngine:
                 items = step_items(corpus, scored)
             elif intent is Intent.examples:
                 items = scenario_items(corpus, scored, similarities, focus=focus)
+            elif asks_pros_and_cons(question):
+                both = self._pros_and_cons(corpus, scored, similarities, sources, focus=focus)
+                if both is not None:
+                    lines, items = both
+                    return self._answer(question, lines, sources, items)
+                items = []
             else:
                 polarity = "con" if intent is Intent.cons else "pro"
                 items = polarity_items(corpus, scored, similarities, polarity=polarity, focus=focus)
@@ -402,6 +410,37 @@ class AnswerEngine:
             render_sentences(corpus, chosen, sources, first=focus, terms=terms, only=focus)
         )
         return self._answer(question, [text], sources, chosen)
+
+    @staticmethod
+    def _pros_and_cons(
+        corpus: Corpus,
+        scored: list[ScoredPassage],
+        similarities: np.ndarray,
+        sources: Sources,
+        *,
+        focus: str | None,
+    ) -> tuple[list[str], list[ScoredPassage]] | None:
+        """ "Pros and cons" of the approach asked, or of each: a short list of each side."""
+        approaches = [focus] if focus else list(APPROACH_NAMES)
+        most = PROS_AND_CONS_ITEMS * (2 if focus else 1)
+        lines: list[str] = []
+        used: list[ScoredPassage] = []
+        for approach in approaches:
+            for polarity, side in (("pro", "advantages"), ("con", "drawbacks")):
+                items = polarity_items(
+                    corpus, scored, similarities, polarity=polarity, focus=approach
+                )[:most]
+                if not items:
+                    continue
+                # a blank line before a heading ends the list above it (Markdown would run the
+                # heading on into the list's last item)
+                heading = f"**{capitalized(APPROACH_NAMES[approach])}: {side}**"
+                lines += [
+                    f"\n{heading}" if lines else heading,
+                    *render_list(corpus, items, sources, focus=approach),
+                ]
+                used += items
+        return (lines, used) if used else None
 
     @staticmethod
     def _answer(

@@ -169,6 +169,12 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
     return Intent.fact
 
 
+def asks_pros_and_cons(question: str) -> bool:
+    """Whether a question asks for both sides: "pros and cons", "benefits and drawbacks"."""
+    stems = {stem(token) for token in words(question)}
+    return bool(stems & _PROS and stems & _CONS)
+
+
 def follow_up_intent(own: Intent, previous: Sequence[Intent]) -> Intent:
     """An elliptical follow-up ("and prompt engineering?", "why?") keeps the earlier intent."""
     if own is Intent.fact and previous:
