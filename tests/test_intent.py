@@ -31,6 +31,7 @@ CASES = {
         "Weaknesses of fine-tuned models?",
         "Any reason not to fine-tune?",
         "When is fine-tuning a bad idea?",
+        "What are common mistakes in prompt engineering?",
     ],
     Intent.pros: [
         "What are the benefits of fine-tuning?",
@@ -54,6 +55,7 @@ CASES = {
         "when is prompt engineering the right call?",
         "In what situations is fine-tuning worth it?",
         "Under what circumstances should prompting be enough?",
+        "What's fine-tuning good for?",  # not a definition
     ],
     Intent.comparison: [
         "Compare the two on cost and speed",

@@ -151,6 +151,7 @@ def test_a_team_not_ready_for_the_fine_tuning_its_task_needs_gets_the_staged_pat
         ("Ship a quick version now and make it precise later: in what order?", True),
         ("Should we phase the two approaches?", True),
         ("First prompts, then a tuned model — does that work?", True),
+        ("Can we fine-tune later if prompting doesn't work?", True),
         ("Which is cheaper per request?", False),
     ],
 )

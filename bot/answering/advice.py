@@ -24,7 +24,9 @@ _STAGING = re.compile(
     r"\b(?:do|use|using|try|have|need|want)\s+both\b|"
     r"\b(?:both|them|the two|approaches)\s+together\b|\bmix(?:ing)?\s+(?:them|both|the two)\b|"
     r"\b(?:now|first|initially|today|start)\b.{0,80}\b(?:later|then|eventually|next|afterwards|"
-    r"down the road|long term|long-term|once|as soon as)\b",
+    r"down the road|long term|long-term|once|as soon as)\b|"
+    # "can we fine-tune later if prompting doesn't work?": the second stage, asked ahead
+    r"\bfine[- ]?tun\w*\s+(?:it\s+|them\s+|the model\s+)?later\b",
     re.IGNORECASE,
 )
 

@@ -32,7 +32,7 @@ _CONS = _stems(
     downside downsides disadvantage disadvantages drawback drawbacks con cons risk risks risky
     limitation limitations limit challenge challenges weakness weaknesses problem problems
     pitfall pitfalls issue issues danger dangers negative negatives shortcoming shortcomings
-    hurt harm harmful caveat caveats trap traps wrong fail failure failures bad
+    hurt harm harmful caveat caveats trap traps wrong fail failure failures bad mistake mistakes
     """
 )
 _PROS = _stems(
@@ -64,7 +64,8 @@ _USE_CASE_PHRASE = re.compile(
     r"make sense|worth|right (?:call|choice|move|approach)|pay off|good idea|ideal|shine)|"
     r"(?:what|which) (?:situations|cases|scenarios|circumstances)|"
     r"where (?:is|does|do|would|should) .*\b(?:fit|shine|work|help|use)|best fit|good fit|"
-    r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b",
+    r"what (?:tasks|kinds? of tasks|problems|projects)|used for)\b|"
+    r"\b(?:good|useful) for\s*\?*\s*$",  # "what's fine-tuning good for?"
     re.IGNORECASE,
 )
 # "three reasons to fine-tune", "any reason not to prompt?"
