@@ -20,7 +20,7 @@ from bot.answering.advice import Deciding, advise, asks_for_staging, prompting_f
 from bot.answering.comparison import aspects_of, build_comparison, is_comparison, render_comparison
 from bot.answering.composer import Sources, citation_for, is_duplicate, render_sentences, select
 from bot.answering.conflicts import find_conflict
-from bot.answering.followup import asks_why, contextualize, is_follow_up
+from bot.answering.followup import asks_why, contextualize, continues, is_follow_up
 from bot.answering.intent import (
     asks_pros_and_cons,
     classify,
@@ -193,7 +193,7 @@ class AnswerEngine:
             earlier = history[-1]
             again = self._answer_question(earlier.question, history[:-1], why=True)
             return again.model_copy(update={"question": question})
-        if history and self._strange(question):
+        if history and self._strange(question) and not continues(question):
             history = ()  # "what's the weather tomorrow?" in a thread is not about its topic
         return self._answer_question(question, history)
 

@@ -63,6 +63,12 @@ def asks_why(question: str) -> bool:
     return bool(_ASKS_WHY.match(question))
 
 
+def continues(question: str) -> bool:
+    """Whether `question` opens by continuing the conversation ("and …", "what about …", "for
+    …"), whatever its own words are about."""
+    return bool(_CONNECTIVE_START.match(question) or _CONDITION.match(question))
+
+
 def is_follow_up(question: str) -> bool:
     """Whether `question` can only be understood with the turn before it."""
     tokens = words(question)
