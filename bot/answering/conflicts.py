@@ -30,10 +30,11 @@ _NONE = frozenset(["no", "zero", "without"])
 _COST = frozenset(
     stem(word) for word in ["cost", "costs", "price", "expense", "expensive", "cheap"]
 )
+_JUDGMENTS = _LIGHT | _HEAVY
 WINDOW = 3  # words after a quantity that it can qualify, or around a judgment of the aspect
+_CLAUSE = re.compile(r"[;:,.!?()]")  # a judgment and its aspect share a clause
 # Words that turn a judgment one or two words after them around: "less resource-intensive" is
 # light, "not as cheap" heavy.
-_CLAUSE = re.compile(r"[;:,.!?()]")
 _REVERSING = frozenset(["less", "not", "never", "isn't", "isnt", "aren't", "doesn't", "hardly"])
 
 
@@ -50,7 +51,7 @@ def judgment(text: str, *, aspect: frozenset[str]) -> int:
     """+1 when `text` judges its subject light on the aspect, -1 heavy, 0 neither or both."""
     light = heavy = 0
     asks_cost = bool(aspect & _COST)
-    for clause in _CLAUSE.split(text):  # a judgment and its aspect share a clause
+    for clause in _CLAUSE.split(text):
         tokens = [word.lower() for word in words(clause)]
         stems = [stem(word) for word in tokens]
         for index, token in enumerate(tokens):
@@ -60,7 +61,7 @@ def judgment(text: str, *, aspect: frozenset[str]) -> int:
             else:  # "easy" judges the aspect beside it: "easy to adjust" is not about budget
                 applies = bool(aspect & set(stems[max(0, index - WINDOW) : index + 1 + WINDOW]))
             reversed_ = bool(_REVERSING.intersection(tokens[max(0, index - 2) : index]))
-            if token in _LIGHT | _HEAVY and applies:
+            if token in _JUDGMENTS and applies:
                 if (token in _LIGHT) != reversed_:
                     light += 1
                 else:

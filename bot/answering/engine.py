@@ -201,8 +201,8 @@ class AnswerEngine:
         """Whether at least half of the question's own words are unknown to the documents and
         to the intake: a question on something else, whatever the conversation was about."""
         own = set(topic_terms(question))
-        unknown = set(self.retriever.corpus().unknown_terms(question)) - intake_vocabulary()
-        return bool(own) and 2 * len(own & unknown) >= len(own)
+        strange = _strange_words(self.retriever.corpus(), question)
+        return bool(own) and 2 * len(own & strange) >= len(own)
 
     def _answer_question(
         self, question: str, history: Sequence[Turn], *, why: bool = False
@@ -262,7 +262,7 @@ class AnswerEngine:
             support.similarity >= WHICH_SUPPORT
             or (
                 support.similarity >= WHICH_SUPPORT_FAMILIAR
-                and len(set(corpus.unknown_terms(question)) - intake_vocabulary()) <= 1
+                and len(_strange_words(corpus, question)) <= 1
             )
         )
         # A team putting the choice for its case ("we're building a coding assistant: prompting
@@ -285,7 +285,9 @@ class AnswerEngine:
                 return _not_covered(question, intent, clock, retrieved)
             situation, intent = True, Intent.situation
         if situation:  # what the earlier turns stated holds unless this one says otherwise
-            stated = stated_in([*(turn.question for turn in history), question])
+            stated = (
+                stated_in([*(t.question for t in history), question]) if history else statements
+            )
             answer = self._situation(corpus, question, stated, scored, vector)
         else:
             answer = self._compose(
@@ -789,6 +791,11 @@ def _focus(query: str, asked: set[str]) -> str | None:
     if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
         return mentions[0][1]
     return None
+
+
+def _strange_words(corpus: Corpus, question: str) -> set[str]:
+    """The question's content stems that neither the documents nor the intake's cues use."""
+    return set(corpus.unknown_terms(question)) - intake_vocabulary()
 
 
 def _of_the_other(corpus: Corpus, item: ScoredPassage, focus: str) -> bool:

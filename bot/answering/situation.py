@@ -231,7 +231,8 @@ def _cues() -> tuple[_Cue, ...]:
 
 
 def _is_adverb(phrase: str) -> bool:
-    return " " not in phrase.strip() and phrase.strip().endswith("ly")
+    phrase = phrase.strip()
+    return " " not in phrase and phrase.endswith("ly")
 
 
 def _detail_phrases(detail: str) -> list[str]:
@@ -292,8 +293,7 @@ def extract(question: str) -> list[Statement]:
                 weight -= 0.25
             if cue.field not in found or weight > found[cue.field][0]:
                 found[cue.field] = (weight, Statement(cue.field, value, clause.strip()))
-    order = [question.field for question in IntakeAnswers.questions()]
-    return [found[field][1] for field in order if field in found]
+    return _in_intake_order({field: statement for field, (_, statement) in found.items()})
 
 
 def stated_in(questions: Sequence[str]) -> list[Statement]:
@@ -301,8 +301,12 @@ def stated_in(questions: Sequence[str]) -> list[Statement]:
     latest = {
         statement.field: statement for question in questions for statement in extract(question)
     }
+    return _in_intake_order(latest)
+
+
+def _in_intake_order(by_field: dict[str, Statement]) -> list[Statement]:
     order = [question.field for question in IntakeAnswers.questions()]
-    return [latest[field] for field in order if field in latest]
+    return [by_field[field] for field in order if field in by_field]
 
 
 def is_situation(question: str, statements: Sequence[Statement]) -> bool:

@@ -89,13 +89,11 @@ def passage_text(
     if items and not approach_mentions(passage.text) and not _PRONOUN_START.match(passage.text):
         return claim_sentence(items[0]) + "."
     match = _PRONOUN_START.match(passage.text)
-    unnamed = not match and not approach_mentions(passage.text)
-    if passage.subject and unnamed:
-        # "Fine-tuning: Retrains the model… Ideal for tasks needing accuracy": the label's subject
-        return f"{capitalized(APPROACH_NAMES[passage.subject])}: {lower_first(passage.text)}"
-    if only and subject not in (None, only) and unnamed:
-        # in an answer about `only`, a sentence on the other approach says which it is about
-        return f"{capitalized(APPROACH_NAMES[subject])}: {lower_first(passage.text)}"
+    # "Fine-tuning: Retrains the model… Ideal for tasks needing accuracy": the label's subject;
+    # in an answer about `only`, a sentence on the other approach says which it is about
+    named = passage.subject or (subject if only and subject not in (None, only) else None)
+    if named and not match and not approach_mentions(passage.text):
+        return f"{capitalized(APPROACH_NAMES[named])}: {lower_first(passage.text)}"
     previous_is_antecedent = (
         after is not None
         and corpus.passages[after].chunk == passage.chunk
