@@ -323,7 +323,7 @@ class SlackEmulator:
         return event in self.bot_events and (scope is None or scope in self.web_api.scopes)
 
     def _subscribed_message_events(self, channel: Channel) -> bool:
-        bot_is_in = channel.kind == "im" or self.workspace.bot_user_id in channel.members
+        bot_is_in = self.workspace.bot_user_id in channel.members
         return bot_is_in and self._subscribed(MESSAGE_EVENT_FOR_KIND[channel.kind])
 
     def _mentions_bot(self, channel: Channel, message: dict[str, Any]) -> bool:

@@ -8,7 +8,8 @@ Every call is recorded, and the next calls of a method can be made to fail.
 The bot token holds the scopes it was installed with: a method called without one it needs
 answers `missing_scope` (with `needed` and `provided`), and every answer carries the token's
 scopes in `X-OAuth-Scopes`, as Slack's do. Conversations the bot is not in behave as in Slack:
-`not_in_channel` for public channels, `channel_not_found` for private ones and group DMs.
+`not_in_channel` for public channels, `channel_not_found` for private ones and DMs (a DM
+between two people does not exist for the bot).
 """
 
 import base64
@@ -447,7 +448,7 @@ class WebApi:
         for it (`channel_not_found`), a public one answers `not_in_channel`."""
         ws = self.workspace
         channel = ws.resolve_channel(channel_ref)
-        if channel.kind != "im" and ws.bot_user_id not in channel.members:
+        if ws.bot_user_id not in channel.members:
             raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
         return channel
 
@@ -472,7 +473,7 @@ class WebApi:
         with ws.lock:
             channel = self._bot_can_post(str(args.get("channel", "")))
             user = str(args.get("user", ""))
-            if channel.kind != "im" and user not in channel.members:
+            if user not in channel.members:
                 raise SlackError("user_not_in_channel")
             self._check_message(args)
             ts = ws.next_ts()

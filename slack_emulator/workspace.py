@@ -51,8 +51,8 @@ class Channel:
 
     @property
     def is_private(self) -> bool:
-        """Private channels and group DMs do not exist for those outside them."""
-        return self.kind in ("group", "mpim")
+        """Private channels and DMs do not exist for those outside them."""
+        return self.kind in ("group", "mpim", "im")
 
 
 @dataclass
@@ -137,6 +137,13 @@ class Workspace:
         with self.lock:
             names = "--".join(self.users[m].name if m in self.users else m for m in members)
             channel = Channel(channel_id, f"mpdm-{names}-1", "mpim", members=set(members))
+            self.channels[channel_id] = channel
+            return channel
+
+    def add_dm(self, channel_id: str, members: tuple[str, str]) -> Channel:
+        """A DM between two people: the bot is not in it and cannot be invited."""
+        with self.lock:
+            channel = Channel(channel_id, "--".join(members), "im", members=set(members))
             self.channels[channel_id] = channel
             return channel
 

@@ -192,7 +192,9 @@ def test_what_the_bot_does_not_answer(make_harness, engines):
     assert harness.posts() == [] and slack.calls("reactions.add") == []
 
 
-@pytest.mark.parametrize("after", ["", "  \n", "\u200b\u2060", " hi there!", " help?"])
+@pytest.mark.parametrize(
+    "after", ["", "  \n", "\u200b\u2060", " hi there!", " help?", " ???", " *?*"]
+)
 def test_a_bare_mention_gets_help(harness, after):
     said = harness.slack.user_says(ALICE, GENERAL, f"@ai-strategy{after}")
     post = harness.slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
@@ -324,6 +326,29 @@ def test_an_engine_failure_is_an_apology_with_an_error_id_and_the_bot_keeps_serv
     second = slack.user_says(BOB, GENERAL, f"@ai-strategy {QUESTION}")
     slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)
     assert "*Sources*" in block_texts(harness.posts(thread_ts=second.ts)[0].args["blocks"])
+
+
+def test_after_an_apology_the_asker_can_try_again_in_the_thread_without_a_mention(
+    make_harness, engines
+):
+    failures = iter([RuntimeError("the engine broke")])
+
+    def failing_once(question, history=()):
+        if next(failures, None):
+            raise RuntimeError("the engine broke")
+        return engines.answer(question, history)
+
+    harness = make_harness(answer=failing_once)
+    slack = harness.slack
+    first = slack.user_says(ALICE, GENERAL, f"@ai-strategy {QUESTION}")
+    slack.calls.wait("chat.postMessage", where=lambda c: c.ok)
+    harness.settle()
+
+    slack.user_says(ALICE, GENERAL, QUESTION, thread_ts=first.ts)  # "please try again"
+
+    slack.calls.wait("chat.postMessage", count=2, where=lambda c: c.ok)
+    retried = harness.posts(thread_ts=first.ts)[1]
+    assert "*Sources*" in block_texts(retried.args["blocks"])
 
 
 def test_a_long_answer_is_split_into_messages_slack_accepts(make_harness):
@@ -462,6 +487,39 @@ def test_sharing_to_a_channel_the_bot_is_not_in_explains_what_to_do(harness):
     assert "/invite @ai-strategy" in refusal.args["text"]
 
 
+def walk_to_a_recommendation(slack, channel):
+    slack.run_command(ALICE, channel)
+    slack.calls.wait("views.open")
+    for step in range(1, LAST_STEP + 1):
+        slack.submit_view(ALICE, {q.field: choose(q) for q in questions_of(step)})
+    return slack.calls.wait("chat.postMessage", where=lambda c: c.ok)[0]
+
+
+def test_a_recommendation_asked_for_in_a_dm_says_how_to_share_instead_of_a_button(harness):
+    slack = harness.slack
+    slack.workspace.add_dm("D0ALICEBOB", (ALICE, BOB))
+
+    post = walk_to_a_recommendation(slack, "D0ALICEBOB")
+
+    assert SHARE_ACTION not in json.dumps(post.args["blocks"])  # the bot cannot post there
+    assert messages.SHARE_FROM_A_CHANNEL in block_texts(post.args["blocks"])
+
+
+def test_an_old_share_button_for_a_dm_does_not_advise_an_invite(harness):
+    slack = harness.slack
+    slack.workspace.add_dm("D0ALICEBOB", (ALICE, BOB))
+    post = walk_to_a_recommendation(slack, GENERAL)
+    dm, ts = post.response["channel"], post.response["ts"]
+    (shown,) = [m for m in slack.workspace.channels[dm].messages if m["ts"] == ts]
+    (button,) = next(b for b in shown["blocks"] if b.get("block_id") == "share")["elements"]
+    button["value"] = json.dumps(json.loads(button["value"]) | {"channel": "D0ALICEBOB"})
+
+    slack.click(ALICE, dm, ts, SHARE_ACTION)
+
+    refusal = slack.calls.wait("response_url")[0]
+    assert "direct message" in refusal.args["text"] and "/invite" not in refusal.args["text"]
+
+
 def test_a_question_after_the_command_is_answered_only_to_the_asker(harness):
     slack = harness.slack
     delivery = slack.run_command(ALICE, GENERAL, QUESTION)
@@ -475,7 +533,7 @@ def test_a_question_after_the_command_is_answered_only_to_the_asker(harness):
     assert any(m.get("blocks") for m in slack.ephemeral_for(ALICE))
 
 
-@pytest.mark.parametrize("text", ["help", "Help?", "frobnicate"])
+@pytest.mark.parametrize("text", ["help", "Help?", "frobnicate", "???", "?? !!"])
 def test_help_and_unknown_words_get_the_usage(harness, text):
     delivery = harness.slack.run_command(ALICE, GENERAL, text)
     assert delivery.message()["text"] == messages.USAGE

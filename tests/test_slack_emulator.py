@@ -373,6 +373,17 @@ def test_conversations_the_bot_is_not_in(emulator, client, connected):
     )
 
 
+def test_a_dm_between_two_people_does_not_exist_for_the_bot(emulator, client):
+    emulator.workspace.add_user("U0BOB", "bob")
+    emulator.workspace.add_dm("D0ALICEBOB", ("U0ALICE", "U0BOB"))
+    assert error_of(lambda: client.chat_postMessage(channel="D0ALICEBOB", text="x")) == (
+        "channel_not_found"
+    )
+    said = emulator.user_says("U0ALICE", "D0ALICEBOB", "@ai-strategy are you here?")
+    assert said.deliveries == []  # no message.im for a DM the bot is not in
+    assert client.chat_postMessage(channel="U0ALICE", text="x")["channel"].startswith("D")
+
+
 def test_replies_are_oldest_first_in_pages_that_start_with_the_parent(emulator, client):
     parent = client.chat_postMessage(channel="C0GENERAL", text="parent")
     for n in range(5):

@@ -66,14 +66,18 @@ def test_the_policies():
 
 @pytest.mark.parametrize(
     "text",
-    ["hi", "Hello there!", ":wave:", "👋", "good morning, all", "help", "What can you do?"],
+    [
+        *("hi", "Hello there!", ":wave:", "👋", "good morning, all", "help", "What can you do?"),
+        *("???", "*?*", "#general", "@bob", "...", "```\n```", "https://example.com"),
+    ],
 )
 def test_a_greeting_or_a_request_for_help_wants_the_help(text):
     assert wants_help(text) and not is_acknowledgement(text)
 
 
 @pytest.mark.parametrize(
-    "text", ["hi, how much data do we need?", "hey bob", "thanks!", ":+1:", "help me choose"]
+    "text",
+    ["hi, how much data do we need?", "hey bob", "thanks!", ":+1:", "help me choose", "1?", "PE?"],
 )
 def test_what_does_not_want_the_help(text):
     assert not wants_help(text)

@@ -284,3 +284,17 @@ def test_feedback_is_acknowledged_in_the_answers_thread(harness):
     slack.calls.wait("response_url")
     (thanks,) = slack.ephemeral_for(BOB)
     assert thanks["thread_ts"] == thread and thanks["channel"] == GENERAL
+
+
+def test_progress_shows_before_the_thread_is_read(recorded):
+    harness, _ = recorded()
+    slack = harness.slack
+    start = slack.user_says(ALICE, GENERAL, "We have 300 labeled support tickets.")
+    slack.user_says(BOB, GENERAL, "@ai-strategy should we fine-tune?", thread_ts=start.ts)
+
+    slack.calls.wait("chat.postMessage", where=lambda c: c.ok)
+    methods = [call.method for call in slack.calls()]
+    progress = {"assistant.threads.setStatus", "reactions.add"}
+    first_progress = next(i for i, method in enumerate(methods) if method in progress)
+    # A thread read can wait on Slack's rate limits: whoever asked sees the bot at work first.
+    assert first_progress < methods.index("conversations.replies"), methods

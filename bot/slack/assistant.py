@@ -37,7 +37,7 @@ from bot.slack.conversations import (
     question_of,
 )
 from bot.slack.delivery import slack_call_failed
-from bot.slack.etiquette import is_acknowledgement
+from bot.slack.etiquette import has_no_words, is_acknowledgement
 from bot.slack.mrkdwn import from_slack
 from bot.slack.thread_context import read_channel
 from bot.storage import Store
@@ -133,7 +133,8 @@ class AssistantThreads:
             return
         channel, thread = event["channel"], event["thread_ts"]
         assistant = not self.store.claimed(dm_message_key(channel, thread))
-        if text and assistant and self.store.claim_thread_title(channel, thread):
+        titled = text and not has_no_words(text)
+        if titled and assistant and self.store.claim_thread_title(channel, thread):
             try:
                 self.conversations.best_effort.assistant_threads_setTitle(
                     channel_id=channel, thread_ts=thread, title=messages.thread_title(text)

@@ -35,6 +35,7 @@ from bot.assessment import messages as assessment_messages
 from bot.assessment.intake import partial_answers
 from bot.assessment.recommendation import Recommendation
 from bot.slack import messages
+from bot.slack.channel_settings import is_direct_message
 from bot.slack.mrkdwn import escape, link_target, shorten, split_mrkdwn, to_mrkdwn
 
 # Slack's limits, with some headroom where the exact count is undocumented.
@@ -314,7 +315,8 @@ def _factor_line(recommendation: Recommendation, factor) -> str:
 
 
 def recommendation_message(recommendation: Recommendation, *, channel: str) -> SlackMessage:
-    """The recommendation as one message, with a button to share it in `channel`."""
+    """The recommendation as one message, with a button to share it in `channel` (the
+    conversation the command was run in), or, run in a DM, how to share one."""
     outcome = recommendation.outcome.label
     counterfactual = recommendation.counterfactual
     what_changes = (
@@ -334,13 +336,16 @@ def recommendation_message(recommendation: Recommendation, *, channel: str) -> S
         *sections(f"{messages.NEXT_STEPS_HEADING}\n{steps}"),
         *sources(list(enumerate(recommendation.citations, 1))),
     ]
-    value = {"channel": channel, **recommendation_metadata(recommendation)["event_payload"]}
-    blocks.append(
-        actions(
-            SHARE_BLOCK,
-            button(messages.SHARE_BUTTON, SHARE_ACTION, json.dumps(value), style="primary"),
+    if is_direct_message(channel):  # run in a DM: the bot cannot post in anyone else's
+        blocks += context([messages.SHARE_FROM_A_CHANNEL])
+    else:
+        value = {"channel": channel, **recommendation_metadata(recommendation)["event_payload"]}
+        blocks.append(
+            actions(
+                SHARE_BLOCK,
+                button(messages.SHARE_BUTTON, SHARE_ACTION, json.dumps(value), style="primary"),
+            )
         )
-    )
     fallback = messages.recommendation_fallback(
         outcome, f"{recommendation.confidence:.0%}", recommendation.summary
     )

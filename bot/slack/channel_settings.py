@@ -9,6 +9,11 @@ conversations with the bot only.
 from bot.storage import ChannelMode, Store
 
 
+def is_direct_message(channel: str) -> bool:
+    """A 1:1 DM (Slack's ids for them start with D): nobody can invite the bot into one."""
+    return channel.startswith("D")
+
+
 class ChannelSettings:
     """The reply mode of each channel: its own setting, else the default."""
 
@@ -18,7 +23,7 @@ class ChannelSettings:
 
     def mode(self, channel: str) -> ChannelMode:
         """What the bot answers in `channel` (a DM: mentions and follow-ups from anyone)."""
-        if channel.startswith("D"):
+        if is_direct_message(channel):
             return ChannelMode.ANYONE
         return self.store.channel_mode(channel) or self.default
 

@@ -27,8 +27,10 @@ from bot.slack.blocks import (
     recommendation_message,
     shared_recommendation,
 )
+from bot.slack.channel_settings import is_direct_message
 from bot.slack.delivery import Delivery, Question, report_failure, slack_call_failed
 from bot.slack.engines import Engines
+from bot.slack.etiquette import has_no_words
 from bot.slack.metrics import Metrics
 from bot.slack.mrkdwn import from_slack
 from bot.slack.reindex import Reindexer
@@ -102,7 +104,7 @@ class SlashCommand:
             self.work.submit(self.reindexer.run, self._ephemeral(respond))
         elif _ADMIN_CHANGE.match(command.get("text", "")):
             self._admin_change(ack, command, respond)
-        elif " " not in text and not text.endswith("?"):
+        elif (" " not in text and not text.endswith("?")) or has_no_words(text):
             ack(text=messages.USAGE)
         else:
             ack(text=messages.LOOKING_UP)
@@ -234,7 +236,7 @@ class SlashCommand:
             if code not in SHARE_REFUSALS:
                 raise  # counted and logged by the app's error handler
             respond(
-                text=messages.share_failed(channel),
+                text=messages.share_failed(channel, direct_message=is_direct_message(channel)),
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -317,6 +317,11 @@ class Conversations:
         except SlackApiError as error:
             slack_call_failed(self.metrics, "chat.postMessage", error)
             return
+        self._mark_replied(question)
+
+    def _mark_replied(self, question: Question) -> None:
+        """The bot replied in the question's thread with something other than an answer (help,
+        an apology): the asker's untagged replies there are for it too, as after an answer."""
         if question.reply_in:
             self.mark(replied_key(question.channel, question.reply_in))
             self.mark(replied_key(question.channel, question.reply_in, question.user))
@@ -330,10 +335,10 @@ class Conversations:
     ) -> None:
         """Answer one question where it was asked, with progress shown and failures reported."""
         posted: list[SlackMessage] = []
-        self.delivery.answer(
+        answered = self.delivery.answer(
             question,
             post=self._poster(question, posted),
-            history=self._history(question, bot_user_id, read_thread_first, background),
+            history=lambda: self._history(question, bot_user_id, read_thread_first, background),
             progress=self.progress.showing(
                 channel=question.channel,
                 message_ts=question.ts or "",
@@ -344,6 +349,8 @@ class Conversations:
                 not self.store.claimed(withdrawn_key(question.channel, question.ts or ""))
             ),
         )
+        if posted and not answered:  # an apology asked them to try again: in this thread
+            self._mark_replied(question)
 
     def _history(
         self,

@@ -130,14 +130,15 @@ class Delivery:
         question: Question,
         *,
         post: Post,
-        history: Sequence[Turn] = (),
+        history: Callable[[], Sequence[Turn]] = tuple,
         progress: AbstractContextManager | None = None,
         still_wanted: Callable[[], bool] = lambda: True,
     ) -> bool:
         """Answer `question` through `post`; True when an answer was posted.
 
-        `still_wanted` is asked before the engine runs and again before posting: a question
-        deleted meanwhile gets no answer.
+        `history` is read once progress shows (reading a thread can wait on Slack's rate
+        limits). `still_wanted` is asked before the engine runs and again before posting: a
+        question deleted meanwhile gets no answer.
         """
         started = time.perf_counter()
         # Counted and logged before the progress shown is cleared: whoever sees it go knows
@@ -147,7 +148,8 @@ class Delivery:
                 if not still_wanted():
                     log.info(messages.LOG_WITHDRAWN, extra=question.fields())
                     return False
-                answer = self.engines.answer(question.text, history)
+                turns = history()
+                answer = self.engines.answer(question.text, turns)
                 if not still_wanted():
                     log.info(messages.LOG_WITHDRAWN, extra=question.fields())
                     return False
@@ -184,7 +186,7 @@ class Delivery:
                 "messages": len(pieces),
                 "citations": len(answer.citations),
                 "grounded": answer.grounded,
-                "history_turns": len(history),
+                "history_turns": len(turns),
                 "ms": round((time.perf_counter() - started) * 1000),
             }
             log.info(messages.log_answered(fields), extra=fields)

@@ -131,14 +131,26 @@ _NOT_NAMES = frozenset(
 )
 
 
+# What is no word of a question: emoji codes, people and channels named, links.
+_NOT_WORDS = re.compile(r":[\w+-]+:|[@#][\w.-]+|\S+://\S+")
+
+
 def is_acknowledgement(text: str) -> bool:
     """ "thanks", "ok", ":+1:": a reply that asks nothing (and greets nobody)."""
     return bool(_ACKNOWLEDGEMENT.match(text)) and not wants_help(text)
 
 
+def has_no_words(text: str) -> bool:
+    """ "???", ":thinking_face:", "#general", "*…*": nothing in it to look up."""
+    return not re.search(r"[^\W_]", _NOT_WORDS.sub(" ", text))
+
+
 def wants_help(text: str) -> bool:
-    """ "hi", ":wave:", "help", "what can you do?": someone who wants to know what to ask."""
-    return bool(_HELLO_OR_HELP.match(text))
+    """ "hi", ":wave:", "help", "what can you do?", or a message with no words in it that
+    acknowledges nothing ("???"): someone who wants to know what to ask."""
+    if _HELLO_OR_HELP.match(text):
+        return True
+    return has_no_words(text) and not _ACKNOWLEDGEMENT.match(text)
 
 
 def addressed_to_someone_else(slack_text: str, *, bot_user_id: str | None) -> bool:

@@ -419,7 +419,14 @@ SHARE_INVALID = (
 )
 
 
-def share_failed(channel_id: str) -> str:
+SHARE_FROM_A_CHANNEL = (
+    f"To share a recommendation, run `{COMMAND}` in the channel you want it in (with me invited)."
+)
+
+
+def share_failed(channel_id: str, *, direct_message: bool) -> str:
+    if direct_message:
+        return f"I cannot post in a direct message between people. {SHARE_FROM_A_CHANNEL}"
     return (
         f"I could not post in <#{channel_id}>. Invite me there (`/invite @ai-strategy`) and "
         "click *Share to channel* again."
