@@ -561,6 +561,14 @@ def test_a_follow_up_on_a_condition_asks_the_question_before_again(engine):
     assert engine.answer("ok but which is more accurate?").verdict is not None
 
 
+def test_a_request_for_a_short_answer_changes_nothing_of_what_is_answered(engine):
+    which = engine.answer("in a few words, which is cheaper to get started with?")
+    assert which.verdict is not None and which.verdict.value == "prompt_engineering"
+    assert which.question == "in a few words, which is cheaper to get started with?"
+    compared = engine.answer("prompting vs fine-tuning in one sentence?")
+    assert compared.intent.value == "comparison" and "sentence" not in compared.text.lower()
+
+
 def test_what_earlier_turns_stated_holds_in_a_later_situation(engine):
     earlier = [
         Turn(

@@ -2,7 +2,13 @@
 
 import pytest
 
-from bot.answering.intent import classify, follow_up_intent, named_choices, weighs_a_point
+from bot.answering.intent import (
+    classify,
+    follow_up_intent,
+    named_choices,
+    weighs_a_point,
+    without_format_request,
+)
 from bot.answering.models import Intent
 
 CASES = {
@@ -126,3 +132,19 @@ def test_a_which_question_names_what_it_chooses_among(question, choices):
 )
 def test_a_question_weighing_the_approaches_on_a_point_is_told_apart(question, weighs):
     assert weighs_a_point(question) is weighs
+
+
+@pytest.mark.parametrize(
+    ("asked", "question"),
+    [
+        ("in a few words, which is cheaper?", "which is cheaper?"),
+        ("prompting vs fine-tuning in layman's terms?", "prompting vs fine-tuning?"),
+        ("Fine-tuning in one sentence?", "Fine-tuning?"),
+        ("tl;dr: should we fine-tune?", "should we fine-tune?"),
+        ("quick question: which is faster?", "which is faster?"),
+        ("which is better in terms of cost?", "which is better in terms of cost?"),
+        ("in one sentence?", "in one sentence?"),  # nothing else asked: left as it is
+    ],
+)
+def test_a_request_about_the_answer_s_form_is_not_part_of_the_question(asked, question):
+    assert without_format_request(asked) == question

@@ -29,6 +29,7 @@ from bot.answering.intent import (
     for_a_use,
     named_choices,
     weighs_a_point,
+    without_format_request,
 )
 from bot.answering.llm import (
     Brief,
@@ -188,6 +189,10 @@ class AnswerEngine:
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer `question`, reading `history` (earlier turns) to understand follow-ups."""
+        asked = without_format_request(question)
+        if asked != question:
+            answer = self.answer(asked, history)
+            return answer.model_copy(update={"question": question})
         if history and asks_why(question):
             # "why?" asks the question before again, for all the reasons the sources give
             earlier = history[-1]

@@ -139,6 +139,26 @@ _LISTED_OPTIONS = re.compile(r"[,:;—–]\s*" + _OPTION + r"\s+or\s+" + _OPTION
 _NOT_AN_OPTION = _stems("if when whenever given because since for as while where with without so")
 
 
+# How short or plain the answer should be, not what it is about: "in one sentence", "briefly",
+# "in layman's terms", "tl;dr". Answers are short already; left in, the words read as a topic.
+_FORMAT_REQUEST = re.compile(
+    r"\b(?:in (?:just )?(?:one|a single|a|two|three|a few|few|simple|plain|layman'?s?|lay)"
+    r" (?:sentences?|words?|terms|english|language)|in (?:a )?nutshell|in short|in brief|"
+    r"briefly|tl;? ?dr|eli5|explain (?:it )?like i'?m (?:five|5)|"
+    r"(?:short|quick|brief) (?:answer|version|question)(?: please)?)\b[:,]?",
+    re.IGNORECASE,
+)
+
+
+def without_format_request(question: str) -> str:
+    """The question without a request about the answer's form ("briefly, which is cheaper?"
+    asks which is cheaper); the question itself when that is all it says."""
+    rest = _FORMAT_REQUEST.sub(" ", question)
+    rest = re.sub(r"\s+([,?.!])", r"\1", re.sub(r"^[\s,:;-]+", "", rest))
+    rest = re.sub(r"\s{2,}", " ", rest).strip()
+    return rest if words(rest) else question
+
+
 def classify(question: str, *, states_situation: bool = False) -> Intent:
     """The intent of `question`; `states_situation`: it states facts of the asker's situation."""
     tokens = words(question)
