@@ -11,6 +11,7 @@ from bot.answering.engine import AnswerEngine
 from bot.answering.evaluation import EvalQuestion, is_relevant
 from bot.answering.models import Answer, Turn
 from bot.answering.text import split_sentences
+from bot.answering.wording import goes_on_from_before
 from tests.conftest import SHARED_DIR
 
 DEV_QUESTIONS = SHARED_DIR / "eval" / "dev_questions.jsonl"
@@ -555,7 +556,12 @@ def test_a_question_on_something_else_in_a_thread_is_not_read_as_about_its_topic
 
 def test_a_follow_up_on_a_condition_asks_the_question_before_again(engine):
     earlier = [Turn(question="Which is cheaper to get started with?", answer="")]
-    for condition in ("and for a small team?", "and for a startup?"):  # no document says startup
+    conditions = (
+        "and for a small team?",
+        "and for a startup?",
+        "is that true for small teams too?",
+    )
+    for condition in conditions:  # no document says startup
         answer = engine.answer(condition, earlier)
         assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
     assert engine.answer("ok but which is more accurate?").verdict is not None
@@ -579,6 +585,45 @@ def test_what_earlier_turns_stated_holds_in_a_later_situation(engine):
     assert answer.intent.value == "situation"
     open_line = next(line for line in answer.text.splitlines() if "Not stated" in line)
     assert "labeled data" not in open_line.lower() and "ml expertise" not in open_line.lower()
+
+
+@pytest.mark.parametrize(
+    "asked", ["what would you recommend then?", "so what should we do?", "thoughts?"]
+)
+def test_advice_asked_after_a_team_described_itself_is_advice_on_what_it_said(engine, asked):
+    earlier = [
+        Turn(question="We have 50k labeled support tickets and two ML engineers.", answer="")
+    ]
+    answer = engine.answer(asked, earlier)
+    assert answer.intent.value == "situation"
+    assert answer.intake == {"labeled_data": "thousands", "ml_expertise": "strong"}
+    # Their data and team make fine-tuning possible; the answer says so, and what is open
+    assert "makes fine-tuning possible" in answer.text
+    assert "labeled data: thousands" in answer.text
+    assert_well_cited(answer)
+
+
+def test_resources_are_not_called_enough_to_fine_tune_when_one_is_missing(engine):
+    answer = engine.answer("We have 50k labeled tickets but no ML people. Should we fine-tune?")
+    assert answer.intent.value == "situation" and answer.intake["ml_expertise"] == "none"
+    assert "makes fine-tuning possible" not in answer.text
+
+
+def test_a_follow_up_asking_for_a_kind_of_answer_keeps_the_thread(engine):
+    earlier = [Turn(question="What is prompt engineering?", answer="")]
+    answer = engine.answer("what are the downsides of that?", earlier)  # "downsides": no topic
+    assert answer.grounded and answer.intent.value == "cons"
+    assert "prompt" in answer.text.lower()
+
+
+def test_a_first_sentence_does_not_go_on_from_one_that_is_not_there(engine):
+    earlier = [
+        Turn(question="We're thinking about fine-tuning a model for contract review.", answer="")
+    ]
+    answer = engine.answer("how much data would we need?", earlier)
+    assert answer.grounded
+    first = answer.text.split("[1]")[0]
+    assert not goes_on_from_before(first), first
 
 
 def test_a_fixed_format_or_brand_voice_to_keep_leans_to_fine_tuning(engine):

@@ -16,6 +16,7 @@ from bot.answering.text import (
     stem,
     topic_terms,
 )
+from bot.answering.wording import goes_on_from_before
 
 
 def test_sentences_keep_abbreviations_whole():
@@ -52,6 +53,26 @@ def test_approach_names_in_their_spellings():
 def test_approach_names_as_people_type_them_in_a_hurry():
     assert approaches_in("fine tunning vs promt engineering?") == {FINE_TUNING, PROMPT_ENGINEERING}
     assert approaches_in("PE or FT for ticket triage?") == {FINE_TUNING, PROMPT_ENGINEERING}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["is that true for small teams too?", "does that still hold with 100k examples?",
+     "same for a bank?", "would that change with a big ML team?"],
+)  # fmt: skip
+def test_a_question_put_again_on_a_condition_carries_the_whole_question_before(condition):
+    history = [Turn(question="Which is cheaper to get started with?", answer="…")]
+    assert "cheaper" in contextualize(condition, history)
+
+
+@pytest.mark.parametrize(
+    ("text", "goes_on"),
+    [("However, scaling it may need new data.", True), ("In fact, they can be combined.", True),
+     ("These models hallucinate.", True), ("Fine-tuning needs data.", False),
+     ("Yesterday's results held.", False), ("It requires labeled data.", False)],
+)  # fmt: skip
+def test_a_sentence_that_goes_on_from_the_one_before(text, goes_on):
+    assert goes_on_from_before(text) is goes_on
 
 
 def test_follow_ups_borrow_the_previous_topic():

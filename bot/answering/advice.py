@@ -70,6 +70,9 @@ class Advice:
     deciding: tuple[Deciding, ...]  # stated answers pushing towards the outcome, strongest first
     open_fields: tuple[str, ...]  # not stated, and some value of each would change the outcome
     staged: bool  # the question asks how to sequence or combine the approaches
+    # With prompt engineering the outcome: stated resources that would let the team fine-tune
+    # ("50k labeled tickets", "two ML engineers"); they make it possible, the task makes it needed
+    enabling: tuple[Deciding, ...] = ()
 
 
 def asks_for_staging(question: str) -> bool:
@@ -109,9 +112,19 @@ def advise(known: Mapping[str, str], *, question: str = "") -> Advice:
             for value in question.values
         )
     )
+    resources = [item for item in deciding if weights.factors[item.field].group == "resources"]
+    blocked = any(item.weight.direction.value == Outcome.prompt_engineering for item in resources)
+    enabling = tuple(
+        item
+        for item in resources
+        if outcome is Outcome.prompt_engineering
+        and not blocked  # "no ML folks": fine-tuning is not possible, whatever else they have
+        and item.weight.direction.value == Outcome.fine_tuning
+    )
     return Advice(
         outcome=outcome,
         deciding=tuple(agreeing[:DECIDING_FACTORS]),
         open_fields=open_fields,
         staged=staged,
+        enabling=enabling,
     )

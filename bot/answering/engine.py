@@ -22,6 +22,7 @@ from bot.answering.composer import Sources, citation_for, is_duplicate, render_s
 from bot.answering.conflicts import find_conflict
 from bot.answering.followup import asks_why, contextualize, continues, is_follow_up
 from bot.answering.intent import (
+    KIND_CUES,
     asks_pros_and_cons,
     classify,
     follow_up_intent,
@@ -56,6 +57,7 @@ from bot.answering.shaping import (
     step_items,
 )
 from bot.answering.situation import (
+    asks_for_advice,
     extract,
     intake_vocabulary,
     is_situation,
@@ -81,7 +83,7 @@ from bot.answering.text import (
     words,
 )
 from bot.answering.verdict import favoured, lead_sentence, the_worse
-from bot.answering.wording import capitalized, claim_sentence, passage_text
+from bot.answering.wording import capitalized, claim_sentence, goes_on_from_before, passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
@@ -204,8 +206,9 @@ class AnswerEngine:
 
     def _strange(self, question: str) -> bool:
         """Whether at least half of the question's own words are unknown to the documents and
-        to the intake: a question on something else, whatever the conversation was about."""
-        own = set(topic_terms(question))
+        to the intake: a question on something else, whatever the conversation was about.
+        Words asking for a kind of answer are not its own ("what are the downsides of that?")."""
+        own = set(topic_terms(question)) - KIND_CUES
         strange = _strange_words(self.retriever.corpus(), question)
         return bool(own) and 2 * len(own & strange) >= len(own)
 
@@ -233,6 +236,7 @@ class AnswerEngine:
                 and asked is Intent.which
                 and (for_a_use(question) or len(approaches_in(question)) == 2)
             )
+            or (_advice_on_what_was_said(question, history) and asked in _ADVISABLE)
         )
         intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
@@ -409,8 +413,14 @@ class AnswerEngine:
         chosen = select(corpus, scored, keep_first=intent is Intent.definition)[:SHORT_ANSWER]
         if intent is Intent.fact:
             chosen = self._with_aspect_row(corpus, chosen, query=query, vector=vector)
-            if focus:  # "does prompt engineering need labeled data?": what is said of it first
-                chosen.sort(key=lambda item: _of_the_other(corpus, item, focus))
+            # "does prompt engineering need labeled data?": what is said of it first; and a
+            # sentence that opens "However, …" is not the first
+            chosen.sort(
+                key=lambda item: (
+                    focus is not None and _of_the_other(corpus, item, focus),
+                    goes_on_from_before(item.passage.text),
+                )
+            )
         terms = frozenset(question_terms(query))
         # A question about one approach gets its cells of a table row, not both side by side.
         text = " ".join(
@@ -580,6 +590,7 @@ class AnswerEngine:
             and self._fits(corpus, item, advice.outcome)
         ]
         own = [item for item in fitting if focus is None or corpus.subjects[item.index] == focus]
+        own.sort(key=lambda item: goes_on_from_before(item.passage.text))  # no "However, …" lead
         if not lead and own:  # a reason stated of the verdict itself, not a drawback of the other
             lead = own[:1]
         on_point = next((item for item in fitting if item not in lead), None)
@@ -618,9 +629,15 @@ class AnswerEngine:
                 )
             )
         open_labels = [IntakeAnswers.question(field).label for field in advice.open_fields]
+        enabling = [
+            f"{lower_first(question_of.label)}: {question_of.option_name(item.value).lower()}"
+            for item in advice.enabling
+            for question_of in [IntakeAnswers.question(item.field)]
+        ]
         lines = [
             " ".join(paragraph),
             *factor_lines,
+            messages.possible_not_needed(enabling) if enabling else "",
             messages.not_stated(open_labels) if open_labels else "",
             messages.OFFER_ASSESSMENT,
         ]
@@ -796,6 +813,16 @@ def _focus(query: str, asked: set[str]) -> str | None:
     if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
         return mentions[0][1]
     return None
+
+
+def _advice_on_what_was_said(question: str, history: Sequence[Turn]) -> bool:
+    """ "What would you recommend then?" after a team described its case in the thread."""
+    return (
+        bool(history)
+        and is_follow_up(question)
+        and asks_for_advice(question)
+        and bool(stated_in([turn.question for turn in history]))
+    )
 
 
 def _strange_words(corpus: Corpus, question: str) -> set[str]:

@@ -24,10 +24,14 @@ from bot.answering.text import (
 _CONNECTIVE_START = re.compile(
     r"^\s*(?:and|but|also|so|then|or|what about|how about)\b", re.IGNORECASE
 )
-# "and for a small team?", "what if we have no data?": the question before, on a condition
+# "and for a small team?", "what if we have no data?", "is that true for startups too?",
+# "same for a bank?": the question before, on a condition
 _CONDITION = re.compile(
     r"^\s*(?:(?:and|but|so|ok|okay|what about|how about|what)[,]?\s+)?"
-    r"(?:for|if|with|without|when|in)\b",
+    r"(?:for|if|with|without|when|in|"
+    r"(?:is|does|would|will|could|can) (?:that|this|it|the same) (?:still |also )?"
+    r"(?:be )?(?:true|hold|holds|apply|applies|the case|change|work|go)|"
+    r"(?:the )?same (?:question |thing |answer )?(?:for|if|with|when))\b",
     re.IGNORECASE,
 )
 _REFERRING_PRONOUNS = frozenset(

@@ -53,6 +53,8 @@ _STEPS = _stems(
     sequence sequencing roadmap practice practices tip tips guideline guidelines
     """
 )
+# The words that ask for a kind of answer (drawbacks, advantages, examples, steps), not a topic.
+KIND_CUES = _CONS | _PROS | _EXAMPLES | _STEPS
 _DEFINE = re.compile(
     r"^\s*(?:(?:so|ok|okay|in short|briefly|quickly|simply put)[,:]?\s+)?"
     r"(?:what(?:'s| is| are)|what does .+ mean|define|definition of|explain|meaning of|"

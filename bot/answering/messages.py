@@ -70,6 +70,14 @@ def factor_line(label: str, value: str, cited: str) -> str:
     return f"- **{label}: {value.lower()}** — {cited}"
 
 
+def possible_not_needed(stated: list[str]) -> str:
+    """Stated resources that would let the team fine-tune, when the task does not need it."""
+    return (
+        f"_What you have ({'; '.join(stated)}) makes fine-tuning possible; nothing stated about "
+        "the task needs it yet._"
+    )
+
+
 def not_stated(labels: list[str]) -> str:
     listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     return f"_Not stated, and it could change this: {listed.lower()}._"

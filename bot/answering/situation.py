@@ -144,6 +144,12 @@ _ASKS_ADVICE = re.compile(
     r"make sense|suitable|go with)\b",
     re.IGNORECASE,
 )
+# "what should we do?", "thoughts?", "your take?": advice asked without naming its subject
+_ASKS_WHAT_TO_DO = re.compile(
+    r"\b(?:what (?:should|would|could|do|can) (?:we|i|you) do|what now|thoughts|your take|"
+    r"where (?:do|should) (?:we|i) (?:start|begin)|which way|next steps?)\b",
+    re.IGNORECASE,
+)
 # Words that put the choice between the approaches to the asker ("which approach should we…").
 _THE_CHOICE = frozenset(
     ["approach", "approaches", "option", "options", "method", "methods", "route", "path"]
@@ -323,6 +329,11 @@ def is_situation(question: str, statements: Sequence[Statement]) -> bool:
         on_the_choice = bool(approaches_in(question) or _THE_CHOICE & tokens)
         return about_the_asker and asks_advice and on_the_choice
     return about_the_asker or asks_advice
+
+
+def asks_for_advice(question: str) -> bool:
+    """Whether the question asks what to do ("what would you recommend?", "so what now?")."""
+    return bool(_ASKS_ADVICE.search(question) or _ASKS_WHAT_TO_DO.search(question))
 
 
 def puts_the_choice(question: str) -> bool:

@@ -25,6 +25,19 @@ _VERB_START = re.compile(r"^[A-Z][a-z]*[^s\W]s\b(?! (?:to|and|of)\b)")
 
 SUBJECT_OFFSET = 5  # a name this near the start is the statement's own subject
 
+# "However, …", "In fact, they …": a sentence that goes on from the one before it in its
+# document, and reads wrong where nothing came before.
+_GOES_ON = re.compile(
+    r"^(?:(?:However|On the other hand|Yet|But|Still|In contrast|Conversely|Nevertheless|"
+    r"That said|In fact|Additionally|Also|Moreover|Furthermore|Instead|Similarly|Likewise|"
+    r"Therefore|Thus|As a result)\b|(?:They|These|Those|Such)\b)"
+)
+
+
+def goes_on_from_before(text: str) -> bool:
+    """Whether a sentence leans on the one before it (it makes a poor first sentence)."""
+    return bool(_GOES_ON.match(text))
+
 
 def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
