@@ -3,6 +3,8 @@
 Statements and labels written for this test, in the shape of the documents' table cells.
 """
 
+import pytest
+
 from bot.answering.scoring import question_terms
 from bot.answering.stance import asks_for_the_worse, aspect_family, facet_of, stance_of
 from bot.answering.text import FINE_TUNING, PROMPT_ENGINEERING
@@ -61,6 +63,23 @@ def test_a_question_can_ask_which_does_worse():
     assert worse("Which is slower to deploy?")
     assert not worse("Which is cheaper to begin with?")
     assert not worse("Which is less prone to overfitting?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which is better for sensitive data?", "Which gives faster turnaround time?",
+     "Which is cheaper in compute costs?", "Which is easier on resources?",
+     "Which one saves more time?", "Which saves the most compute?"],
+)  # fmt: skip
+def test_a_judgment_of_a_burden_or_a_saving_of_it_asks_for_the_better(question):
+    assert not worse(question)
+
+
+def test_an_amount_or_a_cut_of_a_burden_is_turned_round_and_a_judgment_is_not():
+    assert worse("Which is worse on cost?")
+    assert worse("Which needs more time?")
+    assert not worse("Which reduces costs?")
+    assert not worse("Which works with limited data?")
 
 
 def test_a_comparative_of_size_is_an_amount_of_data():

@@ -289,9 +289,14 @@ _QUANTITIES = frozenset(
     ]
 )
 _CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
-# Cues of duration carry their burden, time, in themselves: "takes longer to launch" and "a
-# longer time to launch" are both slower, so a burden after them does not turn them round.
-_DURATIONS = frozenset(["longer", "longest", "shorter", "shortest"])
+# The cues a burden after them turns round: amounts ("lower costs", "more data") and cutting
+# ("reduces costs", "works with limited data"). A judgment keeps its direction whatever it
+# judges ("faster turnaround time", "easier on resources", "better for sensitive data"); and
+# cues of duration carry their burden, time, in themselves ("a longer time to launch").
+_SAVING = frozenset(stem(word) for word in ["save", "saves", "saving", "spare", "spares", "avoid"])
+_TURNED_BY_A_BURDEN = _QUANTITIES | frozenset(
+    ["reduce", "reduces", "reduced", "lack", "lacks", "lacking", "limited", "limiting", "limits"]
+)
 
 
 _COMPARATIVE = re.compile(
@@ -406,12 +411,15 @@ def _clause_lean(
         # "lower costs", "costs less", or "lower" in a cell of the row "Ongoing Costs": less
         # of a burden
         before = stem(tokens[index - 1]) if index else ""
-        if token not in _DURATIONS and (
+        if token in _TURNED_BY_A_BURDEN and (
             any(word in _BURDENS for word in _up_to_next_cue(window))
             or (before in _BURDENS and token in _QUANTITIES)
             or (context & _BURDENS and token in _QUANTITIES)
         ):
             direction = -direction
+            verb = stem(tokens[index - 2]) if before == "the" and index > 1 else before
+            if verb in _SAVING:  # "saves more time", "saves the most compute": less of it
+                direction = -direction
         lean += direction
     return lean, lean != 0
 
