@@ -329,6 +329,13 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which is less work to maintain?", "prompt_engineering"),
         # what it says of the asker is no situation: the question weighs them on accuracy
         ("We keep arguing about this: is prompting or fine-tuning more accurate?", "fine_tuning"),
+        ("Is fine-tuning more accurate than prompting?", "fine_tuning"),  # "than": no situation
+        # an amount asked: what each approach suits ("ideal for … sensitive data") is no answer
+        ("Does fine-tuning need more data than prompting?", "fine_tuning"),
+        ("Is fine-tuning slower to set up than prompt engineering?", "fine_tuning"),
+        # a judgment of what it is for: "better … data" asks for the better, not the worse
+        ("Which is better for sensitive data?", "fine_tuning"),
+        ("Which one saves more time?", "prompt_engineering"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):
@@ -600,6 +607,20 @@ def test_advice_asked_after_a_team_described_itself_is_advice_on_what_it_said(en
     # Their data and team make fine-tuning possible; the answer says so, and what is open
     assert "makes fine-tuning possible" in answer.text
     assert "labeled data: thousands" in answer.text
+    assert_well_cited(answer)
+
+
+def test_the_approach_doing_worse_is_never_said_to_come_out_ahead(engine):
+    answer = engine.answer("Is fine-tuning slower to set up than prompt engineering?")
+    assert "comes out ahead" not in answer.text
+
+
+def test_a_stated_need_that_did_not_carry_the_verdict_is_said_not_passed_over(engine):
+    answer = engine.answer("Our data is confidential, which approach should we use?")
+    assert answer.intent.value == "situation" and answer.intake == {"sensitive_data": "true"}
+    assert answer.verdict is not None and answer.verdict.value == "prompt_engineering"
+    line = next(line for line in answer.text.splitlines() if "Sensitive data" in line)
+    assert "leans towards fine-tuning" in line and "sensitive data" in line.split("—")[1].lower()
     assert_well_cited(answer)
 
 

@@ -6,7 +6,13 @@ Statements and labels written for this test, in the shape of the documents' tabl
 import pytest
 
 from bot.answering.scoring import question_terms
-from bot.answering.stance import asks_for_the_worse, aspect_family, facet_of, stance_of
+from bot.answering.stance import (
+    asks_about_an_amount,
+    asks_for_the_worse,
+    aspect_family,
+    facet_of,
+    stance_of,
+)
 from bot.answering.text import FINE_TUNING, PROMPT_ENGINEERING
 
 
@@ -80,6 +86,16 @@ def test_an_amount_or_a_cut_of_a_burden_is_turned_round_and_a_judgment_is_not():
     assert worse("Which needs more time?")
     assert not worse("Which reduces costs?")
     assert not worse("Which works with limited data?")
+
+
+@pytest.mark.parametrize(
+    ("question", "amount"),
+    [("Does fine-tuning need more data than prompting?", True), ("Which needs less upkeep?", True),
+     ("Which is more expensive?", True), ("Which is better for sensitive data?", False),
+     ("Which is more accurate?", False), ("Which is faster?", False)],
+)  # fmt: skip
+def test_a_question_can_ask_how_much_of_a_burden_each_takes(question, amount):
+    assert asks_about_an_amount(question) is amount
 
 
 def test_a_comparative_of_size_is_an_amount_of_data():

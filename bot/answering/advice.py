@@ -73,6 +73,9 @@ class Advice:
     # With prompt engineering the outcome: stated resources that would let the team fine-tune
     # ("50k labeled tickets", "two ML engineers"); they make it possible, the task makes it needed
     enabling: tuple[Deciding, ...] = ()
+    # Stated needs of the task that lean the other way and did not carry the outcome ("our data
+    # is confidential" leans to fine-tuning, not enough on its own): said, not passed over
+    outweighed: tuple[Deciding, ...] = ()
 
 
 def asks_for_staging(question: str) -> bool:
@@ -121,10 +124,19 @@ def advise(known: Mapping[str, str], *, question: str = "") -> Advice:
         and not blocked  # "no ML folks": fine-tuning is not possible, whatever else they have
         and item.weight.direction.value == Outcome.fine_tuning
     )
+    outweighed = tuple(
+        item
+        for item in deciding
+        if outcome is not Outcome.hybrid
+        and weights.factors[item.field].group == "task"
+        and item.weight.direction.value != outcome.value
+        and item.weight.direction.value in (Outcome.prompt_engineering, Outcome.fine_tuning)
+    )
     return Advice(
         outcome=outcome,
         deciding=tuple(agreeing[:DECIDING_FACTORS]),
         open_fields=open_fields,
         staged=staged,
         enabling=enabling,
+        outweighed=outweighed[:DECIDING_FACTORS],
     )

@@ -67,6 +67,7 @@ from bot.answering.situation import (
 from bot.answering.stance import (
     ASPECT_FAMILIES,
     Side,
+    asks_about_an_amount,
     asks_for_the_worse,
     aspect_family,
     facet_of,
@@ -266,7 +267,10 @@ class AnswerEngine:
         retrieved = [item.chunk.id for item in ranked]
         # A team describing its situation is the domain's central question: never declined;
         # nor is a which-question the sources take a side on, close enough in meaning.
-        sides_taken = point is not None and favoured(corpus, scored, **point) is not None
+        amount = asks_about_an_amount(query)
+        sides_taken = (
+            point is not None and favoured(corpus, scored, **point, amount=amount) is not None
+        )
         decided = sides_taken and (
             support.similarity >= WHICH_SUPPORT
             or (
@@ -394,7 +398,7 @@ class AnswerEngine:
                 )
         if intent is Intent.which:
             point = _point_asked(query)
-            verdict = favoured(corpus, scored, **point)
+            verdict = favoured(corpus, scored, **point, amount=asks_about_an_amount(query))
             if verdict is not None and asks_for_the_worse(question, **point):
                 verdict = the_worse(corpus, verdict)
             if verdict is not None:
@@ -626,6 +630,21 @@ class AnswerEngine:
                     question_of.label,
                     question_of.option_name(deciding.value),
                     f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]",
+                )
+            )
+        for deciding in advice.outweighed:
+            item = self._evidence_passage(corpus, deciding.weight.evidence)
+            if item is None or any(item.index == other.index for other in used):
+                continue
+            used.append(item)
+            question_of = IntakeAnswers.question(deciding.field)
+            factor_lines.append(
+                messages.outweighed_line(
+                    question_of.label,
+                    question_of.option_name(deciding.value),
+                    APPROACH_NAMES[deciding.weight.direction.value],
+                    f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]",
+                    alone=not advice.deciding,
                 )
             )
         open_labels = [IntakeAnswers.question(field).label for field in advice.open_fields]

@@ -120,6 +120,9 @@ _COMPARATIVE = re.compile(
     rf"\b(?:{'|'.join(_ON_A_POINT_WORDS.split())}|better|worse)\b", re.IGNORECASE
 )
 _EITHER_OR = re.compile(r"\bor\b", re.IGNORECASE)
+# "prompting or fine-tuning …", "is fine-tuning more accurate than prompting?": set against
+# each other
+_SET_AGAINST = re.compile(r"\b(?:or|than)\b", re.IGNORECASE)
 # What "which …" may choose among and still ask about the approaches themselves.
 _CHOICE_NOUNS = _stems(
     """
@@ -255,12 +258,15 @@ def named_choices(question: str) -> list[str]:
 def weighs_a_point(question: str) -> bool:
     """A question that asks which approach wins on a named point: one that opens with "which"
     ("which is cheaper per call once we have heavy traffic?"), or whose question sets the two
-    against each other on it ("… is prompting or fine-tuning more accurate?"). What it says of
+    against each other on it ("… is prompting or fine-tuning more accurate?", "is fine-tuning
+    more accurate than prompting?"). What it says of
     the asker qualifies the point."""
     asked = (split_sentences(question) or [question])[-1]
     if _LEADING_WHICH.match(question):
         terms = set(topic_terms(question))
-    elif len(approaches_in(asked)) == 2 and _EITHER_OR.search(asked) and _ON_A_POINT.search(asked):
+    elif (
+        len(approaches_in(asked)) == 2 and _SET_AGAINST.search(asked) and _ON_A_POINT.search(asked)
+    ):
         terms = set(topic_terms(asked))
     else:
         return False

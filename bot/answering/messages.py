@@ -70,6 +70,12 @@ def factor_line(label: str, value: str, cited: str) -> str:
     return f"- **{label}: {value.lower()}** — {cited}"
 
 
+def outweighed_line(label: str, value: str, towards: str, cited: str, *, alone: bool) -> str:
+    """A stated answer that leans against the verdict, and why it did not carry it."""
+    why = "not enough on its own" if alone else "outweighed by the rest"
+    return f"- **{label}: {value.lower()}** — leans towards {towards}, {why}: {cited}"
+
+
 def possible_not_needed(stated: list[str]) -> str:
     """Stated resources that would let the team fine-tune, when the task does not need it."""
     return (

@@ -377,6 +377,19 @@ def asks_for_the_worse(question: str, *, aspect: Iterable[str], facet: Facet | N
     return lean < 0
 
 
+def asks_about_an_amount(question: str) -> bool:
+    """Whether a which-question asks how much of a burden each takes ("which needs more
+    data?", "does fine-tuning cost more than prompting?"), not what each suits ("which is
+    better for sensitive data?")."""
+    tokens = words(question)
+    for index, token in enumerate(tokens):
+        if token in _TURNED_BY_A_BURDEN or token in ("more", "less"):
+            around = [stem(word) for word in tokens[max(index - 1, 0) : index + 1 + CUE_WINDOW]]
+            if _BURDENS & set(around):
+                return True
+    return False
+
+
 def _clauses(text: str) -> list[str]:
     """Clauses of a sentence: "While X …, Y …" gives two, so does "X …, whereas Y …"."""
     leading = _LEADING_CONTRAST.match(text)

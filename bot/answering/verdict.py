@@ -46,6 +46,7 @@ class Verdict:
     approach: str
     lead: ScoredPassage  # the strongest statement for it
     supporting: tuple[ScoredPassage, ...]  # further passages leaning its way
+    worse: bool = False  # the answer to "which does worse on this?"
 
 
 def favoured(
@@ -54,8 +55,11 @@ def favoured(
     *,
     aspect: frozenset[str],
     facet: Facet | None = None,
+    amount: bool = False,
 ) -> Verdict | None:
-    """The approach the relevant passages favour on `aspect` (stems), or on its `facet`."""
+    """The approach the relevant passages favour on `aspect` (stems), or on its `facet`;
+    `amount`: the question asks how much of a burden each takes, which what each approach
+    suits ("fine-tuning is ideal for … sensitive data") does not answer."""
     if not scored:
         return None
     best = scored[0].relevance
@@ -64,7 +68,7 @@ def favoured(
     for item in scored[:CANDIDATES]:
         if item.relevance < best - BAND:
             break
-        for approach, lean in _leans(corpus, item, aspect, facet).items():
+        for approach, lean in _leans(corpus, item, aspect, facet, amount=amount).items():
             if lean <= 0:
                 continue
             weight = lean * item.relevance
@@ -82,16 +86,26 @@ def favoured(
 
 def the_worse(corpus: Corpus, verdict: Verdict) -> Verdict | None:
     """The answer to "which does worse on this?": the other approach of the statements that
-    favour the winner, led by the first that names it first (a table row names both)."""
-    for item in (verdict.lead, *verdict.supporting):
-        named = [claim.approach for claim in item.passage.claims if claim.kind == "cell"]
-        named += [approach for _, approach in approach_mentions(passage_text(corpus, item.index))]
-        other = next((approach for approach in named if approach != verdict.approach), None)
+    favour the winner, led by a table row (its cell of the other comes first), else by the
+    first statement that names the other first ("While prompt engineering offers faster
+    deployment, fine-tuning …" would lead a slower fine-tuning with the faster one)."""
+    items = (verdict.lead, *verdict.supporting)
+    candidates = []
+    for order, item in enumerate(items):
+        cells = [claim.approach for claim in item.passage.claims if claim.kind == "cell"]
+        mentioned = [
+            approach for _, approach in approach_mentions(passage_text(corpus, item.index))
+        ]
+        other = next((a for a in [*cells, *mentioned] if a != verdict.approach), None)
         if other is None:
             continue
-        rest = tuple(each for each in (verdict.lead, *verdict.supporting) if each is not item)
-        return Verdict(approach=other, lead=item, supporting=rest)
-    return None
+        rank = 0 if other in cells else 1 if mentioned[:1] == [other] else 2
+        candidates.append((rank, order, other, item))
+    if not candidates:
+        return None
+    _, _, other, lead = min(candidates, key=lambda candidate: candidate[:2])
+    rest = tuple(each for each in items if each is not lead)
+    return Verdict(approach=other, lead=lead, supporting=rest, worse=True)
 
 
 def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
@@ -106,7 +120,8 @@ def lead_sentence(corpus: Corpus, verdict: Verdict, sources: Sources) -> str:
     if mentions and mentions[0][1] == verdict.approach:
         return f"{text} [{n}]"
     name = capitalized(APPROACH_NAMES[verdict.approach])
-    return f"{name} comes out ahead here: {lower_first(text)} [{n}]"
+    standing = "behind" if verdict.worse else "ahead"
+    return f"{name} comes out {standing} here: {lower_first(text)} [{n}]"
 
 
 def names_verdict(text: str, accepted: Sequence[str]) -> bool:
@@ -125,7 +140,12 @@ def names_verdict(text: str, accepted: Sequence[str]) -> bool:
 
 
 def _leans(
-    corpus: Corpus, item: ScoredPassage, aspect: frozenset[str], facet: Facet | None
+    corpus: Corpus,
+    item: ScoredPassage,
+    aspect: frozenset[str],
+    facet: Facet | None,
+    *,
+    amount: bool = False,
 ) -> dict[str, float]:
     """How strongly the passage favours each approach on the aspect (cells scored apart)."""
     passage = item.passage
@@ -153,6 +173,8 @@ def _leans(
     )
     if stance.on_aspect and stance.favours is not None:
         return {stance.favours: abs(stance.score)}
+    if amount:
+        return {}
     # "When to use X: rapid prototyping" answers "which is better for rapid prototyping?".
     fits = {claim.approach for claim in passage.claims if claim.scenario}
     if len(fits) == 1 and item.coverage >= SCENARIO_COVERAGE:
