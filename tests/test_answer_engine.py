@@ -610,6 +610,13 @@ def test_advice_asked_after_a_team_described_itself_is_advice_on_what_it_said(en
     assert_well_cited(answer)
 
 
+def test_a_sentence_naming_what_the_one_before_said_is_found_by_that_one_s_words(engine):
+    # "… often called hallucinations." "Prompt engineering can greatly minimize these
+    # inaccuracies …": the answer is the second sentence, which never says "hallucinations"
+    answer = engine.answer("Can prompt engineering reduce hallucinations?")
+    assert answer.grounded and "minimize these inaccuracies" in answer.text.split("[1]")[0]
+
+
 def test_the_approach_doing_worse_is_never_said_to_come_out_ahead(engine):
     answer = engine.answer("Is fine-tuning slower to set up than prompt engineering?")
     assert "comes out ahead" not in answer.text

@@ -74,6 +74,7 @@ CASES = {
         "How much data does fine-tuning need?",
         "Does prompt engineering change the model's weights?",
         "How long does fine-tuning take?",
+        "What does fine-tuning cost in practice?",  # an idiom, no practices asked for
         "How do I choose between prompt engineering and fine-tuning?",  # what decides, no winner
     ],
 }

@@ -164,9 +164,13 @@ def without_format_request(question: str) -> str:
     return rest if words(rest) else question
 
 
+# "What does fine-tuning cost in practice?" asks for the cost, not for practices.
+_NOT_A_CUE = re.compile(r"\bin practice\b", re.IGNORECASE)
+
+
 def classify(question: str, *, states_situation: bool = False) -> Intent:
     """The intent of `question`; `states_situation`: it states facts of the asker's situation."""
-    tokens = words(question)
+    tokens = words(_NOT_A_CUE.sub(" ", question))
     stems = {stem(token) for token in tokens}
     named = approaches_in(question)
     if states_situation:

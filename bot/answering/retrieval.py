@@ -17,6 +17,7 @@ the passages, so that a fresh process (a CLI call, a restarted bot) does not emb
 import hashlib
 import math
 import os
+import re
 import tempfile
 import threading
 from collections import Counter
@@ -59,6 +60,10 @@ class RankedChunk:
     dense: float
     bm25: float
     fused: float
+
+
+# "… can greatly minimize these inaccuracies": a sentence that names what came before it
+_REFERS_BACK = re.compile(r"^(?:\S+\s+){0,10}?(?:these|those|such)\s+\w+", re.IGNORECASE)
 
 
 class Corpus:
@@ -105,6 +110,7 @@ class Corpus:
             term: math.log(1 + self._passage_count / count)
             for term, count in document_frequency.items()
         }
+        self.search_terms, self.search_words = self._with_what_is_referred_to()
         # The index version's own sentence vectors (one per passage), computed at ingest
         self._vectors: np.ndarray | None = (
             sentence_vectors
@@ -112,6 +118,20 @@ class Corpus:
             else None
         )
         self._vectors_lock = threading.Lock()
+
+    def _with_what_is_referred_to(self) -> tuple[list[set[str]], list[set[str]]]:
+        """The stems and words a question is matched against, per passage: its own, and those
+        of the sentence before it when it names what that one said ("… often called
+        hallucinations." "Prompt engineering can greatly minimize these inaccuracies")."""
+        terms = [set(own) for own in self.passage_terms]
+        found = [set(own) for own in self.passage_words]
+        for index in range(1, len(self.passages)):
+            passage, before = self.passages[index], self.passages[index - 1]
+            same_document = self.chunks[passage.chunk].doc == self.chunks[before.chunk].doc
+            if same_document and _REFERS_BACK.match(passage.text):
+                terms[index] |= self.passage_terms[index - 1]
+                found[index] |= self.passage_words[index - 1]
+        return terms, found
 
     def unknown_terms(self, text: str) -> list[str]:
         """The content stems of `text` that no chunk of this version uses."""

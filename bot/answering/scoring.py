@@ -149,7 +149,7 @@ def score_passages(
     for index in indices:
         passage = corpus.passages[index]
         similarity = float(similarities[index])
-        matched = sum(corpus.idf(term) for term in terms if term in corpus.passage_terms[index])
+        matched = sum(corpus.idf(term) for term in terms if term in corpus.search_terms[index])
         coverage = matched / total
         relevance = similarity + LEXICAL_WEIGHT * graded_of[index]
         if passage.chunk in chunk_rank:
@@ -172,9 +172,9 @@ def _graded_match(
 ) -> float:
     """The idf mass of the question's terms in a passage; a stem-only match counts partly."""
     return sum(
-        corpus.idf(term) * (1.0 if forms[term] & corpus.passage_words[index] else STEM_ONLY_CREDIT)
+        corpus.idf(term) * (1.0 if forms[term] & corpus.search_words[index] else STEM_ONLY_CREDIT)
         for term in terms
-        if term in corpus.passage_terms[index]
+        if term in corpus.search_terms[index]
     )
 
 
