@@ -617,6 +617,14 @@ def test_a_sentence_naming_what_the_one_before_said_is_found_by_that_one_s_words
     assert answer.grounded and "minimize these inaccuracies" in answer.text.split("[1]")[0]
 
 
+def test_a_comparison_on_an_aspect_nobody_wrote_about_is_not_a_row_of_guesses(engine):
+    costs = engine.answer("What's the ROI of fine-tuning vs prompting?")  # ROI: a cost
+    assert costs.comparison and costs.comparison[0].aspect == "ROI"
+    assert re.search(r"upfront|retraining|cost", costs.text)
+    vibes = engine.answer("Compare prompting and fine-tuning on vibes and cost")
+    assert [row.aspect for row in vibes.comparison] == ["Cost"]
+
+
 def test_the_approach_doing_worse_is_never_said_to_come_out_ahead(engine):
     answer = engine.answer("Is fine-tuning slower to set up than prompt engineering?")
     assert "comes out ahead" not in answer.text

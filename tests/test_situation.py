@@ -152,6 +152,8 @@ def test_a_team_not_ready_for_the_fine_tuning_its_task_needs_gets_the_staged_pat
         ("Should we phase the two approaches?", True),
         ("First prompts, then a tuned model — does that work?", True),
         ("Can we fine-tune later if prompting doesn't work?", True),
+        ("Is there a middle ground between the two?", True),
+        ("Can we get the best of both worlds?", True),
         ("Which is cheaper per request?", False),
     ],
 )

@@ -20,7 +20,8 @@ from bot.assessment.weights import Weight, load_weights
 DECIDING_FACTORS = 3
 _STAGING = re.compile(
     r"\b(?:sequence|sequencing|in what order|which order|what order|phase|phases|phased|stage|"
-    r"staged|stages|roadmap|combine|combined|combining|combination|hybrid)\b|"
+    r"staged|stages|roadmap|combine|combined|combining|combination|hybrid|middle ground|"
+    r"in between|best of both)\b|"
     r"\b(?:do|use|using|try|have|need|want)\s+both\b|"
     r"\b(?:both|them|the two|approaches)\s+together\b|\bmix(?:ing)?\s+(?:them|both|the two)\b|"
     r"\b(?:now|first|initially|today|start)\b.{0,80}\b(?:later|then|eventually|next|afterwards|"

@@ -96,7 +96,8 @@ def aspects_of(question: str) -> list[str]:
     # names taken out of "fine-tuning vs prompting? " × 1,700) takes quadratic time
     text = re.sub(r"[\s?!.]+", " ", text)
     for part in _ASPECT_SEPARATOR.split(text):
-        kept = [word for word in re.findall(r"[\w'-]+", part.lower()) if word not in _NOT_ASPECT]
+        # as written ("ROI", "setup time"): the words name the row
+        kept = [word for word in re.findall(r"[\w'-]+", part) if word.lower() not in _NOT_ASPECT]
         if kept:
             aspects.append(" ".join(kept))
     return list(dict.fromkeys(aspects))

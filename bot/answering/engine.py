@@ -79,6 +79,7 @@ from bot.answering.text import (
     APPROACH_NAMES,
     approach_mentions,
     approaches_in,
+    content_terms,
     lower_first,
     topic_terms,
     words,
@@ -287,7 +288,7 @@ class AnswerEngine:
         # A definition, the pros, cons, uses or steps of an approach it names: central too.
         # So is the comparison of the two with nothing else named ("what are the trade-offs?").
         central = (intent in _CENTRAL and len(approaches_in(query)) == 1) or (
-            intent is Intent.comparison and not aspects_of(query)
+            intent is Intent.comparison and not _known_aspects(corpus, query)
         )
         if not (support.grounded or situation or decided or central):
             # "Our team answers refund e-mails: prompting or fine-tuning?", "which is better for
@@ -537,7 +538,7 @@ class AnswerEngine:
         return rest
 
     def _comparison_rows(self, corpus, *, query, vector, scored, sources):
-        aspects = aspects_of(query)
+        aspects = _known_aspects(corpus, query)
         vectors = (
             self.index.embedder.embed(aspects)
             if aspects
@@ -832,6 +833,18 @@ def _focus(query: str, asked: set[str]) -> str | None:
     if len(asked) == 2 and _OVER.search(query[mentions[0][0] : mentions[-1][0]]):
         return mentions[0][1]
     return None
+
+
+def _known_aspects(corpus: Corpus, query: str) -> list[str]:
+    """The aspects a comparison names that the documents or the usual dimensions know: "the
+    ROI of fine-tuning vs prompting" compares them on their costs, not on a row called "Roi"."""
+    usual = frozenset().union(*ASPECT_FAMILIES)
+
+    def known(aspect: str) -> bool:
+        terms = set(content_terms(aspect))
+        return bool(terms - set(corpus.unknown_terms(aspect)) or terms & usual)
+
+    return [aspect for aspect in aspects_of(query) if known(aspect)]
 
 
 def _advice_on_what_was_said(question: str, history: Sequence[Turn]) -> bool:

@@ -110,7 +110,8 @@ ASPECT_FAMILIES = tuple(
         "accuracy accurate performance precision precise quality results",
         "generalize generalization generalizability transferability transfer applicability "
         "domains versatility",
-        "cost costs cheap cheaper expensive expense expenses budget price resources investment",
+        "cost costs cheap cheaper expensive expense expenses budget price resources investment "
+        "roi payback",
         "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time "
         "rollout roll launch ship release live market implement implementation",
         "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible "
