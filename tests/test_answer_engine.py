@@ -11,7 +11,7 @@ from bot.answering.engine import AnswerEngine
 from bot.answering.evaluation import EvalQuestion, is_relevant
 from bot.answering.models import Answer, Turn
 from bot.answering.text import split_sentences
-from bot.answering.wording import goes_on_from_before
+from bot.answering.wording import leans_on_context
 from tests.conftest import SHARED_DIR
 
 DEV_QUESTIONS = SHARED_DIR / "eval" / "dev_questions.jsonl"
@@ -431,6 +431,9 @@ def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
         "Which is better for summarizing Jira tickets?",
         # the sources take no side on it, and name no fit of one approach
         "We're building a coding assistant for our internal codebase. Prompting or fine-tuning?",
+        # the task after "to", the approaches not named at all
+        "What should we use to summarize support tickets?",
+        "I run a two-person startup. What should we use to build a chatbot quickly?",
     ],
 )
 def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, question):
@@ -443,6 +446,7 @@ def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, ques
     if answer.verdict.value != "hybrid":  # a reason for one approach, not for combining both
         assert not re.search(r"combin|together", first_line, re.IGNORECASE)
     assert any(line.startswith("_Not stated") for line in answer.text.splitlines())
+    assert not re.search(r"\*\*: (?:\w+: )?imagine", first_line, re.I)  # a reason, no setup
     assert_well_cited(answer)
 
 
@@ -659,7 +663,7 @@ def test_a_first_sentence_does_not_go_on_from_one_that_is_not_there(engine):
     answer = engine.answer("how much data would we need?", earlier)
     assert answer.grounded
     first = answer.text.split("[1]")[0]
-    assert not goes_on_from_before(first), first
+    assert not leans_on_context(first), first
 
 
 def test_a_fixed_format_or_brand_voice_to_keep_leans_to_fine_tuning(engine):

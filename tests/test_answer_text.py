@@ -16,7 +16,7 @@ from bot.answering.text import (
     stem,
     topic_terms,
 )
-from bot.answering.wording import goes_on_from_before
+from bot.answering.wording import leans_on_context
 
 
 def test_sentences_keep_abbreviations_whole():
@@ -69,10 +69,11 @@ def test_a_question_put_again_on_a_condition_carries_the_whole_question_before(c
     ("text", "goes_on"),
     [("However, scaling it may need new data.", True), ("In fact, they can be combined.", True),
      ("These models hallucinate.", True), ("Fine-tuning needs data.", False),
-     ("Yesterday's results held.", False), ("It requires labeled data.", False)],
+     ("Yesterday's results held.", False), ("It requires labeled data.", False),
+     ("Imagine you're using a model for a support chatbot.", True)],
 )  # fmt: skip
-def test_a_sentence_that_goes_on_from_the_one_before(text, goes_on):
-    assert goes_on_from_before(text) is goes_on
+def test_a_sentence_that_leans_on_what_is_around_it(text, goes_on):
+    assert leans_on_context(text) is goes_on
 
 
 def test_follow_ups_borrow_the_previous_topic():

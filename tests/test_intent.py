@@ -38,6 +38,9 @@ CASES = {
         "Any reason not to fine-tune?",
         "When is fine-tuning a bad idea?",
         "What are common mistakes in prompt engineering?",
+        "When should we not use prompt engineering?",  # where it does not fit
+        "When shouldn't we fine-tune?",
+        "When does prompting not work?",
     ],
     Intent.pros: [
         "What are the benefits of fine-tuning?",

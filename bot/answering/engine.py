@@ -85,7 +85,7 @@ from bot.answering.text import (
     words,
 )
 from bot.answering.verdict import favoured, lead_sentence, the_worse
-from bot.answering.wording import capitalized, claim_sentence, goes_on_from_before, passage_text
+from bot.answering.wording import capitalized, claim_sentence, leans_on_context, passage_text
 from bot.assessment.evidence import groups_matched
 from bot.assessment.intake import IntakeAnswers
 from bot.assessment.recommendation import Outcome
@@ -423,7 +423,7 @@ class AnswerEngine:
             chosen.sort(
                 key=lambda item: (
                     focus is not None and _of_the_other(corpus, item, focus),
-                    goes_on_from_before(item.passage.text),
+                    leans_on_context(item.passage.text),
                 )
             )
         terms = frozenset(question_terms(query))
@@ -595,7 +595,7 @@ class AnswerEngine:
             and self._fits(corpus, item, advice.outcome)
         ]
         own = [item for item in fitting if focus is None or corpus.subjects[item.index] == focus]
-        own.sort(key=lambda item: goes_on_from_before(item.passage.text))  # no "However, …" lead
+        own.sort(key=lambda item: leans_on_context(item.passage.text))  # no "However, …" lead
         if not lead and own:  # a reason stated of the verdict itself, not a drawback of the other
             lead = own[:1]
         on_point = next((item for item in fitting if item not in lead), None)

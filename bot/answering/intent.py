@@ -70,6 +70,12 @@ _USE_CASE_PHRASE = re.compile(
     r"\b(?:good|useful) for\s*\?*\s*$",  # "what's fine-tuning good for?"
     re.IGNORECASE,
 )
+_NEGATION = re.compile(r"\b(?:not|never|avoid)\b|n't\b", re.IGNORECASE)
+_WHEN_NOT = re.compile(
+    r"^\s*(?:(?:so|and|but|ok)[,]?\s+)?(?:when|in (?:what|which) cases)\b[^?]{0,40}?"
+    r"(?:\bnot\b|n't\b|\bnever\b|\bavoid\b)",
+    re.IGNORECASE,
+)
 # "three reasons to fine-tune", "any reason not to prompt?"
 _REASONS_AGAINST = re.compile(r"\breasons? (?:not to|against)\b", re.IGNORECASE)
 _REASONS_FOR = re.compile(r"\breasons? (?:to|for)\b", re.IGNORECASE)
@@ -83,6 +89,8 @@ _TASKS = _stems(
     """
 )
 _FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
+# "… for summarizing tickets?", "what should we use to build a chatbot quickly?"
+_FOR_OR_TO = re.compile(r"\b(?:for|to)\b(.+)$", re.IGNORECASE)
 _WHY_OVER = re.compile(r"^\s*why\b.*\b(?:over|rather than|instead of)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
@@ -185,8 +193,12 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.cons
     if stems & _PROS or _REASONS_FOR.search(question):
         return Intent.pros
+    # "when should we not fine-tune?": where it does not fit, its drawbacks
+    use_case = _USE_CASE_PHRASE.search(question)
+    if (use_case and _NEGATION.search(question)) or _WHEN_NOT.search(question):
+        return Intent.cons
     # "how many examples do we need?" asks for a quantity, not for examples
-    if (stems & _EXAMPLES and not _QUANTITY.search(question)) or _USE_CASE_PHRASE.search(question):
+    if (stems & _EXAMPLES and not _QUANTITY.search(question)) or use_case:
         return Intent.examples
     if stems & _STEPS or _HOW_TO.search(question):
         return Intent.howto
@@ -220,9 +232,10 @@ def for_a_use(question: str) -> bool:
 
 def for_a_model_task(question: str) -> bool:
     """Whether a question weighs the approaches for a task a language model does ("which is
-    better for summarizing Jira tickets?"), however little it says of it."""
-    use = _use(question)
-    return use is not None and bool(_stems(use.lower()) & _TASKS)
+    better for summarizing Jira tickets?", "what should we use to build a chatbot quickly?"),
+    however little it says of it."""
+    match = _FOR_OR_TO.search(question)
+    return match is not None and bool(_stems(match.group(1).lower()) & _TASKS)
 
 
 def _use(question: str) -> str | None:

@@ -26,17 +26,18 @@ _VERB_START = re.compile(r"^[A-Z][a-z]*[^s\W]s\b(?! (?:to|and|of)\b)")
 SUBJECT_OFFSET = 5  # a name this near the start is the statement's own subject
 
 # "However, …", "In fact, they …": a sentence that goes on from the one before it in its
-# document, and reads wrong where nothing came before.
-_GOES_ON = re.compile(
+# document; "Imagine you're using …": one that sets up an example. Neither states a reason
+# where nothing came before.
+_LEANS_ON_CONTEXT = re.compile(
     r"^(?:(?:However|On the other hand|Yet|But|Still|In contrast|Conversely|Nevertheless|"
     r"That said|In fact|Additionally|Also|Moreover|Furthermore|Instead|Similarly|Likewise|"
-    r"Therefore|Thus|As a result)\b|(?:They|These|Those|Such)\b)"
+    r"Therefore|Thus|As a result|Imagine|Suppose|Picture|Let's say)\b|(?:They|These|Those|Such)\b)"
 )
 
 
-def goes_on_from_before(text: str) -> bool:
-    """Whether a sentence leans on the one before it (it makes a poor first sentence)."""
-    return bool(_GOES_ON.match(text))
+def leans_on_context(text: str) -> bool:
+    """Whether a sentence leans on what is around it (it makes a poor first sentence)."""
+    return bool(_LEANS_ON_CONTEXT.match(text))
 
 
 def capitalized(text: str) -> str:
