@@ -434,6 +434,7 @@ def test_a_team_that_can_fine_tune_a_specialised_task_is_told_so(engine):
         # the task after "to", the approaches not named at all
         "What should we use to summarize support tickets?",
         "I run a two-person startup. What should we use to build a chatbot quickly?",
+        "Would you pick prompting or fine-tuning for invoice extraction?",  # "extraction?"
     ],
 )
 def test_a_team_putting_the_choice_without_a_known_fact_gets_advice(engine, question):

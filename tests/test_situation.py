@@ -114,10 +114,18 @@ def test_what_is_unknown_denied_in_general_or_asked_about_states_nothing(questio
         "Which GPU should I buy for gaming?",
         "What's the weather in Paris tomorrow?",
         "What is prompt design?",
+        "How much data do we need to fine-tune?",  # what it takes, not whether to
+        "Do I need to fine-tune to get a specific output format?",
     ],
 )
 def test_questions_about_the_approaches_or_off_topic_are_no_situation(question):
     assert not is_situation(question, extract(question))
+
+
+def test_whether_a_fine_tuning_is_overkill_for_a_use_it_states_is_a_situation():
+    question = "Is fine-tuning overkill for an FAQ bot?"
+    assert stated(question) == {"domain": "general"}
+    assert is_situation(question, extract(question))
 
 
 def test_names_of_the_approaches_state_nothing():
@@ -197,6 +205,8 @@ def test_a_question_weighing_the_approaches_on_a_point_is_no_situation(question)
         "Is fine-tuning worth it for our five-person team?",
         "Should our agency go with prompt engineering?",
         "What approach would you recommend for our team?",
+        "Is prompt engineering the right call for us?",
+        "Do we even need fine-tuning?",
     ],
 )
 def test_a_team_asking_for_advice_without_facts_is_a_situation(question):

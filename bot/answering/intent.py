@@ -235,7 +235,7 @@ def for_a_model_task(question: str) -> bool:
     better for summarizing Jira tickets?", "what should we use to build a chatbot quickly?"),
     however little it says of it."""
     match = _FOR_OR_TO.search(question)
-    return match is not None and bool(_stems(match.group(1).lower()) & _TASKS)
+    return match is not None and bool({stem(word) for word in words(match.group(1))} & _TASKS)
 
 
 def _use(question: str) -> str | None:

@@ -140,8 +140,15 @@ _GENERIC_HELP = frozenset(
     ]
 )
 _ASKS_ADVICE = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|worth|right choice|"
-    r"make sense|suitable|go with)\b",
+    r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|bad idea|worth|"
+    r"right (?:choice|call|move)|way to go|overkill|make sense|suitable|go with)\b",
+    re.IGNORECASE,
+)
+# "do we even need fine-tuning?": whether to, asked of the approach alone (not "do we need
+# to fine-tune to get a format?", a question of what it takes)
+_ASKS_IF_NEEDED = re.compile(
+    r"^\s*(?:so,?\s+)?(?:do|does) (?:we|i) (?:even |really |actually )?need (?:to )?"
+    r"(?:fine[- ]?tun\w*|prompt\w*(?: engineering)?)(?: at all| here| now| then)?\s*[?!.]*\s*$",
     re.IGNORECASE,
 )
 # "what should we do?", "thoughts?", "your take?": advice asked without naming its subject
@@ -324,7 +331,7 @@ def is_situation(question: str, statements: Sequence[Statement]) -> bool:
     to run at high volume?") is none: its "high volume" qualifies the point asked."""
     tokens = set(words(question))
     about_the_asker = bool(_ABOUT_THE_ASKER & tokens)
-    asks_advice = bool(_ASKS_ADVICE.search(question))
+    asks_advice = bool(_ASKS_ADVICE.search(question) or _ASKS_IF_NEEDED.match(question))
     if not statements:
         on_the_choice = bool(approaches_in(question) or _THE_CHOICE & tokens)
         return about_the_asker and asks_advice and on_the_choice
