@@ -620,33 +620,32 @@ class AnswerEngine:
             paragraph.append(
                 f"{passage_text(corpus, on_point.index)} [{sources.marker(on_point.passage.chunk)}]"
             )
+        # What decided the verdict, then what leaned the other way, each with its passage
+        stated: list[tuple[Deciding, ScoredPassage, bool]] = [
+            (deciding, item, False) for deciding, item in backed
+        ]
+        for deciding in advice.outweighed:
+            evidence = self._evidence_passage(corpus, deciding.weight.evidence)
+            if evidence is not None:
+                stated.append((deciding, evidence, True))
         factor_lines = []
-        for deciding, item in backed:
+        for deciding, item, outweighed in stated:
             if any(item.index == other.index for other in used):
                 continue
             used.append(item)
             question_of = IntakeAnswers.question(deciding.field)
-            factor_lines.append(
-                messages.factor_line(
-                    question_of.label,
-                    question_of.option_name(deciding.value),
-                    f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]",
-                )
-            )
-        for deciding in advice.outweighed:
-            item = self._evidence_passage(corpus, deciding.weight.evidence)
-            if item is None or any(item.index == other.index for other in used):
-                continue
-            used.append(item)
-            question_of = IntakeAnswers.question(deciding.field)
+            value = question_of.option_name(deciding.value)
+            cited = f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]"
             factor_lines.append(
                 messages.outweighed_line(
                     question_of.label,
-                    question_of.option_name(deciding.value),
+                    value,
                     APPROACH_NAMES[deciding.weight.direction.value],
-                    f"{item_text(corpus, item, focus=None)} [{sources.marker(item.passage.chunk)}]",
+                    cited,
                     alone=not advice.deciding,
                 )
+                if outweighed
+                else messages.factor_line(question_of.label, value, cited)
             )
         open_labels = [IntakeAnswers.question(field).label for field in advice.open_fields]
         enabling = [
