@@ -336,6 +336,8 @@ def test_advantages_come_as_a_list_of_pros(engine):
         # a judgment of what it is for: "better … data" asks for the better, not the worse
         ("Which is better for sensitive data?", "fine_tuning"),
         ("Which one saves more time?", "prompt_engineering"),
+        # "tasks" names no point: a judgment of "high-accuracy tasks" is not about speed
+        ("Which one can handle new tasks more quickly?", "prompt_engineering"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):

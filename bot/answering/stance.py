@@ -115,7 +115,7 @@ ASPECT_FAMILIES = tuple(
         "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time "
         "rollout roll launch ship release live market implement implementation",
         "flexible flexibility adaptable adaptability adapt adjust adjustable rigid inflexible "
-        "change changes changing modify tweak",
+        "change changes changing modify tweak new",
         "data dataset datasets labeled",
         "expertise expert experts skill skills knowledge technical scientist scientists specialist "
         "specialists",
@@ -335,9 +335,14 @@ def subject_of(text: str, previous: str | None = None) -> str | None:
     return previous
 
 
+# Words any question can use that name no point to weigh on ("handle new tasks more quickly"
+# is about speed and adapting, not about "tasks"): no judgment near them leans on the point.
+_NO_POINT = frozenset(stem(word) for word in ["task", "tasks", "handle", "handles", "thing"])
+
+
 def aspect_family(terms: Iterable[str]) -> frozenset[str]:
     """The question's topic stems with the families they belong to."""
-    terms = set(terms)
+    terms = set(terms) - _NO_POINT
     return frozenset(terms.union(*(family for family in ASPECT_FAMILIES if family & terms)))
 
 
