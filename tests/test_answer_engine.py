@@ -659,6 +659,22 @@ def test_a_follow_up_asking_for_a_kind_of_answer_keeps_the_thread(engine):
     assert "prompt" in answer.text.lower()
 
 
+def test_conversation_words_do_not_make_a_follow_up_a_question_of_its_own(engine):
+    advantages = [Turn(question="What are the advantages of prompt engineering?", answer="")]
+    downsides = engine.answer("ok, and the downsides?", advantages)
+    assert downsides.grounded and downsides.intent.value == "cons"
+    defined = [Turn(question="What is fine-tuning?", answer="")]
+    assert engine.answer("can you explain that more simply?", defined).grounded
+    case = [
+        Turn(
+            question="We're a fintech with 30k labeled transactions and two ML engineers.",
+            answer="",
+        )
+    ]
+    picked = engine.answer("which would you pick?", case)
+    assert picked.intent.value == "situation" and picked.intake["labeled_data"] == "thousands"
+
+
 def test_a_first_sentence_does_not_go_on_from_one_that_is_not_there(engine):
     earlier = [
         Turn(question="We're thinking about fine-tuning a model for contract review.", answer="")

@@ -22,7 +22,9 @@ from bot.answering.text import (
 )
 
 _CONNECTIVE_START = re.compile(
-    r"^\s*(?:and|but|also|so|then|or|what about|how about)\b", re.IGNORECASE
+    r"^\s*(?:(?:ok|okay|alright|hm+|thanks!?)[,.!]?\s+)?(?:and|but|also|so|then|or|what about|"
+    r"how about)\b",
+    re.IGNORECASE,
 )
 # "and for a small team?", "what if we have no data?", "is that true for startups too?",
 # "same for a bank?": the question before, on a condition

@@ -57,6 +57,7 @@ _STEPS = _stems(
 KIND_CUES = _CONS | _PROS | _EXAMPLES | _STEPS
 _DEFINE = re.compile(
     r"^\s*(?:(?:so|ok|okay|in short|briefly|quickly|simply put)[,:]?\s+)?"
+    r"(?:(?:can|could) you\s+)?"
     r"(?:what(?:'s| is| are)|what does .+ mean|define|definition of|explain|meaning of|"
     r"describe)\b",
     re.IGNORECASE,
@@ -157,7 +158,8 @@ _NOT_AN_OPTION = _stems("if when whenever given because since for as while where
 _FORMAT_REQUEST = re.compile(
     r"\b(?:in (?:just )?(?:one|a single|a|two|three|a few|few|simple|plain|layman'?s?|lay)"
     r" (?:sentences?|words?|terms|english|language)|in (?:a )?nutshell|in short|in brief|"
-    r"briefly|tl;? ?dr|eli5|explain (?:it )?like i'?m (?:five|5)|"
+    r"briefly|tl;? ?dr|eli5|explain (?:it )?like i'?m (?:five|5)|more simply|plainly|"
+    r"in simpler (?:terms|words)|"
     r"(?:short|quick|brief) (?:answer|version|question)(?: please)?)\b[:,]?",
     re.IGNORECASE,
 )

@@ -154,7 +154,8 @@ _ASKS_IF_NEEDED = re.compile(
 # "what should we do?", "thoughts?", "your take?": advice asked without naming its subject
 _ASKS_WHAT_TO_DO = re.compile(
     r"\b(?:what (?:should|would|could|do|can) (?:we|i|you) do|what now|thoughts|your take|"
-    r"where (?:do|should) (?:we|i) (?:start|begin)|which way|next steps?)\b",
+    r"where (?:do|should) (?:we|i) (?:start|begin)|which way|next steps?|"
+    r"which (?:one |approach )?(?:would|should|do|did) (?:you|we|i) (?:pick|choose|use|take))\b",
     re.IGNORECASE,
 )
 # Words that put the choice between the approaches to the asker ("which approach should we…").

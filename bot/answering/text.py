@@ -267,6 +267,19 @@ QUESTION_FILLER = frozenset(
         "gist",
         "nutshell",
         "recap",
+        # how a turn in a conversation opens: "ok, and the downsides?"
+        "ok",
+        "okay",
+        "alright",
+        "hm",
+        "hmm",
+        "cool",
+        "great",
+        "thanks",
+        # choosing: "which would you pick?", "which one should we go with?"
+        "pick",
+        "choose",
+        "go",
         # asking for a view: "what do you think?", "your thoughts, please?"
         "think",
         "thoughts",
