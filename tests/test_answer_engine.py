@@ -40,6 +40,9 @@ OUT_OF_SCOPE = [
     "Which one is easier to change later, a lease or a mortgage?",
     "Which car is cheaper to run?",
     "Which one is healthier for breakfast?",
+    # compared or recommended, and no document mentions them
+    "What's the difference between a latte and a cappuccino?",
+    "Can you recommend a good book on machine learning?",
 ]
 IN_SCOPE = [
     "Is fine-tuning expensive?",

@@ -117,6 +117,11 @@ def test_elliptical_follow_ups_keep_the_earlier_intent():
         ("Bank with strict compliance rules, which way should we go?", []),
         # a condition, not options
         ("Which is best for us, given our data is messy or scarce?", []),
+        # compared, or to recommend
+        ("What's the difference between a latte and a cappuccino?", ["latte", "cappuccino"]),
+        ("Can you recommend a good book on machine learning?", ["book"]),
+        ("What's the difference between prompting and fine-tuning?", ["prompting", "fine-tuning"]),
+        ("Can you recommend an approach?", []),
     ],
 )
 def test_a_which_question_names_what_it_chooses_among(question, choices):

@@ -246,7 +246,7 @@ class AnswerEngine:
         # A choice among things no document mentions ("which laptop …?", "…, React or Vue?")
         # is not one between the approaches, however close its wording comes to theirs.
         if (
-            asked is Intent.which
+            asked in (Intent.which, Intent.comparison)
             and not approaches_in(question)
             and any(corpus.unknown_terms(choice) for choice in named_choices(question))
         ):

@@ -151,6 +151,11 @@ _WHICH_KIND = re.compile(
 _OPTION = r"(?:(?:a|an|the)\s+)?([\w.+#-]+(?:\s+[\w.+#-]+){0,2}?)"
 _LISTED_OPTIONS = re.compile(r"[,:;—–]\s*" + _OPTION + r"\s+or\s+" + _OPTION + r"\s*\??\s*$")
 _NOT_AN_OPTION = _stems("if when whenever given because since for as while where with without so")
+# "the difference between a latte and a cappuccino", "recommend a good book": the things named
+_BETWEEN = re.compile(r"\bbetween\s+" + _OPTION + r"\s+and\s+" + _OPTION + r"\s*\??\s*$", re.I)
+_RECOMMEND_A = re.compile(
+    r"\b(?:recommend|suggest)\s+(?:me\s+)?(?:a|an|some)\s+(?:good\s+|great\s+)?([\w.+#-]+)", re.I
+)
 
 
 # How short or plain the answer should be, not what it is about: "in one sentence", "briefly",
@@ -261,16 +266,20 @@ def _weighs_approaches(question: str, named: set[str]) -> bool:
 
 def named_choices(question: str) -> list[str]:
     """The things a which-question names to choose among, when it names them: the kind after
-    "which" ("which laptop is faster?") and options listed at its end ("…, React or Vue?").
+    "which" ("which laptop is faster?"), options listed at its end ("…, React or Vue?") or
+    compared ("between a latte and a cappuccino"), a thing to recommend ("a good book").
     Nothing for "which one", "which approach", "which is cheaper?", or conditions ("…, if we
     are small or busy?")."""
     choices = []
     kind = _WHICH_KIND.search(question)
     if kind and not _stems(kind.group(1).lower()) & _CHOICE_NOUNS:
         choices.append(kind.group(1).strip())
-    listed = _LISTED_OPTIONS.search(question)
+    listed = _LISTED_OPTIONS.search(question) or _BETWEEN.search(question)
     if listed and stem(words(listed.group(1))[0]) not in _NOT_AN_OPTION:
         choices += [listed.group(1), listed.group(2)]
+    recommended = _RECOMMEND_A.search(question)
+    if recommended and not _stems(recommended.group(1).lower()) & _CHOICE_NOUNS:
+        choices.append(recommended.group(1))
     return choices
 
 
