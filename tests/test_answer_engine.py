@@ -341,6 +341,7 @@ def test_advantages_come_as_a_list_of_pros(engine):
         ("Which one saves more time?", "prompt_engineering"),
         # "tasks" names no point: a judgment of "high-accuracy tasks" is not about speed
         ("Which one can handle new tasks more quickly?", "prompt_engineering"),
+        ("Which one does not need more training data?", "prompt_engineering"),  # denied
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):

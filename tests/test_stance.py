@@ -81,6 +81,16 @@ def test_a_judgment_of_a_burden_or_a_saving_of_it_asks_for_the_better(question):
     assert not worse(question)
 
 
+def test_a_denied_cue_is_turned_round():
+    assert not worse("Which one does not need more training data?")
+    assert not worse("Which approach doesn't take longer to deploy?")
+    assert worse("Which one is not cheaper to start with?")
+    needs_none = "It does not require more data or compute"
+    assert lean(needs_none, "Which needs less data?", subject=PROMPT_ENGINEERING) == (
+        PROMPT_ENGINEERING
+    )
+
+
 def test_an_amount_or_a_cut_of_a_burden_is_turned_round_and_a_judgment_is_not():
     assert worse("Which is worse on cost?")
     assert worse("Which needs more time?")

@@ -268,6 +268,10 @@ _PRONOUN_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 CUE_WINDOW = 3  # words after a cue that it can qualify
+NEGATION_REACH = 3  # words before a cue that can deny it
+_NEGATORS = frozenset(
+    ["not", "never", "no", "without", "doesn't", "don't", "isn't", "aren't", "won't", "cannot"]
+)
 # Cues of amount: in a cell they qualify the row's label ("Cost" · "high upfront").
 _QUANTITIES = frozenset(
     [
@@ -439,6 +443,8 @@ def _clause_lean(
             verb = stem(tokens[index - 2]) if before == "the" and index > 1 else before
             if verb in _SAVING:  # "saves more time", "saves the most compute": less of it
                 direction = -direction
+        if _NEGATORS & set(tokens[max(index - NEGATION_REACH, 0) : index]):
+            direction = -direction  # "does not require more data", "never slower"
         lean += direction
     return lean, lean != 0
 
