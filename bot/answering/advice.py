@@ -130,8 +130,7 @@ def advise(known: Mapping[str, str], *, question: str = "") -> Advice:
         for item in deciding
         if outcome is not Outcome.hybrid
         and weights.factors[item.field].group == "task"
-        and item.weight.direction.value != outcome.value
-        and item.weight.direction.value in (Outcome.prompt_engineering, Outcome.fine_tuning)
+        and item.weight.direction.value != outcome.value  # never neutral: it has a strength
     )
     return Advice(
         outcome=outcome,

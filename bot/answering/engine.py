@@ -834,14 +834,16 @@ def _focus(query: str, asked: set[str]) -> str | None:
     return None
 
 
+_USUAL_ASPECTS = frozenset().union(*ASPECT_FAMILIES)
+
+
 def _known_aspects(corpus: Corpus, query: str) -> list[str]:
     """The aspects a comparison names that the documents or the usual dimensions know: "the
     ROI of fine-tuning vs prompting" compares them on their costs, not on a row called "Roi"."""
-    usual = frozenset().union(*ASPECT_FAMILIES)
 
     def known(aspect: str) -> bool:
         terms = set(content_terms(aspect))
-        return bool(terms - set(corpus.unknown_terms(aspect)) or terms & usual)
+        return bool(terms - set(corpus.unknown_terms(aspect)) or terms & _USUAL_ASPECTS)
 
     return [aspect for aspect in aspects_of(query) if known(aspect)]
 

@@ -393,7 +393,7 @@ def asks_about_an_amount(question: str) -> bool:
     better for sensitive data?")."""
     tokens = words(question)
     for index, token in enumerate(tokens):
-        if token in _TURNED_BY_A_BURDEN or token in ("more", "less"):
+        if token in _TURNED_BY_A_BURDEN:
             around = [stem(word) for word in tokens[max(index - 1, 0) : index + 1 + CUE_WINDOW]]
             if _BURDENS & set(around):
                 return True

@@ -137,7 +137,7 @@ _NOT_WORDS = re.compile(r":[\w+-]+:|[@#][\w.-]+|\S+://\S+")
 
 def is_acknowledgement(text: str) -> bool:
     """ "thanks", "ok", ":+1:": a reply that asks nothing (and greets nobody)."""
-    return bool(_ACKNOWLEDGEMENT.match(text)) and not wants_help(text)
+    return bool(_ACKNOWLEDGEMENT.match(text)) and not _HELLO_OR_HELP.match(text)
 
 
 def has_no_words(text: str) -> bool:
