@@ -91,11 +91,14 @@ def test_reader_keeps_searching_through_a_reingest_and_then_sees_it(settings):
                 break
         assert seen[0]["version"] == first and seen[-1] == {"version": second, "doc": "chaining"}
         # A third version while the reader still holds the second: the first goes, the second
-        # stays on disk for the reader.
+        # stays on disk for the reader. The reader is stopped (its lock stays held) so that it
+        # cannot move on to the third between the publish and the clean-up.
+        reader.send_signal(signal.SIGSTOP)
         (settings.knowledge_dir / "basics.md").write_text(
             "# Basics\n\nChanged text about prompts.\n"
         )
         run_ingest(settings)
+        reader.send_signal(signal.SIGCONT)
         versions = {path.name for path in (settings.index_dir / "versions").iterdir()}
         assert first not in versions and second in versions
     finally:
