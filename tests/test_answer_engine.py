@@ -342,6 +342,8 @@ def test_advantages_come_as_a_list_of_pros(engine):
         # "tasks" names no point: a judgment of "high-accuracy tasks" is not about speed
         ("Which one can handle new tasks more quickly?", "prompt_engineering"),
         ("Which one does not need more training data?", "prompt_engineering"),  # denied
+        # a rise of a burden ("… which increases expenses") leans against what it is said of
+        ("Is fine-tuning more expensive than prompt engineering?", "fine_tuning"),
     ],
 )
 def test_which_questions_name_the_favoured_approach_first(engine, question, verdict):

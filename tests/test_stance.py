@@ -108,6 +108,16 @@ def test_a_question_can_ask_how_much_of_a_burden_each_takes(question, amount):
     assert asks_about_an_amount(question) is amount
 
 
+def test_an_amount_after_its_burden_or_a_rise_of_it_leans():
+    question = "Which is more expensive?"
+    assert lean("Fine-tuning costs more.", question, subject=FINE_TUNING) == PROMPT_ENGINEERING
+    assert lean("It costs less over time.", question, subject=FINE_TUNING) == FINE_TUNING
+    rise = "Retraining demands computing power, which increases expenses and time investment."
+    assert lean(rise, question, subject=FINE_TUNING) == PROMPT_ENGINEERING
+    better = "Fine-tuning increases the accuracy of the outputs."
+    assert lean(better, "Which is more accurate?", subject=FINE_TUNING) == FINE_TUNING
+
+
 def test_a_comparative_of_size_is_an_amount_of_data():
     assert worse("Which one needs a larger training set?")
     assert worse("Which of them depends on the biggest datasets?")

@@ -63,6 +63,9 @@ _POSITIVE = frozenset(
         "more",
         "most",
         "easily",
+        "increase",
+        "increases",
+        "increased",
         "high",
         "choose",
         "ideal",
@@ -291,6 +294,9 @@ _QUANTITIES = frozenset(
         "largest",
         "smaller",
         "smallest",
+        "increase",
+        "increases",
+        "increased",
     ]
 )
 _CUE_STEMS = frozenset(stem(word) for word in _POSITIVE | _NEGATIVE)
@@ -427,13 +433,17 @@ def _clause_lean(
         # a cue qualifies a list after it whole: "more time, resources, and expertise"
         following = [word for word in tokens[index + 1 :] if word not in ("and", "or")]
         window = [stem(word) for word in following[:CUE_WINDOW]]
-        if not (aspect & set(window) or stem(token) in aspect or aspect & context):
+        before = stem(tokens[index - 1]) if index else ""
+        # an amount after what it qualifies ("costs more") is on it too
+        after_the_aspect = token in _QUANTITIES and before in aspect
+        if not (
+            aspect & set(window) or stem(token) in aspect or aspect & context or after_the_aspect
+        ):
             continue
         if facet is not None and not facet.terms & (_up_to_next_cue(window) | context):
             continue  # a cue on the other side of the aspect ("low upfront" for running costs)
         # "lower costs", "costs less", or "lower" in a cell of the row "Ongoing Costs": less
         # of a burden
-        before = stem(tokens[index - 1]) if index else ""
         if token in _TURNED_BY_A_BURDEN and (
             any(word in _BURDENS for word in _up_to_next_cue(window))
             or (before in _BURDENS and token in _QUANTITIES)
