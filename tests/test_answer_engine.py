@@ -518,6 +518,50 @@ def test_a_situation_opens_with_a_plain_cited_reason(engine, question):
 
 
 @pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("Is it worth fine-tuning for a one-off project?", "prompt_engineering"),
+        ("Is prompt engineering enough for a customer support bot?", "prompt_engineering"),
+        # "bad idea?" asks for advice on the plan, not for its drawbacks
+        ("We're leaning towards fine-tuning. Bad idea?", "prompt_engineering"),
+    ],
+)
+def test_whether_to_use_the_approach_named_gets_the_verdict_first(engine, question, verdict):
+    """Nothing the intake knows is stated, and no "we" is needed for it to be advice."""
+    from bot.answering.verdict import names_verdict
+
+    answer = engine.answer(question)
+    assert answer.intent.value == "situation" and answer.grounded
+    assert answer.verdict is not None and answer.verdict.value == verdict
+    assert answer.text.startswith("**") and names_verdict(answer.text, [verdict])
+    assert any(line.startswith("_Not stated") for line in answer.text.splitlines())
+    assert_well_cited(answer)
+
+
+def test_a_situations_reason_is_said_of_the_approach_it_recommends(engine):
+    """Not a sentence that takes its subject from the one before it and names none ("If your
+    project involves processing large volumes of data, consider …" for confidential data)."""
+    from bot.answering.text import approach_mentions
+    from bot.answering.wording import passage_text
+
+    answer = engine.answer("Our data is confidential, which approach?")
+    assert answer.verdict is not None and answer.intake == {"sensitive_data": "true"}
+    reason = split_sentences(answer.text.splitlines()[0].split("**: ", 1)[1])[0]
+    reason = MARKER.sub("", reason).strip().rstrip(".").lower()
+    corpus = engine.retriever.corpus()
+    said = [
+        index
+        for index in range(len(corpus.passages))
+        if reason in passage_text(corpus, index).lower()
+    ]
+    assert said, reason
+    for index in said:
+        passage = corpus.passages[index]
+        own = any(claim.approach == answer.verdict.value for claim in passage.claims)
+        assert own or approach_mentions(passage.text), passage.text
+
+
+@pytest.mark.parametrize(
     ("question", "history"),
     [
         ("Could we do both?", ["Prompt engineering or fine-tuning for our help desk?"]),

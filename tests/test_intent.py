@@ -79,6 +79,8 @@ CASES = {
         "How long does fine-tuning take?",
         "What does fine-tuning cost in practice?",  # an idiom, no practices asked for
         "How do I choose between prompt engineering and fine-tuning?",  # what decides, no winner
+        "We're leaning towards fine-tuning. Bad idea?",  # advice on the plan, not its drawbacks
+        "Would prompting be a good idea for us?",
     ],
 }
 

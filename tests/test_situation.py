@@ -207,6 +207,8 @@ def test_a_question_weighing_the_approaches_on_a_point_is_no_situation(question)
         "What approach would you recommend for our team?",
         "Is prompt engineering the right call for us?",
         "Do we even need fine-tuning?",
+        "Is fine-tuning worthwhile for our team?",
+        "Would fine-tuning pay off for us?",
     ],
 )
 def test_a_team_asking_for_advice_without_facts_is_a_situation(question):

@@ -239,6 +239,14 @@ class AnswerEngine:
                 and (for_a_use(question) or len(approaches_in(question)) == 2)
             )
             or (_advice_on_what_was_said(question, history) and asked in _ADVISABLE)
+            # "is it worth fine-tuning for a one-off project?", "is prompt engineering enough
+            # for a support bot?": whether to use the one approach named, for a use
+            or (
+                asks_for_advice(question)
+                and len(approaches_in(question)) == 1
+                and for_a_use(question)
+                and asked in _ADVISABLE
+            )
         )
         intent = Intent.situation if situation else asked
         corpus = self.retriever.corpus()
@@ -587,15 +595,23 @@ class AnswerEngine:
             prose = self._evidence_passage(corpus, backed[0][0].weight.evidence, prose=True)
             if prose is not None and all(prose.index != other.index for _, other in backed):
                 lead = [prose]
+        # A reason for an approach, and a sentence on the point, name it: one taking its
+        # subject from the sentence before ("If your project involves large volumes of data,
+        # consider …") says nothing of it on its own.
         fitting = [
             item
             for item in scored[:ON_POINT_CANDIDATES]
             if all(item.index != other.index for _, other in backed)
             and item.passage.kind != "row"
             and self._fits(corpus, item, advice.outcome)
+            and (focus is None or approach_mentions(passage_text(corpus, item.index)))
         ]
-        own = [item for item in fitting if focus is None or corpus.subjects[item.index] == focus]
-        own.sort(key=lambda item: leans_on_context(item.passage.text))  # no "However, …" lead
+        own = [  # no "However, …" lead
+            item
+            for item in fitting
+            if (focus is None or corpus.subjects[item.index] == focus)
+            and not leans_on_context(item.passage.text)
+        ]
         if not lead and own:  # a reason stated of the verdict itself, not a drawback of the other
             lead = own[:1]
         on_point = next((item for item in fitting if item not in lead), None)

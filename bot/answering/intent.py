@@ -179,13 +179,22 @@ def without_format_request(question: str) -> str:
     return rest if words(rest) else question
 
 
-# "What does fine-tuning cost in practice?" asks for the cost, not for practices.
-_NOT_A_CUE = re.compile(r"\bin practice\b", re.IGNORECASE)
+# Words that look like cues and are not: "what does fine-tuning cost in practice?" asks for
+# the cost, not for practices; "we're leaning towards fine-tuning. bad idea?" for advice, not
+# for drawbacks (which "when is fine-tuning a bad idea?" asks for).
+_IN_PRACTICE = re.compile(r"\bin practice\b", re.IGNORECASE)
+_IDEA = re.compile(r"\b(?:good|bad) idea\b", re.IGNORECASE)
+_WHEN = re.compile(r"\b(?:when|where|cases|situations|scenarios)\b", re.IGNORECASE)
+
+
+def _without_false_cues(question: str) -> str:
+    text = _IN_PRACTICE.sub(" ", question)
+    return text if _WHEN.search(text) else _IDEA.sub(" ", text)
 
 
 def classify(question: str, *, states_situation: bool = False) -> Intent:
     """The intent of `question`; `states_situation`: it states facts of the asker's situation."""
-    tokens = words(_NOT_A_CUE.sub(" ", question))
+    tokens = words(_without_false_cues(question))
     stems = {stem(token) for token in tokens}
     named = approaches_in(question)
     if states_situation:
@@ -251,8 +260,7 @@ def _use(question: str) -> str | None:
     if match is None:
         return None
     terms = set(topic_terms(match.group(1)))
-    on_an_aspect = facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
-    return match.group(1) if terms and not on_an_aspect else None
+    return match.group(1) if terms and not _names_a_point(terms) else None
 
 
 def _weighs_approaches(question: str, named: set[str]) -> bool:
@@ -298,6 +306,10 @@ def weighs_a_point(question: str) -> bool:
         terms = set(topic_terms(asked))
     else:
         return False
+    return _names_a_point(terms)
+
+
+def _names_a_point(terms: set[str]) -> bool:
     return facet_of(terms) is not None or any(family & terms for family in ASPECT_FAMILIES)
 
 

@@ -141,7 +141,8 @@ _GENERIC_HELP = frozenset(
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:recommend\w*|suggest\w*|advi[cs]e|should|enough|good idea|bad idea|worth|"
-    r"right (?:choice|call|move)|way to go|overkill|make sense|suitable|go with)\b",
+    r"right (?:choice|call|move)|way to go|overkill|make sense|suitable|go with|pays? off|"
+    r"worthwhile|sufficient)\b",
     re.IGNORECASE,
 )
 # "do we even need fine-tuning?": whether to, asked of the approach alone (not "do we need
