@@ -63,6 +63,9 @@ def stated(question: str) -> dict[str, str]:
             {"domain": "highly_specialized", "labeled_data": "thousands"},
         ),
         ("Is it worth fine-tuning for 100 requests a day?", {"volume": "low"}),
+        # "a month" after requests is how many, not when
+        ("Would fine-tuning pay off for 10 million requests a month?", {"volume": "high"}),
+        ("We need to launch in a month.", {"timeline": "weeks"}),
         # data, said plainly, is what a team could train on; none of it is no sensitive data
         (
             "We have tons of data but no ML people.",
