@@ -118,6 +118,15 @@ def test_an_amount_after_its_burden_or_a_rise_of_it_leans():
     assert lean(better, "Which is more accurate?", subject=FINE_TUNING) == FINE_TUNING
 
 
+def test_a_domain_asked_about_is_no_question_of_generalizing():
+    """ "Better for a specialized domain like law?" is not answered by "fine-tuning lacks the
+    generalizability of prompt engineering … across different domains"."""
+    question = "Is fine-tuning better for a specialized domain like law?"
+    lacks = "Fine-tuning lacks the generalizability of prompting across different domains."
+    assert lean(lacks, question, subject=FINE_TUNING) is None
+    assert lean(lacks, "Which generalizes better?", subject=FINE_TUNING) == PROMPT_ENGINEERING
+
+
 def test_a_comparative_of_size_is_an_amount_of_data():
     assert worse("Which one needs a larger training set?")
     assert worse("Which of them depends on the biggest datasets?")

@@ -112,7 +112,7 @@ ASPECT_FAMILIES = tuple(
     for family in (
         "accuracy accurate performance precision precise quality results",
         "generalize generalization generalizability transferability transfer applicability "
-        "domains versatility",
+        "versatility",
         "cost costs cheap cheaper expensive expense expenses budget price resources investment "
         "roi payback",
         "fast faster quick quicker speed slow slower deployment deploy setup timeline rapid time "
