@@ -365,6 +365,7 @@ def test_which_questions_name_the_favoured_approach_first(engine, question, verd
             "What are the drawbacks of prompt engineering compared to fine-tuning?",
             "prompt_engineering",
         ),
+        ("Why would anyone fine-tune when prompting is so cheap?", "fine_tuning"),
     ],
 )
 def test_a_list_on_one_approach_set_against_the_other_is_of_that_approach(engine, question, about):

@@ -48,6 +48,9 @@ CASES = {
         "List the strengths of prompting",
         "Why pick prompting over fine-tuning?",
         "give me three reasons to fine-tune",
+        "Why would anyone fine-tune when prompting is so cheap?",  # what speaks for it
+        "What's the point of fine-tuning?",
+        "Why bother with prompt engineering?",
     ],
     Intent.howto: [
         "How do we fine-tune a model?",
@@ -78,6 +81,7 @@ CASES = {
         "Does prompt engineering change the model's weights?",
         "How long does fine-tuning take?",
         "What does fine-tuning cost in practice?",  # an idiom, no practices asked for
+        "Why does fine-tuning need so much data?",  # a cause, not what speaks for it
         "How do I choose between prompt engineering and fine-tuning?",  # what decides, no winner
         "We're leaning towards fine-tuning. Bad idea?",  # advice on the plan, not its drawbacks
         "Would prompting be a good idea for us?",

@@ -104,7 +104,7 @@ LLM_SOURCES = 6
 DISAGREEMENT_BAND = 0.3
 SIDE_SENTENCES = 2
 SUPPORTING = 2  # sentences after a which-answer's verdict
-_OVER = re.compile(r"\b(?:over|rather than|instead of|compared (?:to|with))\b", re.IGNORECASE)
+_OVER = re.compile(r"\b(?:over|rather than|instead of|compared (?:to|with)|when)\b", re.IGNORECASE)
 WHY_REASONS = 4  # after it when asked "why?"
 _CAUSE = re.compile(
     r"\b(?:because|since|due to|thanks to|as (?:it|they)|without|(?:doesn.t|does not|don.t|do "
@@ -841,7 +841,8 @@ def _reason_text(corpus: Corpus, item: ScoredPassage, *, focus: str | None) -> s
 
 def _focus(query: str, asked: set[str]) -> str | None:
     """The approach a question is about: the one it names, or the first of "X over Y"
-    ("the main advantage of fine-tuning over prompting", "… compared to prompting")."""
+    ("the main advantage of fine-tuning over prompting", "… compared to prompting", "why
+    fine-tune when prompting is so cheap?")."""
     if len(asked) == 1:
         return next(iter(asked))
     mentions = approach_mentions(query)

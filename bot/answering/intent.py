@@ -93,6 +93,15 @@ _FOR_A = re.compile(r"\bfor\b(.+)$", re.IGNORECASE)
 # "… for summarizing tickets?", "what should we use to build a chatbot quickly?"
 _FOR_OR_TO = re.compile(r"\b(?:for|to)\b(.+)$", re.IGNORECASE)
 _WHY_OVER = re.compile(r"^\s*why\b.*\b(?:over|rather than|instead of)\b", re.IGNORECASE)
+# "why would anyone fine-tune when prompting is so cheap?", "what's the point of fine-tuning?":
+# what speaks for it
+_WHY_USE = re.compile(
+    r"^\s*(?:so,?\s+|but\s+|then\s+)?(?:why (?:would|should|do|does|did|might) (?:anyone|anybody|"
+    r"we|i|you|one|people|teams|companies|someone) (?:ever |even |still |bother to )?"
+    r"(?:use |go with |choose |pick |do |need |want )?|why (?:bother with |even |ever )?|"
+    r"what(?:'s| is) the point of (?:using |doing )?)(?=fine|prompt)",
+    re.IGNORECASE,
+)
 _QUANTITY = re.compile(r"\bhow (?:many|much|few)\b", re.IGNORECASE)
 _HOW_TO = re.compile(
     r"^\s*(?:and\s+)?how (?:do|does|should|can|could|would) (?:i|we|you|one|a team|teams)\b"
@@ -203,7 +212,7 @@ def classify(question: str, *, states_situation: bool = False) -> Intent:
         return Intent.comparison
     if _LEADING_WHICH.match(question) and _COMPARATIVE.search(question):
         return Intent.which  # "which is less risky?" weighs them on a risk, lists none
-    if _WHY_OVER.search(question):
+    if _WHY_OVER.search(question) or _WHY_USE.search(question):
         return Intent.pros  # "why pick prompting over fine-tuning?": what speaks for the first
     if stems & _CONS or _REASONS_AGAINST.search(question):
         return Intent.cons
