@@ -652,6 +652,23 @@ def test_what_earlier_turns_stated_holds_in_a_later_situation(engine):
     assert "labeled data" not in open_line.lower() and "ml expertise" not in open_line.lower()
 
 
+def test_a_change_to_the_case_stated_in_the_thread_is_advice_on_the_changed_case(engine):
+    """ "What if …?" with nothing of the asker in it ("we", "our") and nothing asked: the
+    case the thread stated, with the deadline changed."""
+    earlier = [
+        Turn(
+            question="We have 100k labeled medical notes and an ML team. Prompting or fine-tuning?",
+            answer="",
+        )
+    ]
+    answer = engine.answer("what if the deadline is next week?", earlier)
+    assert answer.intent.value == "situation" and answer.grounded
+    assert answer.intake["timeline"] == "days"
+    assert answer.intake["domain"] == "highly_specialized"
+    assert answer.verdict is not None
+    assert_well_cited(answer)
+
+
 @pytest.mark.parametrize(
     "asked", ["what would you recommend then?", "so what should we do?", "thoughts?"]
 )

@@ -72,6 +72,11 @@ def stated(question: str) -> dict[str, str]:
             {"labeled_data": "thousands", "ml_expertise": "none"},
         ),
         ("We don't have any data yet.", {"labeled_data": "none"}),
+        # the negation is of the team's background, not of the FAQ bot after it
+        (
+            "We're a 3-person team with no ML background building an FAQ bot.",
+            {"domain": "general", "ml_expertise": "none"},
+        ),
         # a brand voice or a fixed format to keep; past replies are examples of it
         (
             "Our bot must keep our brand voice and we have 10k past support replies.",

@@ -866,11 +866,12 @@ def _known_aspects(corpus: Corpus, query: str) -> list[str]:
 
 
 def _advice_on_what_was_said(question: str, history: Sequence[Turn]) -> bool:
-    """ "What would you recommend then?" after a team described its case in the thread."""
+    """ "What would you recommend then?", or a change to the case ("what if the deadline is
+    next week?"), after a team described its case in the thread."""
     return (
         bool(history)
         and is_follow_up(question)
-        and asks_for_advice(question)
+        and (asks_for_advice(question) or bool(extract(question)))
         and bool(stated_in([turn.question for turn in history]))
     )
 

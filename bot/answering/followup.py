@@ -23,7 +23,7 @@ from bot.answering.text import (
 
 _CONNECTIVE_START = re.compile(
     r"^\s*(?:(?:ok|okay|alright|hm+|thanks!?)[,.!]?\s+)?(?:and|but|also|so|then|or|what about|"
-    r"how about)\b",
+    r"how about|what if|suppose|supposing)\b",
     re.IGNORECASE,
 )
 # "and for a small team?", "what if we have no data?", "is that true for startups too?",

@@ -278,13 +278,14 @@ def extract(question: str) -> list[Statement]:
                 found[field] = (NUMBER_WEIGHT, Statement(field, value, clause.strip()))
         for cue, start in hits:
             negation = _negation(tokens, start)
-            negated = negation is not None
+            # "no labeled data" denies labeled data, not data of every kind, and "no ML
+            # background building an FAQ bot" no FAQ: a negation before another field's words
+            # is theirs
+            negated = negation is not None and not any(
+                other.field != cue.field and negation < at < start for other, at in hits
+            )
             if cue.value is None:
-                # "no labeled data" denies labeled data, not data of every kind: a negation
-                # before another field's words is theirs
-                if negation is None or any(
-                    other.field != cue.field and negation < at < start for other, at in hits
-                ):
+                if not negated:
                     continue
                 absent = _absent_option(cue.field)
                 if absent is None:
