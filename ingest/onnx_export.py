@@ -149,11 +149,15 @@ def ensure_exported(
     if not force and is_current(folder, model_path):
         return folder
     models_dir.mkdir(parents=True, exist_ok=True)
+    # The fp32 export an int8 one is made from, before the lock: flock is per open file, so
+    # taking it again inside would wait on this very process.
+    source = (
+        ensure_exported(model_path, models_dir, model=model, quantized=False) if quantized else None
+    )
     with _export_lock(models_dir):
         if not force and is_current(folder, model_path):  # another process exported it
             return folder
-        if quantized:
-            source = ensure_exported(model_path, models_dir, model=model, quantized=False)
+        if source is not None:
             _write_export(folder, lambda target: _quantize(source, target), model_path, model, True)
         else:
             _write_export(

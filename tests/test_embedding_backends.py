@@ -30,6 +30,7 @@ from ingest.onnx_export import (
     verified_model,
 )
 from ingest.pipeline import run_ingest
+from ingest.settings import DEFAULT_EMBEDDING_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -240,3 +241,25 @@ def test_sentence_vectors_are_stored_with_the_version_and_read_not_embedded(tmp_
     assert (retriever.corpus().passage_vectors == stored).all()
     index.close()
     assert first.version != second.version
+
+
+@pytest.mark.slow
+def test_an_int8_export_into_an_empty_folder_exports_fp32_first_without_waiting_on_itself(
+    tmp_path,
+):
+    """The int8 model is quantized from the fp32 export, which it makes first if missing (it
+    once did so under the export lock it already held, and waited on itself for ever)."""
+    models = tmp_path / "models"
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("ai-strategy")), "model", "export", "--quantized"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AI_STRATEGY_MODEL_DIR": str(models)},
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for quantized, variant in ((False, "fp32"), (True, "int8")):
+        manifest = ExportManifest.read(export_folder(models, DEFAULT_EMBEDDING_MODEL, quantized))
+        assert manifest.variant == variant
