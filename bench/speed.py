@@ -36,7 +36,7 @@ from pathlib import Path
 from bench import recipe
 from bench.corpus import generate_corpus
 from bot.settings import Settings
-from ingest.embedding import load_embedder
+from ingest.embedding import load_ingest_embedder
 from ingest.pipeline import run_ingest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,7 +144,7 @@ class Bench:
 
     def ingest_knowledge(self) -> Settings:
         ours = settings_for(self.work / "ours")
-        load_embedder(ours)  # model load is not ingest work
+        load_ingest_embedder(ours)  # model load is not ingest work
         done = medians(
             {
                 "ours": lambda: run_ingest(ours, rebuild=True),

@@ -50,6 +50,7 @@ class Embedder(Protocol):
     """What ingest, search and the answer engine need of an embedding model."""
 
     spec: "EmbedderSpec"
+    variant: str  # the numbers the vectors are computed in: fp32, bf16 or int8
     dimension: int
     max_input_tokens: int  # tokens of text the model reads, without its special tokens
 
@@ -93,11 +94,6 @@ class EmbedderSpec:
         """
         return f"{self.model}#int8" if self.backend == "onnx" and self.quantized else self.model
 
-    def describe(self) -> dict[str, str]:
-        """What an index's manifest records about the vectors it holds."""
-        variant = "int8" if self.quantized and self.backend == "onnx" else "fp32"
-        return {"backend": self.backend, "model": self.model, "variant": variant}
-
 
 def resolve_model_path(name: str) -> Path:
     """The local folder of a model name: the bundled MiniLM, a folder, or a cached hub name."""
@@ -121,6 +117,22 @@ def resolve_model_path(name: str) -> Path:
 def load_embedder(settings: "EmbeddingSettings") -> Embedder:
     """The embedder the settings ask for, loaded once per process and shared."""
     return load_spec(EmbedderSpec.of(settings))
+
+
+def load_ingest_embedder(settings: "EmbeddingSettings") -> Embedder:
+    """The embedder an ingest writes the index with: the query embedder, or, as the settings
+    ask and where the CPU computes bf16, the same ONNX model on OpenVINO's bf16 kernels
+    (`ingest.openvino_runner`), whose vectors share the fp32 space."""
+    return _ingest_embedder(EmbedderSpec.of(settings), settings.embedding_ingest_precision)
+
+
+def _ingest_embedder(spec: EmbedderSpec, precision: str) -> Embedder:
+    embedder = load_spec(spec)
+    from ingest.onnx_embedder import OnnxEmbedder
+
+    if precision == "bf16" and isinstance(embedder, OnnxEmbedder):
+        return embedder.bf16 or embedder
+    return embedder
 
 
 @lru_cache(maxsize=4)

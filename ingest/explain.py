@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ingest.cleaning import remove_boilerplate
-from ingest.embedding import load_embedder
+from ingest.embedding import load_ingest_embedder
 from ingest.parsing import parse_document, redact_document
 from ingest.settings import IndexSettings
 from ingest.vectors import IngestVectors, ingest_threads
@@ -44,7 +44,7 @@ def explain_document(path: Path, settings: IndexSettings) -> DocumentExplanation
     """Parse and clean one document as ingest does, keeping every decision."""
     document = parse_document(path)
     redact_document(document)  # as ingest does: no credential is shown, nor embedded
-    vectors = IngestVectors(load_embedder(settings), threads=ingest_threads(settings))
+    vectors = IngestVectors(load_ingest_embedder(settings), threads=ingest_threads(settings))
     result = remove_boilerplate(
         document.blocks,
         vectors.topics(document),

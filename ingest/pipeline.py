@@ -19,7 +19,7 @@ import numpy as np
 from ingest.chunking import ChunkingLimits, chunk_document
 from ingest.cleaning import remove_boilerplate
 from ingest.discovery import discover
-from ingest.embedding import EmbedderSpec, load_embedder
+from ingest.embedding import EmbedderSpec, load_ingest_embedder
 from ingest.index import KnowledgeIndex
 from ingest.outcomes import DocumentChange, IngestSummary, SkippedFile
 from ingest.parsing import (
@@ -236,7 +236,7 @@ def _build(
 
     Returns the version searches read afterwards, the gate's verdict, and the new documents.
     """
-    embedder = IngestVectors(load_embedder(settings), threads=ingest_threads(settings))
+    embedder = IngestVectors(load_ingest_embedder(settings), threads=ingest_threads(settings))
     new_chunks, entries = _chunk_changed(settings, plan, manifest, embedder, progress)
     current = store.current_name()
     if manifest is not None and not new_chunks and not plan.deleted:
@@ -336,7 +336,7 @@ def _write_version(
     progress.start("Writing index", len(records))
     manifest = Manifest(
         fingerprint=fingerprint(settings),
-        embedder=EmbedderSpec.of(settings).describe(),
+        embedder=embedder.describe(),
         documents=dict(sorted(entries.items())),
         created=now_iso(),
         chunk_count=len(records),

@@ -25,6 +25,7 @@ class TorchEmbedder:
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
         self.spec = spec
+        self.variant = "fp32"
         try:
             self._model = SentenceTransformer(str(model_path), device="cpu")
         except OSError as error:

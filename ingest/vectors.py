@@ -47,6 +47,11 @@ class IngestVectors:
         self.max_input_tokens = embedder.max_input_tokens
         self.count_tokens = embedder.count_tokens
 
+    def describe(self) -> dict[str, str]:
+        """What an index's manifest records about the vectors this run writes."""
+        spec = self._embedder.spec
+        return {"backend": spec.backend, "model": spec.model, "variant": self._embedder.variant}
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of `texts`, in order; a text seen before in this run is not embedded."""
         missing = list(dict.fromkeys(text for text in texts if text not in self._vectors))

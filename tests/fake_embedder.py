@@ -34,6 +34,8 @@ class FakeEmbedder:
 
     def __init__(self, spec: object = None) -> None:
         self.spec = spec
+        # what the real model of this spec would record in an index's manifest
+        self.variant = "int8" if getattr(spec, "quantized", False) else "fp32"
 
     def embed(self, texts: Sequence[str], *, threads: int = 1) -> np.ndarray:
         vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)

@@ -10,10 +10,11 @@ import pytest
 import ingest.pipeline
 from bot.settings import Settings
 from ingest.chunking import section_paths
-from ingest.embedding import BATCH_TOKENS, length_sorted_batches
+from ingest.embedding import BATCH_TOKENS, EmbedderSpec, length_sorted_batches
 from ingest.knowledge import read_chunk
 from ingest.parsing import parse_document
 from ingest.pipeline import run_ingest
+from ingest.settings import DEFAULT_EMBEDDING_MODEL
 from ingest.stores import open_store
 from ingest.vectors import IngestVectors
 from tests.fake_embedder import FakeEmbedder
@@ -49,7 +50,7 @@ Costs grow with the length of every prompt sent.
 
 class RecordingEmbedder(FakeEmbedder):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(EmbedderSpec(model=DEFAULT_EMBEDDING_MODEL))
         self.texts: list[str] = []
 
     def embed(self, texts, *, threads=1):
@@ -64,7 +65,7 @@ def recorded(tmp_path, monkeypatch) -> tuple[Settings, RecordingEmbedder]:
     (knowledge / "article.md").write_text(ARTICLE, encoding="utf-8")
     (knowledge / "notes.md").write_text(NOTES, encoding="utf-8")
     embedder = RecordingEmbedder()
-    monkeypatch.setattr(ingest.pipeline, "load_embedder", lambda settings: embedder)
+    monkeypatch.setattr(ingest.pipeline, "load_ingest_embedder", lambda settings: embedder)
     settings = Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data", _env_file=None)
     return settings, embedder
 
