@@ -126,14 +126,10 @@ def load_ingest_embedder(settings: "EmbeddingSettings") -> Embedder:
     """The embedder an ingest writes the index with: the query embedder, or, as the settings
     ask and where the CPU computes bf16, the same ONNX model on OpenVINO's bf16 kernels
     (`ingest.openvino_runner`), whose vectors share the fp32 space."""
-    return _ingest_embedder(EmbedderSpec.of(settings), settings.embedding_ingest_precision)
-
-
-def _ingest_embedder(spec: EmbedderSpec, precision: str) -> Embedder:
-    embedder = load_spec(spec)
     from ingest.onnx_embedder import OnnxEmbedder
 
-    if precision == "bf16" and isinstance(embedder, OnnxEmbedder):
+    embedder = load_embedder(settings)
+    if settings.embedding_ingest_precision == "bf16" and isinstance(embedder, OnnxEmbedder):
         return embedder.bf16 or embedder
     return embedder
 
