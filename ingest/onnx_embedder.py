@@ -9,6 +9,7 @@ vectors under the attention mask, then division by the L2 norm.
 
 import copy
 import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -102,7 +103,10 @@ class OnnxEmbedder:
         bulk = copy.copy(self)
         bulk._runner = OpenVinoRunner(self._model_file)
         bulk.variant = "bf16"
-        cosine = float((bulk.embed(PROBES, threads=2) * self.embed(PROBES)).sum(axis=1).min())
+        # with an ingest's default threads (one per core), so that the model compiled for the
+        # check is the one the ingest runs
+        threads = os.cpu_count() or 1
+        cosine = float((bulk.embed(PROBES, threads=threads) * self.embed(PROBES)).sum(axis=1).min())
         if cosine < FP32_MIN_COSINE:
             log.warning(
                 "OpenVINO's bf16 vectors are at cosine %.4f to fp32 (at least %s needed): "

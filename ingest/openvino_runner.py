@@ -61,8 +61,8 @@ class OpenVinoRunner:
             return self._compiled[threads]
 
     def run(self, feeds: Sequence[Feed], threads: int, consume: Consume) -> None:
-        compiled = self._compiled_for(max(1, threads))
-        queue = self._openvino.AsyncInferQueue(compiled, max(1, threads))
+        threads = max(1, threads)
+        queue = self._openvino.AsyncInferQueue(self._compiled_for(threads), threads)
         errors: list[BaseException] = []
 
         def done(request: Any, index: int) -> None:
